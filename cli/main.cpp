@@ -1,0 +1,287 @@
+// mgdl: command-line front end (targets, construct, eval, defaults).
+#include "constructive/scheme_file.hpp"
+#include "targets/catalogue.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+using namespace mgdl;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr int kExitOk = 0, kExitLimit = 3, kExitInput = 2;
+
+std::string fmt(const Real& x, int digits = 4) { return to_decimal(x, digits); }
+
+Dyadic theta_from(const std::string& s) {
+  Rational q = parse_decimal(s);
+  if (q <= 0 || q > 1) throw InputError("--theta must lie in (0, 1], got " + s);
+  Real r;
+  mpfr_set_q(r.backend().data(), q.backend().data(), MPFR_RNDD);  // a smaller theta keeps Lemma 1
+  return Dyadic::toward_zero(r, precision_bits());
+}
+
+struct ConstructArgs {
+  std::string target, out, eps = "1e-2", kappa = "1/2", theta = "255/256";
+  int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
+  std::size_t max_grades = 1000000;
+  unsigned precision = 128;
+  bool json = false, quiet = false;
+};
+
+ScheduleOptions schedule_options(const ConstructArgs& a) {
+  ScheduleOptions o;
+  o.eps = parse_decimal(a.eps);
+  o.kappa = parse_decimal(a.kappa);
+  o.theta = theta_from(a.theta);
+  o.max_grades = a.max_grades;
+  o.max_level = a.max_level;
+  o.start_depth = a.start_depth;
+  o.max_depth = a.max_depth;
+  return o;
+}
+
+void attach_progress(ScheduleOptions& o, bool quiet) {
+  if (quiet) return;
+  auto start = std::chrono::steady_clock::now();
+  auto last = std::make_shared<double>(0.0);
+  o.progress = [start, last](int level, int m, std::size_t grades, const Real& bound) {
+    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (t < 2.0 || t - *last < 1.0) return;
+    *last = t;
+    std::cerr << "[mgdl " << std::fixed << std::setprecision(0) << t << "s] level " << level << ", m = " << m
+              << ", " << grades << " grades, ||r||_inf <= " << fmt(bound, 3) << "\n";
+  };
+}
+
+std::string point_text(const GridPoint& z, int m) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < z.size(); ++i) s += (i ? ", " : "") + to_string(Dyadic(Integer(z[i]), -m).to_rational());
+  return s + ")";
+}
+
+int cmd_targets(bool as_json) {
+  if (as_json) {
+    json arr = json::array();
+    for (const auto& e : catalogue())
+      arr.push_back({{"name", e.target.name}, {"dim", e.target.dim}, {"expr", e.target.expr}, {"description", e.target.description}});
+    std::cout << arr.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << std::left << std::setw(10) << "name" << std::setw(5) << "dim" << std::setw(46) << "expression" << "description\n";
+  for (const auto& e : catalogue())
+    std::cout << std::setw(10) << e.target.name << std::setw(5) << e.target.dim << std::setw(46) << e.target.expr << e.target.description << "\n";
+  return kExitOk;
+}
+
+int cmd_construct(const ConstructArgs& a) {
+  set_precision_bits(a.precision);
+  Target f = resolve_target(a.target, a.dim);
+  ScheduleOptions o = schedule_options(a);
+  attach_progress(o, a.quiet || a.json);
+  auto t0 = std::chrono::steady_clock::now();
+  Construction c = construct(f, o);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Scheme s = to_scheme(c);
+  write_scheme(a.out, s);
+  const int W = hat_block_width(f.dim), D = hat_block_depth(f.dim);
+  if (a.json) {
+    json j = {{"target", {{"name", f.name}, {"expr", f.expr}, {"dim", f.dim}}},
+              {"width", W}, {"depth_per_grade", D}, {"result", s.result}, {"levels", s.levels},
+              {"cells", c.cells}, {"seconds", secs}, {"file", a.out}};
+    if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0) j["not_contracting_near"] = point_text(c.stuck_node, c.stuck_m);
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "target " << f.name << ": " << f.expr << "  (d = " << f.dim << ", width " << W << ", depth " << D << " per grade)\n";
+    std::cout << std::right << std::setw(6) << "level" << std::setw(5) << "m" << std::setw(10) << "grades" << std::setw(10)
+              << "total" << "  certified ||r||_inf <=\n";
+    for (const auto& L : c.levels)
+      std::cout << std::setw(6) << L.level << std::setw(5) << L.m << std::setw(10) << L.grades << std::setw(10)
+                << L.first_grade + L.grades << "  " << fmt(L.bound) << (L.truncated ? "  (truncated)" : "") << "\n";
+    std::cout << "stopped by " << to_string(c.stop) << ": " << c.grades.size() << " grades, " << c.levels.size()
+              << " levels, certified ||r||_inf <= " << fmt(c.bound) << " (eps " << a.eps << "), "
+              << std::fixed << std::setprecision(2) << secs << " s\n";
+    if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0)
+      std::cout << "the residual does not contract near x = " << point_text(c.stuck_node, c.stuck_m)
+                << " up to level " << c.stuck_m << " (is the target continuous there?)\n";
+    std::cout << "wrote " << a.out << "\n";
+  }
+  return c.stop == StopReason::Tolerance ? kExitOk : kExitLimit;
+}
+
+Target scheme_target(const Scheme& s) {
+  if (auto t = find_target(s.target_name); t && t->expr == s.target_expr && t->dim == s.net.dim) return *t;
+  return target_from_expression(s.target_expr, s.net.dim, s.target_name.empty() ? "expr" : s.target_name);
+}
+
+std::vector<std::vector<Rational>> read_points(std::istream& in, int d, const std::string& source) {
+  std::vector<std::vector<Rational>> pts;
+  std::string line;
+  for (int no = 1; std::getline(in, line); ++no) {
+    if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
+    for (char& ch : line)
+      if (ch == ',' || ch == '\t') ch = ' ';
+    std::istringstream ls(line);
+    std::vector<Rational> p;
+    std::string tok;
+    while (ls >> tok) {
+      try {
+        p.push_back(parse_decimal(tok));
+      } catch (const InputError& e) {
+        throw InputError(source + " line " + std::to_string(no) + ": " + e.what());
+      }
+    }
+    if (p.empty()) continue;
+    if (static_cast<int>(p.size()) != d)
+      throw InputError(source + " line " + std::to_string(no) + ": expected " + std::to_string(d) + " coordinates, got " + std::to_string(p.size()));
+    for (const auto& v : p)
+      if (v < 0 || v > 1) throw InputError(source + " line " + std::to_string(no) + ": coordinate " + to_string(v) + " is outside [0, 1]");
+    pts.push_back(std::move(p));
+  }
+  return pts;
+}
+
+int cmd_eval(const std::string& file, long grade, const std::string& points, unsigned precision, bool as_json) {
+  set_precision_bits(precision);
+  Scheme s = read_scheme(file);
+  Target f = scheme_target(s);
+  const long K = static_cast<long>(s.net.grades.size());
+  if (grade < -1 || grade > K) throw InputError("--grade must lie in 0.." + std::to_string(K) + ", got " + std::to_string(grade));
+  const std::size_t k = grade < 0 ? static_cast<std::size_t>(K) : static_cast<std::size_t>(grade);
+  std::vector<std::vector<Rational>> pts;
+  if (points.empty() || points == "-") {
+    pts = read_points(std::cin, s.net.dim, "standard input");
+  } else {
+    std::ifstream in(points);
+    if (!in) throw InputError("cannot read points file " + points);
+    pts = read_points(in, s.net.dim, points);
+  }
+  json out = json::array();
+  for (const auto& p : pts) {
+    std::vector<Rational> g = grade_outputs<Rational>(s.net, p, k);
+    Rational F = 0;
+    for (const auto& v : g) F += v;
+    std::vector<Interval> xi;
+    for (const auto& v : p) xi.push_back(enclose(v));
+    Interval r = f.box(xi) - enclose(F);
+    if (as_json) {
+      json xs = json::array();
+      for (const auto& v : p) xs.push_back(to_string(v));
+      out.push_back({{"x", xs}, {"grade", k}, {"F", to_string(F)}, {"r", {fmt(lo(r), 20), fmt(hi(r), 20)}}});
+    } else {
+      for (const auto& v : p) std::cout << fmt(nearest(v), 10) << " ";
+      Real mid = (lo(r) + hi(r)) / 2;
+      std::cout << fmt(nearest(F), 17) << " " << fmt(mid, 17) << "\n";
+    }
+  }
+  if (as_json) std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+int cmd_defaults(unsigned precision, const std::string& out_dir, bool as_json) {
+  set_precision_bits(precision);
+  json rows = json::array();
+  if (!as_json)
+    std::cout << std::left << std::setw(10) << "target" << std::setw(4) << "d" << std::setw(8) << "eps" << std::right
+              << std::setw(8) << "levels" << std::setw(9) << "grades" << std::setw(6) << "W" << std::setw(14)
+              << "||r||_inf <=" << std::setw(11) << "stop" << std::setw(9) << "seconds\n";
+  int rc = kExitOk;
+  for (const auto& e : catalogue()) {
+    if (!e.is_default) continue;
+    ScheduleOptions o;
+    o.eps = parse_decimal(e.eps);
+    auto t0 = std::chrono::steady_clock::now();
+    Construction c = construct(e.target, o);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!out_dir.empty()) write_scheme(out_dir + "/" + e.target.name + ".json", to_scheme(c));
+    if (c.stop != StopReason::Tolerance) rc = kExitLimit;
+    if (as_json) {
+      rows.push_back({{"target", e.target.name}, {"dim", e.target.dim}, {"eps", e.eps}, {"levels", c.levels.size()},
+                      {"grades", c.grades.size()}, {"width", hat_block_width(e.target.dim)}, {"bound", fmt(c.bound)},
+                      {"stop", to_string(c.stop)}, {"seconds", secs}});
+    } else {
+      std::cout << std::left << std::setw(10) << e.target.name << std::setw(4) << e.target.dim << std::setw(8) << e.eps
+                << std::right << std::setw(8) << c.levels.size() << std::setw(9) << c.grades.size() << std::setw(6)
+                << hat_block_width(e.target.dim) << std::setw(14) << fmt(c.bound, 3) << std::setw(11) << to_string(c.stop)
+                << std::setw(9) << std::fixed << std::setprecision(2) << secs << "\n";
+      std::cout.unsetf(std::ios::fixed);
+    }
+  }
+  if (as_json) std::cout << rows.dump(2) << "\n";
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mgdl: fixed-width multigrade ReLU schemes, constructed in exact dyadic arithmetic"};
+  app.require_subcommand(1);
+  bool as_json = false;
+
+  auto* targets = app.add_subcommand("targets", "List the built-in target catalogue");
+  targets->add_flag("--json", as_json, "Machine-readable output");
+
+  ConstructArgs ca;
+  auto* construct = app.add_subcommand("construct", "Build a fixed-width MGDL scheme for a target (Theorem A)");
+  construct->add_option("--target,-t", ca.target, "Catalogue name or expression in x1..xd (x when d = 1)")->required();
+  construct->add_option("--dim", ca.dim, "Dimension d (default: largest i of an x_i used)")->check(CLI::Range(1, 16));
+  construct->add_option("--eps", ca.eps, "Target tolerance for the certified sup-norm bound")->capture_default_str();
+  construct->add_option("--max-grades", ca.max_grades, "Stop after this many grades")->capture_default_str();
+  construct->add_option("--max-level", ca.max_level, "Finest grid level m allowed (default: largest the dimension allows)");
+  construct->add_option("--kappa", ca.kappa, "Contraction factor per level, in (0,1)")->capture_default_str();
+  construct->add_option("--theta", ca.theta, "Damping theta in (0,1], 1 - theta < kappa")->capture_default_str();
+  construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();
+  construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
+  construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
+  construct->add_option("-o,--output", ca.out, "Scheme file to write")->required();
+  construct->add_flag("--json", ca.json, "Machine-readable output");
+  construct->add_flag("--quiet,-q", ca.quiet, "No progress lines on standard error");
+
+  std::string eval_file, eval_points;
+  long eval_grade = -1;
+  unsigned eval_precision = 128;
+  auto* eval = app.add_subcommand("eval", "Evaluate F_k and r_k at points (forward pass through the network)");
+  eval->add_option("file", eval_file, "Scheme file")->required();
+  eval->add_option("--grade,-k", eval_grade, "Grade k (default: the last)");
+  eval->add_option("--points,-p", eval_points, "File of points, one per line (default: standard input)");
+  eval->add_option("--precision", eval_precision, "Working precision in bits for f")->capture_default_str();
+  eval->add_flag("--json", as_json, "Machine-readable output");
+
+  unsigned def_precision = 128;
+  std::string def_out;
+  auto* defaults = app.add_subcommand("defaults", "Construct the default targets and print their table (the main job)");
+  defaults->add_option("--precision", def_precision, "Working precision in bits")->capture_default_str();
+  defaults->add_option("--out-dir", def_out, "Write each scheme to DIR/NAME.json");
+  defaults->add_flag("--json", as_json, "Machine-readable output");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mgdl: error: " << e.what() << " (see mgdl --help)\n";
+    return kExitInput;
+  }
+  try {
+    if (*targets) return cmd_targets(as_json);
+    if (*construct) return cmd_construct(ca);
+    if (*eval) return cmd_eval(eval_file, eval_grade, eval_points, eval_precision, as_json);
+    if (*defaults) return cmd_defaults(def_precision, def_out, as_json);
+  } catch (const InputError& e) {
+    std::cerr << "mgdl: error: " << e.what() << "\n";
+    return kExitInput;
+  } catch (const std::exception& e) {
+    std::cerr << "mgdl: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return kExitInput;
+}

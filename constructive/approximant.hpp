@@ -1,0 +1,33 @@
+// Sparse representation of an approximant F = sum_{m,z} c_{m,z} phi_{m,z}:
+// per level m, a hash map from node to coefficient. Evaluating F at a point
+// touches only the d+1 hats per level that are nonzero there, so the cost is
+// O(levels * d) and never depends on the number of grades.
+#pragma once
+
+#include "constructive/grid.hpp"
+
+#include <unordered_map>
+
+namespace mgdl {
+
+class Approximant {
+ public:
+  explicit Approximant(int dim) : dim_(dim) {}
+
+  int dim() const { return dim_; }
+  // Adds a * phi_{m,z}.
+  void add(int m, std::span<const std::int64_t> node, const Dyadic& a);
+  // Exact F(p / 2^L) for any L >= 0.
+  Dyadic at(std::span<const std::int64_t> p, int L) const;
+  // Exact F at a rational point of [0,1]^d (for tests and cross-checks).
+  Rational at(std::span<const Rational> x) const;
+  // Coefficient sum stored for (m, z) (zero when absent).
+  Dyadic coefficient(int m, std::span<const std::int64_t> node) const;
+  int finest_level() const { return static_cast<int>(by_level_.size()) - 1; }
+
+ private:
+  int dim_;
+  std::vector<std::unordered_map<std::uint64_t, Dyadic>> by_level_;
+};
+
+}  // namespace mgdl

@@ -1,0 +1,213 @@
+// Patch enclosures by interval branch-and-bound, and the sweep T_m.
+//
+// Cells are dyadic cubes of level m + s. F is affine on every Kuhn simplex of
+// its finest level, and the Kuhn triangulation of a finer level refines it,
+// so on a cell of level >= every level of F the range of F is exactly the
+// hull of its 2^d corner values (docs/theory.md, "Cells"). f is enclosed by
+// its interval extension. Both are certified; only the refinement choices
+// are heuristic.
+#include "constructive/contraction.hpp"
+
+#include <algorithm>
+
+namespace mgdl {
+
+namespace {
+
+// Outward enclosure of [a, b] / 2^L for integers a <= b.
+Interval dyadic_box(std::int64_t a, std::int64_t b, int L) {
+  Interval ia, ib;
+  mpfi_set_si(ia.backend().data(), a);
+  mpfi_mul_2si(ia.backend().data(), ia.backend().data(), -L);
+  mpfi_set_si(ib.backend().data(), b);
+  mpfi_mul_2si(ib.backend().data(), ib.backend().data(), -L);
+  return make_interval(lo(ia), hi(ib));
+}
+
+std::string describe_box(std::span<const std::int64_t> q, int L) {
+  std::string s;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (i) s += " x ";
+    s += "[" + to_string(Dyadic(Integer(q[i]), -L).to_rational()) + ", " +
+         to_string(Dyadic(Integer(q[i] + 1), -L).to_rational()) + "]";
+  }
+  return s;
+}
+
+struct Cell {
+  GridPoint q;  // lower corner at level m + s
+  int s;
+  Real elo, ehi;
+};
+
+Real abs_lower(const Interval& e) {
+  Real l = lo(e), h = hi(e);
+  if (l > 0) return l;
+  if (h < 0) return -h;
+  return Real(0);
+}
+
+class PatchSearch {
+ public:
+  PatchSearch(const Target& f, const Approximant& F, int m, std::span<const std::int64_t> node, const ContractionOptions& opt)
+      : f_(f), F_(F), m_(m), node_(node), opt_(opt), d_(node.size()) {
+    out_.min_lo = out_.min_hi = Real(std::numeric_limits<double>::infinity());
+    out_.max_hi = out_.max_lo = Real(-std::numeric_limits<double>::infinity());
+    out_.norm_lo = Real(0);
+  }
+
+  PatchBounds run() {
+    std::vector<Cell> cells;
+    const int s0 = opt_.start_depth;
+    const std::int64_t top = std::int64_t{1} << (m_ + s0);
+    // All level-(m+s0) cells of the box z + [-h, h]^d inside the cube.
+    GridPoint lo_c(d_), hi_c(d_);
+    for (std::size_t i = 0; i < d_; ++i) {
+      lo_c[i] = std::max<std::int64_t>(0, (node_[i] - 1) << s0);
+      hi_c[i] = std::min<std::int64_t>(top - 1, ((node_[i] + 1) << s0) - 1);
+    }
+    GridPoint q = lo_c;
+    for (;;) {  // odometer over the box, last coordinate fastest
+      add_cell(q, s0, cells);
+      int i = static_cast<int>(d_) - 1;
+      for (; i >= 0; --i) {
+        auto k = static_cast<std::size_t>(i);
+        if (q[k] < hi_c[k]) {
+          ++q[k];
+          break;
+        }
+        q[k] = lo_c[k];
+      }
+      if (i < 0) break;
+    }
+    for (int depth = s0; depth < opt_.max_depth; ++depth) {
+      std::vector<Cell> next;
+      bool split = false;
+      for (Cell& c : cells) {
+        bool need_min = c.elo < out_.min_hi - opt_.tol;
+        bool need_max = c.ehi > out_.max_lo + opt_.tol;
+        if (need_min || need_max) {
+          split = true;
+          GridPoint child(d_);
+          for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d_); ++mask) {
+            for (std::size_t k = 0; k < d_; ++k) child[k] = 2 * c.q[k] + ((mask >> k) & 1);
+            add_cell(child, c.s + 1, next);
+          }
+        } else {
+          next.push_back(std::move(c));
+        }
+      }
+      cells = std::move(next);
+      if (!split) break;
+    }
+    for (const Cell& c : cells) {
+      if (c.elo < out_.min_lo) out_.min_lo = c.elo;
+      if (c.ehi > out_.max_hi) out_.max_hi = c.ehi;
+    }
+    return out_;
+  }
+
+ private:
+  void add_cell(const GridPoint& q, int s, std::vector<Cell>& cells) {
+    if (patch_gauge_lower(m_, node_, q, s) >= (std::int64_t{1} << s)) return;  // misses the open support
+    const int L = m_ + s;
+    std::vector<Interval> box(d_), pt(d_);
+    for (std::size_t i = 0; i < d_; ++i) {
+      box[i] = dyadic_box(q[i], q[i] + 1, L);
+      pt[i] = dyadic_box(q[i], q[i], L);
+    }
+    Interval fb = f_.box(box);
+    if (!is_finite(fb))
+      throw InputError("target is not finite or not defined on " + describe_box(q, L) +
+                       " (targets must be continuous on [0,1]^" + std::to_string(d_) + ")");
+    // Exact range of F over the cell: hull of its corner values.
+    Dyadic Fmin, Fmax, Fq;
+    GridPoint corner(d_);
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d_); ++mask) {
+      for (std::size_t k = 0; k < d_; ++k) corner[k] = q[k] + ((mask >> k) & 1);
+      Dyadic v = F_.at(corner, L);
+      if (mask == 0) Fmin = Fmax = Fq = v;
+      else if (compare(v, Fmin) < 0) Fmin = v;
+      else if (compare(v, Fmax) > 0) Fmax = v;
+    }
+    Interval Frange = make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
+    Interval e = fb - Frange;
+    Cell c{q, s, lo(e), hi(e)};
+    ++out_.cells;
+    // A point value at the lower corner (heuristic guide, and ||e|| lower bound).
+    Interval fp = f_.box(pt);
+    if (is_finite(fp)) {
+      Interval ep = fp - Fq.to_interval();
+      if (hi(ep) < out_.min_hi) out_.min_hi = hi(ep);
+      if (lo(ep) > out_.max_lo) out_.max_lo = lo(ep);
+      Real a = abs_lower(ep);
+      if (a > out_.norm_lo) out_.norm_lo = a;
+    }
+    cells.push_back(std::move(c));
+  }
+
+  const Target& f_;
+  const Approximant& F_;
+  int m_;
+  std::span<const std::int64_t> node_;
+  const ContractionOptions& opt_;
+  std::size_t d_;
+  PatchBounds out_;
+};
+
+}  // namespace
+
+PatchBounds patch_bounds(const Target& f, const Approximant& F, int m, std::span<const std::int64_t> node,
+                         const ContractionOptions& opt) {
+  return PatchSearch(f, F, m, node, opt).run();
+}
+
+Dyadic coefficient(const PatchBounds& pb, const Dyadic& theta, unsigned bits) {
+  const Real* base = nullptr;
+  if (pb.min_lo > 0) base = &pb.min_lo;
+  else if (pb.max_hi < 0) base = &pb.max_hi;
+  if (!base) return Dyadic();
+  Real t = theta.to_real(), prod;
+  mpfr_mul(prod.backend().data(), t.backend().data(), base->backend().data(), MPFR_RNDZ);
+  return Dyadic::toward_zero(prod, bits);
+}
+
+Real patch_bound(const PatchBounds& pb, const Dyadic& a) {
+  Real sup = pb.max_hi > -pb.min_lo ? pb.max_hi : Real(-pb.min_lo);
+  const Dyadic absa_exact = a.abs();
+  Real absa, r;
+  mpfr_set_z_2exp(absa.backend().data(), absa_exact.mantissa().backend().data(), absa_exact.exponent(), MPFR_RNDD);
+  mpfr_sub(r.backend().data(), sup.backend().data(), absa.backend().data(), MPFR_RNDU);
+  return r;
+}
+
+Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptions& opt, const Real& abort_above) {
+  const int d = f.dim;
+  Sweep out;
+  out.bound = Real(-1);
+  out.norm_lo = Real(0);
+  out.norm_hi = Real(0);
+  const std::uint64_t n = node_count(m, d);
+  for (std::uint64_t key = 0; key < n; ++key) {
+    GridPoint z = node_from_key(m, d, key);
+    PatchBounds pb = patch_bounds(f, F, m, z, opt);
+    out.cells += pb.cells;
+    Dyadic a = coefficient(pb, opt.theta, opt.bits);
+    Real B = patch_bound(pb, a);
+    Real sup = pb.max_hi > -pb.min_lo ? pb.max_hi : Real(-pb.min_lo);
+    if (sup > out.norm_hi) out.norm_hi = sup;
+    if (pb.norm_lo > out.norm_lo) out.norm_lo = pb.norm_lo;
+    if (B > out.bound) {
+      out.bound = B;
+      out.worst = z;
+    }
+    if (!a.is_zero()) out.coefficients.emplace_back(std::move(z), std::move(a));
+    if (B > abort_above) {
+      out.complete = false;
+      return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace mgdl

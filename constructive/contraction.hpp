@@ -1,0 +1,51 @@
+// The balanced contraction operator T_m with certified coefficients
+// (docs/theory.md, "The balanced contraction operator", Lemmas 1 and 2).
+#pragma once
+
+#include "constructive/approximant.hpp"
+#include "targets/target.hpp"
+
+#include <limits>
+
+namespace mgdl {
+
+struct ContractionOptions {
+  Dyadic theta = Dyadic(255).times_pow2(-8);  // damping, 0 < theta <= 1
+  unsigned bits = 128;                        // mantissa bits of a coefficient
+  int start_depth = 1;                        // patch box split into cells of level m + start_depth
+  int max_depth = 8;                          // finest cells: level m + max_depth
+  Real tol = std::numeric_limits<double>::infinity();  // refine while a bound is looser than this
+};
+
+// Certified range of the residual e = f - F over the patch of phi_{m,z}.
+// Guarantee: min_lo <= e(x) <= max_hi for every x with phi_{m,z}(x) > 0;
+// norm_lo <= ||e||_inf (from point enclosures at cell corners).
+struct PatchBounds {
+  Real min_lo, max_hi;
+  Real min_hi, max_lo;   // point values in the patch: min e <= min_hi, max e >= max_lo
+  Real norm_lo;
+  std::size_t cells = 0;
+};
+
+PatchBounds patch_bounds(const Target& f, const Approximant& F, int m, std::span<const std::int64_t> node,
+                         const ContractionOptions& opt);
+
+// a_z: theta * min_lo if min_lo > 0, theta * max_hi if max_hi < 0, else 0,
+// rounded toward zero to `bits` bits. So |a_z| <= theta |e(x)| on the patch.
+Dyadic coefficient(const PatchBounds& pb, const Dyadic& theta, unsigned bits);
+
+// B_z = max(max_hi, -min_lo) - |a_z|, rounded up: sup over the patch of |T e| is at most B_z.
+Real patch_bound(const PatchBounds& pb, const Dyadic& a);
+
+// One application of T_m to e = f - F: all level-m nodes in lexicographic order.
+struct Sweep {
+  bool complete = true;                                  // false: aborted, some B_z > abort_above
+  std::vector<std::pair<GridPoint, Dyadic>> coefficients;  // nonzero a_z, lexicographic order
+  Real bound;                                            // B_m(e) = max_z B_z >= ||T_m e||_inf
+  Real norm_lo, norm_hi;                                 // enclosure of ||e||_inf
+  GridPoint worst;                                       // node attaining B_m
+  std::size_t cells = 0;
+};
+Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptions& opt, const Real& abort_above);
+
+}  // namespace mgdl

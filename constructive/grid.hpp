@@ -1,0 +1,52 @@
+// Dyadic grids on [0,1]^d, the Freudenthal (Kuhn) triangulation and the
+// Courant hats phi_{m,z} (docs/theory.md, section "Grid, triangulation, hats").
+// A point of the level-L grid is an integer vector p, standing for x = p / 2^L.
+#pragma once
+
+#include "numbers/numbers.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace mgdl {
+
+using GridPoint = std::vector<std::int64_t>;
+
+// Largest level m for which node keys of dimension d fit 63 bits.
+int max_level_for_dim(int d);
+
+// (2^m + 1)^d nodes at level m; key = sum_i j_i (2^m+1)^(d-1-i) (lexicographic).
+std::uint64_t node_count(int m, int d);
+std::uint64_t node_key(int m, std::span<const std::int64_t> node);
+GridPoint node_from_key(int m, int d, std::uint64_t key);
+
+// phi_{m,z}(p / 2^L) = value / 2^(L-m) exactly, for L >= m.
+struct HatValue {
+  std::int64_t num;
+  int shift;
+};
+HatValue hat_at(int m, std::span<const std::int64_t> node, std::span<const std::int64_t> p, int L);
+Dyadic hat_dyadic(int m, std::span<const std::int64_t> node, std::span<const std::int64_t> p, int L);
+
+// phi_{m,z}(x) for a general point, evaluated from the defining formula
+// s(1 - max(0, y) + min(0, y)), y = 2^m x - z, in the scalar type S.
+template <class S>
+S hat_formula(int m, std::span<const std::int64_t> node, std::span<const S> x);
+
+// The Kuhn simplex of level m containing p / 2^L (L >= m): its d+1 vertices
+// (level-m nodes) and the barycentric weights num_k / 2^(L-m) of the point.
+// The nonzero hats of level m at the point are exactly these weights.
+struct SimplexWeights {
+  std::vector<GridPoint> vertex;
+  std::vector<std::int64_t> weight;
+  int shift;
+};
+SimplexWeights simplex_weights(int m, std::span<const std::int64_t> p, int L);
+
+// Lower bound, in units of 2^-s, of max(0,y)-min(0,y) over the level-(m+s)
+// cell with lower corner q: the cell misses the open support of phi_{m,z}
+// when the result is >= 2^s.
+std::int64_t patch_gauge_lower(int m, std::span<const std::int64_t> node, std::span<const std::int64_t> q, int s);
+
+}  // namespace mgdl

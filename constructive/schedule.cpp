@@ -1,0 +1,139 @@
+// Theorem A's adaptive level schedule (docs/theory.md, "Theorem A").
+#include "constructive/schedule.hpp"
+
+namespace mgdl {
+
+const char* to_string(StopReason r) {
+  switch (r) {
+    case StopReason::Tolerance: return "tolerance";
+    case StopReason::MaxGrades: return "max-grades";
+    case StopReason::MaxLevel: return "max-level";
+  }
+  return "?";
+}
+
+namespace {
+Real times_rational(const Rational& q, const Real& x, mpfr_rnd_t rnd) {
+  Real qr, r;
+  mpfr_set_q(qr.backend().data(), q.backend().data(), rnd);
+  mpfr_mul(r.backend().data(), qr.backend().data(), x.backend().data(), rnd);
+  return r;
+}
+}  // namespace
+
+Construction construct(const Target& f, const ScheduleOptions& opt) {
+  const int d = f.dim;
+  const int max_level = opt.max_level < 0 ? max_level_for_dim(d) : opt.max_level;
+  if (max_level > max_level_for_dim(d))
+    throw InputError("--max-level " + std::to_string(max_level) + " exceeds " + std::to_string(max_level_for_dim(d)) + " for d = " + std::to_string(d));
+  if (opt.kappa <= 0 || opt.kappa >= 1) throw InputError("kappa must lie in (0, 1), got " + to_string(opt.kappa));
+  const Rational theta = opt.theta.to_rational();
+  if (theta <= 0 || theta > 1) throw InputError("theta must lie in (0, 1], got " + to_string(theta));
+  if (1 - theta >= opt.kappa) throw InputError("Theorem A needs 1 - theta < kappa (theta " + to_string(theta) + ", kappa " + to_string(opt.kappa) + ")");
+  if (opt.eps <= 0) throw InputError("eps must be positive, got " + to_string(opt.eps));
+  if (opt.start_depth < 0 || opt.max_depth < opt.start_depth || opt.max_depth > 20)
+    throw InputError("need 0 <= start depth <= max depth <= 20");
+
+  Construction c;
+  c.target = f;
+  c.options = opt;
+  c.bits = precision_bits();
+  Approximant F(d);
+  ContractionOptions copt;
+  copt.theta = opt.theta;
+  copt.bits = c.bits;
+  copt.start_depth = opt.start_depth;
+  copt.max_depth = opt.max_depth;
+
+  const Real inf(std::numeric_limits<double>::infinity());
+  const Real eps = nearest(opt.eps);
+  Real U = inf;        // certified upper bound of ||e||_inf for the current residual e
+  c.bound = inf;
+  int m = 0;
+  for (int level = 1;; ++level) {
+    if (U <= eps) {
+      c.stop = StopReason::Tolerance;
+      break;
+    }
+    if (c.grades.size() >= opt.max_grades) {
+      c.stop = StopReason::MaxGrades;
+      break;
+    }
+    // Find the smallest admissible m >= the previous one.
+    Sweep s;
+    Real L(0);
+    bool accepted = false;
+    for (; m <= max_level; ++m) {
+      copt.tol = U == inf ? inf : Real(times_rational(opt.kappa, U, MPFR_RNDD) / 16);
+      Real abort_above = U == inf ? inf : times_rational(opt.kappa, U, MPFR_RNDU);
+      s = sweep(f, F, m, copt, abort_above);
+      c.cells += s.cells;
+      if (s.complete) {
+        if (s.norm_hi < U) U = s.norm_hi;
+        if (s.norm_lo > L) L = s.norm_lo;
+        if (U <= eps) break;  // already below tolerance: no grade needed
+        if (s.bound <= times_rational(opt.kappa, L, MPFR_RNDD)) {
+          accepted = true;
+          break;
+        }
+      }
+      if (opt.progress) opt.progress(level, m, c.grades.size(), U);
+      c.stuck_node = s.worst;
+      c.stuck_m = m;
+    }
+    if (U <= eps) {
+      c.bound = U;
+      c.stop = StopReason::Tolerance;
+      break;
+    }
+    if (!accepted) {
+      c.stop = StopReason::MaxLevel;
+      c.bound = U;
+      break;
+    }
+    LevelRecord rec;
+    rec.level = level;
+    rec.m = m;
+    rec.first_grade = c.grades.size();
+    rec.norm_lo = L;
+    rec.norm_hi = U;
+    for (auto& [z, a] : s.coefficients) {
+      if (c.grades.size() >= opt.max_grades) {
+        rec.truncated = true;
+        break;
+      }
+      F.add(m, z, a);
+      c.grades.push_back({level, m, std::move(z), std::move(a)});
+    }
+    rec.grades = c.grades.size() - rec.first_grade;
+    // A truncated level keeps the previous bound (pointwise monotonicity, Lemma 1).
+    rec.bound = rec.truncated ? U : s.bound;
+    U = rec.bound;
+    c.bound = U;
+    c.stuck_m = -1;
+    c.stuck_node.clear();
+    c.levels.push_back(rec);
+    if (opt.progress) opt.progress(level, m, c.grades.size(), U);
+    if (rec.truncated) {
+      c.stop = StopReason::MaxGrades;
+      break;
+    }
+  }
+  return c;
+}
+
+Network to_network(const Construction& c) {
+  Network net;
+  net.dim = c.target.dim;
+  net.width = hat_block_width(net.dim);
+  net.grades.reserve(c.grades.size());
+  for (std::size_t k = 0; k < c.grades.size(); ++k) {
+    const HatGrade& g = c.grades[k];
+    Grade G = hat_block(net.dim, g.m, g.node, g.a, k == 0);
+    G.hint.level = g.level;
+    net.grades.push_back(std::move(G));
+  }
+  return net;
+}
+
+}  // namespace mgdl

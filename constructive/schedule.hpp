@@ -1,0 +1,63 @@
+// Theorem A's level schedule: level l applies T_m to e^(l-1) with the
+// smallest m >= m_(l-1) whose certified bound B_m(e) <= kappa * (lower bound
+// of ||e||_inf); every nonzero coefficient becomes one grade.
+#pragma once
+
+#include "constructive/contraction.hpp"
+#include "constructive/network.hpp"
+
+#include <functional>
+
+namespace mgdl {
+
+struct ScheduleOptions {
+  Rational kappa = Rational(1, 2);
+  Dyadic theta = Dyadic(255).times_pow2(-8);
+  Rational eps = Rational(1, 100);
+  std::size_t max_grades = 1000000;
+  int max_level = -1;   // -1: the largest level the dimension allows
+  int start_depth = 1;
+  int max_depth = 8;
+  // Called after each level and each rejected level trial.
+  std::function<void(int level, int m, std::size_t grades, const Real& bound)> progress;
+};
+
+enum class StopReason { Tolerance, MaxGrades, MaxLevel };
+const char* to_string(StopReason r);
+
+struct HatGrade {
+  int level;
+  int m;
+  GridPoint node;
+  Dyadic a;
+};
+
+struct LevelRecord {
+  int level = 0;
+  int m = 0;
+  std::size_t first_grade = 0, grades = 0;
+  Real norm_lo, norm_hi;   // enclosure of ||e^(l-1)||_inf before the level
+  Real bound;              // certified upper bound of ||r||_inf after the level
+  bool truncated = false;  // cut short by max_grades
+};
+
+struct Construction {
+  Target target;
+  ScheduleOptions options;
+  unsigned bits = 128;
+  std::vector<HatGrade> grades;
+  std::vector<LevelRecord> levels;
+  StopReason stop = StopReason::Tolerance;
+  Real bound;               // certified upper bound of ||r_K||_inf for the last grade K
+  GridPoint stuck_node;     // MaxLevel: the node whose patch did not contract
+  int stuck_m = -1;
+  std::size_t cells = 0;    // interval cells examined
+};
+
+// Throws InputError for bad options or a target that is not finite somewhere.
+Construction construct(const Target& f, const ScheduleOptions& opt);
+
+// The explicit fixed-width MGDL network of a construction.
+Network to_network(const Construction& c);
+
+}  // namespace mgdl

@@ -1,0 +1,217 @@
+// Reading and writing mgdl-scheme/1 files.
+#include "constructive/scheme_file.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace mgdl {
+
+namespace {
+std::string real_exact(const Real& x) {
+  if (!mpfr_number_p(x.backend().data())) return mpfr_inf_p(x.backend().data()) ? "inf" : "nan";
+  return Dyadic::toward_zero(x, static_cast<unsigned>(mpfr_get_prec(x.backend().data()))).str();
+}
+}  // namespace
+
+Scheme to_scheme(const Construction& c) {
+  Scheme s;
+  s.net = to_network(c);
+  s.target_name = c.target.name;
+  s.target_expr = c.target.expr;
+  const auto& o = c.options;
+  s.params = {{"rule", "first-order"},
+              {"schedule", "adaptive"},
+              {"kappa", to_string(o.kappa)},
+              {"theta", o.theta.str()},
+              {"precision", c.bits},
+              {"eps", to_string(o.eps)},
+              {"max_grades", o.max_grades},
+              {"max_level", o.max_level},
+              {"start_depth", o.start_depth},
+              {"max_depth", o.max_depth}};
+  s.result = {{"stop", to_string(c.stop)}, {"grades", c.grades.size()}, {"levels", c.levels.size()},
+              {"bound", real_exact(c.bound)}};
+  s.levels = nlohmann::ordered_json::array();
+  for (const auto& L : c.levels)
+    s.levels.push_back({{"level", L.level},
+                        {"m", L.m},
+                        {"first_grade", L.first_grade},
+                        {"grades", L.grades},
+                        {"norm_lo", real_exact(L.norm_lo)},
+                        {"norm_hi", real_exact(L.norm_hi)},
+                        {"bound", real_exact(L.bound)},
+                        {"truncated", L.truncated}});
+  return s;
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = mkstemp(tmp.data());
+  if (fd < 0) throw InputError("cannot write " + path + ": cannot create a temporary file beside it");
+  const char* p = text.data();
+  std::size_t left = text.size();
+  bool ok = true;
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw InputError("cannot write " + path);
+  }
+}
+
+namespace {
+void write_layer(std::ostream& os, const Layer& L) {
+  std::vector<std::vector<std::string>> W(static_cast<std::size_t>(L.out), std::vector<std::string>(static_cast<std::size_t>(L.in), "0"));
+  std::vector<std::string> b(static_cast<std::size_t>(L.out), "0");
+  for (const auto& e : L.W) W[static_cast<std::size_t>(e.row)][static_cast<std::size_t>(e.col)] = to_string(e.v);
+  for (const auto& [r, v] : L.b) b[static_cast<std::size_t>(r)] = to_string(v);
+  os << "{\"W\": " << nlohmann::json(W).dump() << ", \"b\": " << nlohmann::json(b).dump() << "}";
+}
+}  // namespace
+
+void write_scheme(const std::string& path, const Scheme& s) {
+  std::ostringstream os;
+  os << "{\n\"format\": \"" << kSchemeFormat << "\",\n\"dim\": " << s.net.dim << ",\n\"width\": " << s.net.width
+     << ",\n\"target\": " << nlohmann::ordered_json{{"name", s.target_name}, {"expr", s.target_expr}}.dump()
+     << ",\n\"params\": " << s.params.dump() << ",\n\"result\": " << s.result.dump()
+     << ",\n\"levels\": " << (s.levels.is_null() ? "[]" : s.levels.dump()) << ",\n\"grades\": [";
+  for (std::size_t k = 0; k < s.net.grades.size(); ++k) {
+    const Grade& g = s.net.grades[k];
+    os << (k ? ",\n" : "\n") << "{";
+    if (g.hint.level >= 0) os << "\"level\": " << g.hint.level << ", ";
+    if (g.hint.m >= 0) os << "\"m\": " << g.hint.m << ", \"node\": " << nlohmann::json(g.hint.node).dump() << ", ";
+    os << "\"layers\": [";
+    for (std::size_t i = 0; i < g.layers.size(); ++i) {
+      if (i) os << ", ";
+      write_layer(os, g.layers[i]);
+    }
+    std::vector<std::string> c(static_cast<std::size_t>(s.net.width), "0");
+    for (const auto& [col, v] : g.readout.c) c[static_cast<std::size_t>(col)] = to_string(v);
+    os << "], \"readout\": {\"c\": " << nlohmann::json(c).dump() << ", \"c0\": \"" << to_string(g.readout.c0) << "\"}}";
+  }
+  os << "\n]\n}\n";
+  write_file_atomic(path, os.str());
+}
+
+namespace {
+using J = nlohmann::json;
+
+struct Reader {
+  std::string file;
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw InputError(file + ": " + where + ": " + what);
+  }
+  const J& field(const J& obj, const char* key, const std::string& where) const {
+    if (!obj.is_object()) fail(where, "expected an object");
+    auto it = obj.find(key);
+    if (it == obj.end()) fail(where, std::string("missing field \"") + key + "\"");
+    return *it;
+  }
+  long integer(const J& v, const std::string& where, long lo, long hi) const {
+    if (!v.is_number_integer()) fail(where, "expected an integer");
+    long x = v.get<long>();
+    if (x < lo || x > hi) fail(where, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
+    return x;
+  }
+  Rational number(const J& v, const std::string& where) const {
+    if (!v.is_string()) fail(where, "expected a string holding an exact rational");
+    try {
+      return parse_rational(v.get_ref<const std::string&>());
+    } catch (const InputError& e) {
+      fail(where, e.what());
+    }
+  }
+};
+}  // namespace
+
+Scheme read_scheme(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read scheme file " + path);
+  Reader R{path};
+  J j;
+  try {
+    j = J::parse(in);
+  } catch (const J::exception& e) {
+    throw InputError(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  Scheme s;
+  const J& fmt = R.field(j, "format", "top level");
+  if (!fmt.is_string() || fmt.get<std::string>() != kSchemeFormat)
+    R.fail("format", std::string("expected \"") + kSchemeFormat + "\"");
+  s.net.dim = static_cast<int>(R.integer(R.field(j, "dim", "top level"), "dim", 1, 16));
+  s.net.width = static_cast<int>(R.integer(R.field(j, "width", "top level"), "width", 1, 4096));
+  const J& t = R.field(j, "target", "top level");
+  const J& expr = R.field(t, "expr", "target");
+  if (!expr.is_string()) R.fail("target.expr", "expected a string");
+  s.target_expr = expr.get<std::string>();
+  if (t.contains("name") && t["name"].is_string()) s.target_name = t["name"].get<std::string>();
+  if (j.contains("params")) s.params = j["params"];
+  if (j.contains("result")) s.result = j["result"];
+  if (j.contains("levels")) s.levels = j["levels"];
+  const J& grades = R.field(j, "grades", "top level");
+  if (!grades.is_array()) R.fail("grades", "expected an array");
+  const int W = s.net.width;
+  for (std::size_t k = 0; k < grades.size(); ++k) {
+    const std::string gw = "grades[" + std::to_string(k) + "]";
+    const J& gj = grades[k];
+    Grade g;
+    if (gj.contains("level")) g.hint.level = static_cast<int>(R.integer(gj["level"], gw + ".level", 0, 1L << 30));
+    if (gj.contains("m")) g.hint.m = static_cast<int>(R.integer(gj["m"], gw + ".m", 0, 62));
+    if (gj.contains("node")) {
+      const J& nd = gj["node"];
+      if (!nd.is_array() || nd.size() != static_cast<std::size_t>(s.net.dim)) R.fail(gw + ".node", "expected " + std::to_string(s.net.dim) + " integers");
+      for (std::size_t i = 0; i < nd.size(); ++i) g.hint.node.push_back(R.integer(nd[i], gw + ".node", 0, 1L << 62));
+    }
+    const J& layers = R.field(gj, "layers", gw);
+    if (!layers.is_array() || layers.empty()) R.fail(gw + ".layers", "expected a non-empty array");
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const std::string lw = gw + ".layers[" + std::to_string(i) + "]";
+      const int in_size = (k == 0 && i == 0) ? s.net.dim : W;
+      Layer L;
+      L.out = W;
+      L.in = in_size;
+      const J& Wj = R.field(layers[i], "W", lw);
+      if (!Wj.is_array() || Wj.size() != static_cast<std::size_t>(W))
+        R.fail(lw + ".W", "expected " + std::to_string(W) + " rows (the width), got " + (Wj.is_array() ? std::to_string(Wj.size()) : "no array"));
+      for (std::size_t r = 0; r < Wj.size(); ++r) {
+        const J& row = Wj[r];
+        if (!row.is_array() || row.size() != static_cast<std::size_t>(in_size))
+          R.fail(lw + ".W[" + std::to_string(r) + "]", "expected " + std::to_string(in_size) + " columns (the layer's inputs)");
+        for (std::size_t cidx = 0; cidx < row.size(); ++cidx) {
+          Rational v = R.number(row[cidx], lw + ".W[" + std::to_string(r) + "][" + std::to_string(cidx) + "]");
+          if (v != 0) L.W.push_back({static_cast<int>(r), static_cast<int>(cidx), std::move(v)});
+        }
+      }
+      const J& bj = R.field(layers[i], "b", lw);
+      if (!bj.is_array() || bj.size() != static_cast<std::size_t>(W)) R.fail(lw + ".b", "expected " + std::to_string(W) + " entries");
+      for (std::size_t r = 0; r < bj.size(); ++r) {
+        Rational v = R.number(bj[r], lw + ".b[" + std::to_string(r) + "]");
+        if (v != 0) L.b.emplace_back(static_cast<int>(r), std::move(v));
+      }
+      g.layers.push_back(std::move(L));
+    }
+    const J& ro = R.field(gj, "readout", gw);
+    const J& cj = R.field(ro, "c", gw + ".readout");
+    if (!cj.is_array() || cj.size() != static_cast<std::size_t>(W)) R.fail(gw + ".readout.c", "expected " + std::to_string(W) + " entries");
+    for (std::size_t r = 0; r < cj.size(); ++r) {
+      Rational v = R.number(cj[r], gw + ".readout.c[" + std::to_string(r) + "]");
+      if (v != 0) g.readout.c.emplace_back(static_cast<int>(r), std::move(v));
+    }
+    g.readout.c0 = R.number(R.field(ro, "c0", gw + ".readout"), gw + ".readout.c0");
+    s.net.grades.push_back(std::move(g));
+  }
+  return s;
+}
+
+}  // namespace mgdl

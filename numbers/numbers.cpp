@@ -1,0 +1,195 @@
+// Number helpers: precision, interval endpoints, exact rational I/O, dyadics.
+#include "numbers/numbers.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <limits>
+
+namespace mgdl {
+
+namespace {
+unsigned g_bits = 128;
+constexpr std::size_t kMaxDigits = 100000;  // longest accepted numeral
+}  // namespace
+
+void set_precision_bits(unsigned bits) {
+  if (bits < 16 || bits > 65536) throw InputError("precision must be between 16 and 65536 bits, got " + std::to_string(bits));
+  unsigned d10 = static_cast<unsigned>(std::ceil(bits * 0.30102999566398120)) + 1;
+  Real::default_precision(d10);
+  Interval::default_precision(d10);
+  g_bits = bits;
+}
+
+unsigned precision_bits() { return g_bits; }
+
+Real lo(const Interval& x) { return bmp::lower(x); }
+Real hi(const Interval& x) { return bmp::upper(x); }
+
+bool is_finite(const Interval& x) { return mpfi_bounded_p(x.backend().data()) != 0; }
+
+Interval make_interval(const Real& a, const Real& b) {
+  Interval r;
+  mpfi_interv_fr(r.backend().data(), a.backend().data(), b.backend().data());
+  return r;
+}
+
+Interval enclose(const Rational& q) {
+  Interval r;
+  mpfi_set_q(r.backend().data(), q.backend().data());
+  return r;
+}
+
+Real nearest(const Rational& q) {
+  Real r;
+  mpfr_set_q(r.backend().data(), q.backend().data(), MPFR_RNDN);
+  return r;
+}
+
+namespace {
+bool all_digits(std::string_view s) {
+  if (s.empty() || s.size() > kMaxDigits) return false;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+Integer parse_integer(std::string_view s) {
+  Integer z;
+  mpz_set_str(z.backend().data(), std::string(s).c_str(), 10);
+  return z;
+}
+}  // namespace
+
+Rational parse_rational(std::string_view s) {
+  std::string_view body = s;
+  bool neg = false;
+  if (!body.empty() && body[0] == '-') {
+    neg = true;
+    body.remove_prefix(1);
+  }
+  auto slash = body.find('/');
+  std::string_view num = body.substr(0, slash);
+  std::string_view den = slash == std::string_view::npos ? std::string_view("1") : body.substr(slash + 1);
+  if (!all_digits(num) || !all_digits(den))
+    throw InputError("not an exact rational \"n\" or \"n/d\": \"" + std::string(s.substr(0, 40)) + "\"");
+  Integer n = parse_integer(num), d = parse_integer(den);
+  if (d.is_zero()) throw InputError("zero denominator in \"" + std::string(s.substr(0, 40)) + "\"");
+  Rational q(n, d);
+  return neg ? Rational(-q) : q;
+}
+
+std::string to_string(const Rational& q) {
+  std::string s = bmp::numerator(q).str();
+  const Integer den = bmp::denominator(q);
+  if (den != 1) s += "/" + den.str();
+  return s;
+}
+
+Rational parse_decimal(std::string_view s) {
+  if (s.find('/') != std::string_view::npos) return parse_rational(s);
+  auto bad = [&] { return InputError("not a number: \"" + std::string(s.substr(0, 40)) + "\""); };
+  std::size_t i = 0;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+  std::string digits;
+  long frac = 0;
+  bool any = false;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) digits += s[i++], any = true;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) digits += s[i++], ++frac, any = true;
+  }
+  if (!any || digits.size() > kMaxDigits) throw bad();
+  long ex = 0;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    bool eneg = false;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) eneg = s[i++] == '-';
+    std::string e;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) e += s[i++];
+    if (e.empty() || e.size() > 6) throw bad();
+    ex = std::stol(e);
+    if (ex > 10000) throw InputError("exponent out of range (|e| <= 10000): \"" + std::string(s.substr(0, 40)) + "\"");
+    if (eneg) ex = -ex;
+  }
+  if (i != s.size()) throw bad();
+  Integer n = parse_integer(digits);
+  long p10 = ex - frac;
+  Integer ten_pow;
+  mpz_ui_pow_ui(ten_pow.backend().data(), 10, static_cast<unsigned long>(p10 < 0 ? -p10 : p10));
+  Rational q = p10 >= 0 ? Rational(n * ten_pow) : Rational(n, ten_pow);
+  return neg ? Rational(-q) : q;
+}
+
+std::string to_decimal(const Real& x, int digits) {
+  if (x.is_zero()) return "0";
+  return x.str(digits, std::ios_base::scientific);
+}
+
+void Dyadic::normalize() {
+  if (mant_.is_zero()) {
+    exp_ = 0;
+    return;
+  }
+  auto tz = mpz_scan1(mant_.backend().data(), 0);
+  if (tz > 0) {
+    mpz_tdiv_q_2exp(mant_.backend().data(), mant_.backend().data(), tz);
+    exp_ += static_cast<long>(tz);
+  }
+}
+
+Dyadic operator+(const Dyadic& a, const Dyadic& b) {
+  if (a.is_zero()) return b;
+  if (b.is_zero()) return a;
+  if (a.exp_ == b.exp_) return Dyadic(a.mant_ + b.mant_, a.exp_);
+  const Dyadic& hiexp = a.exp_ > b.exp_ ? a : b;
+  const Dyadic& loexp = a.exp_ > b.exp_ ? b : a;
+  Integer shifted;
+  mpz_mul_2exp(shifted.backend().data(), hiexp.mant_.backend().data(), static_cast<unsigned long>(hiexp.exp_ - loexp.exp_));
+  return Dyadic(shifted + loexp.mant_, loexp.exp_);
+}
+
+Dyadic operator-(const Dyadic& a, const Dyadic& b) { return a + (-b); }
+
+Dyadic operator*(const Dyadic& a, const Dyadic& b) { return Dyadic(a.mant_ * b.mant_, a.exp_ + b.exp_); }
+
+Dyadic Dyadic::toward_zero(const Real& x, unsigned bits) {
+  if (!mpfr_number_p(x.backend().data())) throw std::domain_error("Dyadic::toward_zero of a non-finite value");
+  mpfr_t t;
+  mpfr_init2(t, bits);
+  mpfr_set(t, x.backend().data(), MPFR_RNDZ);  // rounding toward zero never increases |x|
+  Integer m;
+  long e = 0;
+  if (!mpfr_zero_p(t)) e = mpfr_get_z_2exp(m.backend().data(), t);
+  mpfr_clear(t);
+  return Dyadic(m, e);
+}
+
+Dyadic Dyadic::from_rational(const Rational& q) {
+  Integer den = bmp::denominator(q);
+  auto k = mpz_scan1(den.backend().data(), 0);
+  Integer rest;
+  mpz_tdiv_q_2exp(rest.backend().data(), den.backend().data(), k);
+  if (rest != 1) throw InputError("not a dyadic rational: " + to_string(q));
+  return Dyadic(bmp::numerator(q), -static_cast<long>(k));
+}
+
+Rational Dyadic::to_rational() const {
+  Integer p = 1;
+  mpz_mul_2exp(p.backend().data(), p.backend().data(), static_cast<unsigned long>(exp_ < 0 ? -exp_ : exp_));
+  return exp_ >= 0 ? Rational(mant_ * p) : Rational(mant_, p);
+}
+
+Interval Dyadic::to_interval() const {
+  Interval r;
+  mpfi_set_z(r.backend().data(), mant_.backend().data());
+  mpfi_mul_2si(r.backend().data(), r.backend().data(), exp_);
+  return r;
+}
+
+Real Dyadic::to_real() const {
+  Real r;
+  mpfr_set_z_2exp(r.backend().data(), mant_.backend().data(), exp_, MPFR_RNDN);
+  return r;
+}
+
+}  // namespace mgdl

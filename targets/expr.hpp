@@ -1,0 +1,52 @@
+// The target expression language: variables x1..xd (x when d = 1), numbers,
+// + - * / ^, parentheses, sin cos tan exp log sqrt abs tanh atan min max, pi, e.
+// One parsed definition evaluates in points (Real) and in intervals (Interval).
+#pragma once
+
+#include "numbers/numbers.hpp"
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mgdl {
+
+class Expr {
+ public:
+  // Parses `text`; throws InputError naming the 1-based column of the fault.
+  static Expr parse(std::string_view text);
+
+  const std::string& text() const { return text_; }
+  // Largest i of a variable x_i used (x counts as x1); 0 for a constant.
+  int max_var() const { return max_var_; }
+  bool uses_plain_x() const { return plain_x_; }
+
+  // Point value, rounded at the working precision (NaN outside the domain).
+  Real eval(std::span<const Real> x) const;
+  // Guarantee: the result contains f(x) for every x in the box, whenever f is
+  // defined on the whole box; otherwise some endpoint is infinite or NaN.
+  Interval eval(std::span<const Interval> x) const;
+
+  enum class Op : unsigned char {
+    Const, Var, Pi, E, Neg, Add, Sub, Mul, Div, PowInt, Pow,
+    Sin, Cos, Tan, Exp, Log, Sqrt, Abs, Tanh, Atan, Min, Max
+  };
+  struct Instr {
+    Op op;
+    long arg = 0;  // constant index, variable index, or integer exponent
+  };
+
+ private:
+  template <class S>
+  S run(std::span<const S> x) const;
+
+  std::string text_;
+  std::vector<Instr> code_;
+  std::vector<Rational> consts_;
+  int max_var_ = 0;
+  bool plain_x_ = false;
+  friend class ExprParser;
+};
+
+}  // namespace mgdl

@@ -105,7 +105,7 @@ void write_scheme(const std::string& path, const Scheme& s) {
 }
 
 namespace {
-using J = nlohmann::json;
+using J = nlohmann::ordered_json;
 
 struct Reader {
   std::string file;

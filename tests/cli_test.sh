@@ -1,2 +1,70 @@
-#!/bin/sh
-exit 0
+#!/usr/bin/env bash
+# End-to-end tests of the mgdl command line: exit codes, one-line errors,
+# no output file left behind on failure, construct/eval round trip.
+set -u
+MGDL="$1"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect CODE DESCRIPTION -- command...: exit code, one-line stderr on errors
+expect() {
+  local code=$1 what=$2
+  shift 3
+  "$@" >"$T/out" 2>"$T/err"
+  local rc=$?
+  if [ "$rc" -ne "$code" ]; then bad "$what: exit $rc, expected $code; stderr: $(head -c 300 "$T/err")"; return; fi
+  if [ "$code" -eq 2 ]; then
+    local lines
+    lines=$(wc -l <"$T/err")
+    if [ "$lines" -ne 1 ]; then bad "$what: expected a one-line error, got $lines lines"; return; fi
+  fi
+  ok
+}
+
+expect 0 "targets" -- "$MGDL" targets
+grep -q "sin2pi" "$T/out" && ok || bad "targets lists sin2pi"
+expect 0 "help" -- "$MGDL" --help
+expect 0 "construct help" -- "$MGDL" construct --help
+
+# Bad input: exit 2, one line, no file.
+expect 2 "bad expression" -- "$MGDL" construct --target 'sin(x' -o "$T/a.json"
+grep -q "column" "$T/err" && ok || bad "expression error names a column"
+expect 2 "unknown name" -- "$MGDL" construct --target 'foo(x)' -o "$T/a.json"
+expect 2 "dimension too small" -- "$MGDL" construct --target 'x1*x3' --dim 2 -o "$T/a.json"
+expect 2 "dimension out of range" -- "$MGDL" construct --target 'x' --dim 0 -o "$T/a.json"
+expect 2 "bad eps" -- "$MGDL" construct --target 'x' --eps abc -o "$T/a.json"
+expect 2 "negative eps" -- "$MGDL" construct --target 'x' --eps -1 -o "$T/a.json"
+expect 2 "bad kappa" -- "$MGDL" construct --target 'x' --kappa 2 -o "$T/a.json"
+expect 2 "theta too small for kappa" -- "$MGDL" construct --target 'x' --theta 0.25 -o "$T/a.json"
+expect 2 "unknown option" -- "$MGDL" construct --target 'x' --frobnicate -o "$T/a.json"
+expect 2 "missing output" -- "$MGDL" construct --target 'x'
+expect 2 "not finite" -- "$MGDL" construct --target '1/(x-0.5)' -o "$T/a.json"
+grep -q "not finite" "$T/err" && ok || bad "non-finite target is named"
+expect 2 "unwritable output" -- "$MGDL" construct --target 'x' -o "$T/no/such/dir/a.json"
+[ ! -e "$T/a.json" ] && ok || bad "a failed construct left $T/a.json"
+[ -z "$(ls "$T" | grep -v '^out$\|^err$')" ] && ok || bad "temporary files left: $(ls "$T")"
+expect 2 "no subcommand" -- "$MGDL"
+
+# Construct, then evaluate.
+expect 0 "construct sin2pi" -- "$MGDL" construct --target sin2pi --eps 1e-1 -o "$T/s.json" --quiet
+grep -q "stopped by tolerance" "$T/out" && ok || bad "construct reports the stop reason"
+expect 3 "construct stopped by max-grades" -- "$MGDL" construct --target sin2pi --eps 1e-3 --max-grades 5 -o "$T/g.json" --quiet
+[ -s "$T/g.json" ] && ok || bad "a limited run still writes its valid scheme"
+printf '0.25\n1/3\n# comment\n\n0.5\n' >"$T/pts"
+expect 0 "eval" -- "$MGDL" eval "$T/s.json" --points "$T/pts"
+[ "$(wc -l <"$T/out")" -eq 3 ] && ok || bad "eval prints one line per point"
+expect 0 "eval stdin json" -- sh -c "printf '0.25\n' | '$MGDL' eval '$T/s.json' --json --grade 0"
+grep -q '"F": "0"' "$T/out" && ok || bad "grade 0 has F = 0"
+expect 2 "eval bad point" -- sh -c "printf '1.5\n' | '$MGDL' eval '$T/s.json'"
+expect 2 "eval wrong arity" -- sh -c "printf '0.1 0.2\n' | '$MGDL' eval '$T/s.json'"
+expect 2 "eval bad grade" -- sh -c "printf '0.1\n' | '$MGDL' eval '$T/s.json' --grade 999999"
+expect 2 "eval missing file" -- "$MGDL" eval "$T/missing.json"
+printf '{"format": "mgdl-scheme/1", "dim": 1' >"$T/trunc.json"
+expect 2 "eval truncated file" -- "$MGDL" eval "$T/trunc.json" --points "$T/pts"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,1 +1,250 @@
+// Section 3.3 and Theorem A on built schemes: coefficients below the true
+// minimum, Lemma 1 at points, certified bounds, fixed width, stop reasons,
+// rejection of non-finite targets, and the scheme-file round trip.
 #include <catch2/catch.hpp>
+
+#include "constructive/scheme_file.hpp"
+#include "targets/catalogue.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+using namespace mgdl;
+
+namespace {
+std::vector<std::vector<Rational>> random_points(int d, int n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> u(0, 100003);
+  std::vector<std::vector<Rational>> pts;
+  for (int k = 0; k < n; ++k) {
+    std::vector<Rational> x;
+    for (int i = 0; i < d; ++i) x.emplace_back(u(rng), 100003);
+    pts.push_back(x);
+  }
+  return pts;
+}
+Interval f_at(const Target& f, const std::vector<Rational>& x) {
+  std::vector<Interval> xi;
+  for (const auto& v : x) xi.push_back(enclose(v));
+  return f.box(xi);
+}
+bool le(const Interval& a, const Rational& q) { return mpfr_cmp_q(hi(a).backend().data(), q.backend().data()) <= 0; }
+bool ge(const Interval& a, const Rational& q) { return mpfr_cmp_q(lo(a).backend().data(), q.backend().data()) >= 0; }
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+Construction build(const std::string& target, const char* eps, std::size_t max_grades = 1000000, int max_level = -1) {
+  set_precision_bits(128);
+  ScheduleOptions o;
+  o.eps = parse_decimal(eps);
+  o.max_grades = max_grades;
+  o.max_level = max_level;
+  return construct(resolve_target(target), o);
+}
+
+// Lemma 1 at points: every grade moves r toward 0 without crossing it, and
+// by at most theta |r| (so r_k lies between 0 and r_{k-1}); and |r_K| <= bound.
+void check_lemma1_and_bound(const Construction& c, int npts) {
+  Network net = to_network(c);
+  Rational bound = Dyadic::toward_zero(c.bound, 200).to_rational();
+  for (const auto& x : random_points(c.target.dim, npts, 42)) {
+    auto g = grade_outputs<Rational>(net, x);
+    Interval r = f_at(c.target, x);
+    for (std::size_t k = 0; k < g.size(); ++k) {
+      // g_k has the sign of r_{k-1} and |g_k| <= |r_{k-1}|: 0 <= r_k/r_{k-1} <= 1.
+      if (g[k] > 0) REQUIRE(ge(r, g[k]));
+      if (g[k] < 0) REQUIRE(le(r, g[k]));
+      r -= enclose(g[k]);
+    }
+    CHECK(le(r, bound));
+    CHECK(ge(r, -bound));
+  }
+}
+}  // namespace
+
+TEST_CASE("coefficients never exceed theta times the true patch minimum (planted residual)", "[contraction]") {
+  set_precision_bits(128);
+  // f = 1/2 + (x - 3/10)^2 + 1/4 phi_{2,1}; with F = 1/4 phi_{2,1} the residual is
+  // e = 1/2 + (x - 3/10)^2, whose minimum over [z-h, z+h] is known exactly.
+  for (int sign : {1, -1}) {
+    std::string body = "(1/2 + (x - 3/10)^2)";
+    Target f = target_from_expression((sign > 0 ? "" : "-") + body + " + 1/4*max(0, 1-abs(4*x-1))");
+    Approximant F(1);
+    GridPoint node{1};
+    F.add(2, node, Dyadic(Integer(1), -2));
+    ContractionOptions opt;
+    opt.tol = Real(1e-6);
+    const int m = 3;
+    for (std::int64_t j = 0; j <= 8; ++j) {
+      GridPoint z{j};
+      Rational a = Rational(std::max<std::int64_t>(0, j - 1), 8), b = Rational(std::min<std::int64_t>(8, j + 1), 8);
+      Rational p = Rational(3, 10) < a ? a : (Rational(3, 10) > b ? b : Rational(3, 10));
+      Rational true_min = Rational(1, 2) + (p - Rational(3, 10)) * (p - Rational(3, 10));
+      PatchBounds pb = patch_bounds(f, F, m, z, opt);
+      Dyadic c = coefficient(pb, opt.theta, 128);
+      Rational theta = opt.theta.to_rational();
+      INFO("node " << j << " sign " << sign);
+      CHECK(c.sign() == sign);
+      CHECK(bmp::abs(c.to_rational()) <= theta * true_min);
+      // Tight to within the dependency effect of cells of width 2^-11 (slope about 2).
+      CHECK(bmp::abs(c.to_rational()) >= theta * true_min - Rational(1, 500));
+      // The certified range brackets the true extremum on the patch.
+      if (sign > 0) CHECK(mpfr_cmp_q(pb.min_lo.backend().data(), true_min.backend().data()) <= 0);
+      else CHECK(mpfr_cmp_q(pb.max_hi.backend().data(), Rational(-true_min).backend().data()) >= 0);
+      CHECK(patch_bound(pb, c) >= 0);
+    }
+  }
+}
+
+TEST_CASE("a sign change on the patch gives a zero coefficient", "[contraction]") {
+  set_precision_bits(128);
+  Target f = target_from_expression("x - 1/2");
+  Approximant F(1);
+  ContractionOptions opt;
+  GridPoint z{1};
+  PatchBounds pb = patch_bounds(f, F, 1, z, opt);
+  CHECK(coefficient(pb, opt.theta, 128).is_zero());
+  CHECK(pb.min_lo <= Real(-0.5));
+  CHECK(pb.max_hi >= Real(0.5));
+}
+
+TEST_CASE("Theorem A on sin(2 pi x): fixed width, Lemma 1 at points, certified bound, exact network", "[schedule]") {
+  Construction c = build("sin2pi", "5e-2");
+  REQUIRE(c.stop == StopReason::Tolerance);
+  CHECK(c.bound <= Real(0.05));
+  REQUIRE(c.grades.size() > 10);
+  // Level bounds contract by kappa: bound_l <= kappa * norm_lo_l.
+  for (const auto& L : c.levels) CHECK(L.bound <= L.norm_lo / 2);
+  for (std::size_t i = 1; i < c.levels.size(); ++i) CHECK(c.levels[i].m >= c.levels[i - 1].m);
+  Network net = to_network(c);
+  for (std::size_t k = 0; k < net.grades.size(); ++k) {
+    const auto& g = net.grades[k];
+    REQUIRE(g.layers.size() == 2);
+    for (std::size_t i = 0; i < g.layers.size(); ++i) {
+      CHECK(g.layers[i].out == 3);
+      CHECK(g.layers[i].in == (k == 0 && i == 0 ? 1 : 3));
+    }
+    // The first layer reads only x from H_{k-1}.
+    for (const auto& e : g.layers[0].W) CHECK(e.col == 0);
+  }
+  check_lemma1_and_bound(c, 40);
+  // The network computes the sparse approximant exactly.
+  Approximant F(1);
+  for (const auto& g : c.grades) F.add(g.m, g.node, g.a);
+  for (const auto& x : random_points(1, 20, 3)) {
+    auto g = grade_outputs<Rational>(net, x);
+    Rational sum = 0;
+    for (const auto& v : g) sum += v;
+    CHECK(sum == F.at(x));
+  }
+}
+
+TEST_CASE("Theorem A in 2-D: width d+4 for every grade, Lemma 1 at points", "[schedule]") {
+  Construction c = build("absdiff", "2e-1");
+  REQUIRE(c.stop == StopReason::Tolerance);
+  Network net = to_network(c);
+  for (const auto& g : net.grades) {
+    CHECK(g.layers.size() == 3);
+    for (const auto& L : g.layers) CHECK(L.out == 6);
+  }
+  check_lemma1_and_bound(c, 30);
+}
+
+TEST_CASE("stop reasons: max-grades truncates a level and keeps a valid bound", "[schedule]") {
+  Construction c = build("osc", "1e-3", 37);
+  CHECK(c.stop == StopReason::MaxGrades);
+  CHECK(c.grades.size() == 37);
+  check_lemma1_and_bound(c, 30);
+}
+
+TEST_CASE("stop reasons: a near-jump stops at max-level and names where it does not contract", "[schedule]") {
+  Construction c = build("max(-1, min(1, (x - 1/3)*10^12))", "1e-2", 1000000, 9);
+  REQUIRE(c.stop == StopReason::MaxLevel);
+  REQUIRE(c.stuck_m == 9);
+  Rational x = Rational(c.stuck_node[0], 512);
+  CHECK(bmp::abs(x - Rational(1, 3)) <= Rational(2, 512));
+  check_lemma1_and_bound(c, 30);
+}
+
+TEST_CASE("targets that are not finite are rejected with the place named", "[schedule]") {
+  for (const char* bad : {"1/(x-0.5)", "log(x)", "sqrt(x - 1/4)"}) {
+    INFO(bad);
+    try {
+      build(bad, "1e-1");
+      FAIL("accepted a target that is not finite");
+    } catch (const InputError& e) {
+      CHECK(std::string(e.what()).find("not finite or not defined on [") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("bad schedule options are rejected", "[schedule]") {
+  Target f = resolve_target("sin2pi");
+  ScheduleOptions o;
+  o.kappa = 1;
+  CHECK_THROWS_AS(construct(f, o), InputError);
+  o.kappa = Rational(1, 100);  // 1 - theta = 1/256 < 1/100 is fine; 1/1000 is not
+  o.kappa = Rational(1, 1000);
+  CHECK_THROWS_AS(construct(f, o), InputError);
+  o = ScheduleOptions{};
+  o.eps = 0;
+  CHECK_THROWS_AS(construct(f, o), InputError);
+  o = ScheduleOptions{};
+  o.max_level = 99;
+  CHECK_THROWS_AS(construct(f, o), InputError);
+}
+
+TEST_CASE("scheme files round-trip exactly and are deterministic", "[scheme]") {
+  Construction c = build("kink", "5e-2");
+  Scheme s = to_scheme(c);
+  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_roundtrip";
+  std::filesystem::create_directories(dir);
+  std::string p1 = (dir / "a.json").string(), p2 = (dir / "b.json").string(), p3 = (dir / "c.json").string();
+  write_scheme(p1, s);
+  Scheme r = read_scheme(p1);
+  REQUIRE(r.net.grades.size() == s.net.grades.size());
+  CHECK(r.net.width == 3);
+  CHECK(r.target_expr == "abs(x-1/3)");
+  for (const auto& x : random_points(1, 25, 8)) CHECK(grade_outputs<Rational>(r.net, x) == grade_outputs<Rational>(s.net, x));
+  write_scheme(p2, r);
+  CHECK(slurp(p1) == slurp(p2));
+  write_scheme(p3, to_scheme(build("kink", "5e-2")));
+  CHECK(slurp(p1) == slurp(p3));
+  // No temporary files are left beside the output.
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 3);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
+  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_bad";
+  std::filesystem::create_directories(dir);
+  auto attempt = [&](const std::string& text) -> std::string {
+    std::string p = (dir / "bad.json").string();
+    std::ofstream(p) << text;
+    try {
+      read_scheme(p);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string head = R"({"format": "mgdl-scheme/1", "dim": 1, "width": 3, "target": {"expr": "x"}, "grades": )";
+  CHECK(attempt("{").find("not valid JSON") != std::string::npos);
+  CHECK(attempt(R"({"format": "other"})").find("format") != std::string::npos);
+  CHECK(attempt(head + "[{}]}").find("grades[0]: missing field \"layers\"") != std::string::npos);
+  CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")
+            .find("grades[0].layers[0].W: expected 3 rows") != std::string::npos);
+  CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1/0"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")
+            .find("grades[0].layers[0].W[1][0]: zero denominator") != std::string::npos);
+  CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0",0]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")
+            .find("b[2]: expected a string") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}

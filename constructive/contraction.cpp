@@ -47,9 +47,33 @@ Real abs_lower(const Interval& e) {
   return Real(0);
 }
 
+// F at points of finer grids. When F's finest level is <= m, F is affine on
+// every level-m Kuhn simplex, so F(p) interpolates the level-m nodal values
+// with the barycentric weights of p: O(d) work instead of O(levels * d).
+class NodalF {
+ public:
+  NodalF(const Approximant& F, int m, const std::vector<Dyadic>* table) : F_(F), m_(m), table_(table) {}
+  Dyadic at(std::span<const std::int64_t> p, int L) const {
+    if (!table_) return F_.at(p, L);
+    SimplexWeights sw = simplex_weights(m_, p, L);
+    Dyadic sum;
+    for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
+      if (sw.weight[k] == 0) continue;
+      const Dyadic& v = (*table_)[node_key(m_, sw.vertex[k])];
+      if (!v.is_zero()) sum += v * Dyadic(Integer(sw.weight[k]), -sw.shift);
+    }
+    return sum;
+  }
+
+ private:
+  const Approximant& F_;
+  int m_;
+  const std::vector<Dyadic>* table_;
+};
+
 class PatchSearch {
  public:
-  PatchSearch(const Target& f, const Approximant& F, int m, std::span<const std::int64_t> node, const ContractionOptions& opt)
+  PatchSearch(const Target& f, const NodalF& F, int m, std::span<const std::int64_t> node, const ContractionOptions& opt)
       : f_(f), F_(F), m_(m), node_(node), opt_(opt), d_(node.size()) {
     out_.min_lo = out_.min_hi = Real(std::numeric_limits<double>::infinity());
     out_.max_hi = out_.max_lo = Real(-std::numeric_limits<double>::infinity());
@@ -147,7 +171,7 @@ class PatchSearch {
   }
 
   const Target& f_;
-  const Approximant& F_;
+  const NodalF& F_;
   int m_;
   std::span<const std::int64_t> node_;
   const ContractionOptions& opt_;
@@ -159,7 +183,8 @@ class PatchSearch {
 
 PatchBounds patch_bounds(const Target& f, const Approximant& F, int m, std::span<const std::int64_t> node,
                          const ContractionOptions& opt) {
-  return PatchSearch(f, F, m, node, opt).run();
+  NodalF nf(F, m, nullptr);
+  return PatchSearch(f, nf, m, node, opt).run();
 }
 
 Dyadic coefficient(const PatchBounds& pb, const Dyadic& theta, unsigned bits) {
@@ -188,9 +213,15 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
   out.norm_lo = Real(0);
   out.norm_hi = Real(0);
   const std::uint64_t n = node_count(m, d);
+  std::vector<Dyadic> table;
+  if (F.finest_level() <= m) {
+    table.resize(n);
+    for (std::uint64_t key = 0; key < n; ++key) table[key] = F.at(node_from_key(m, d, key), m);
+  }
+  NodalF nf(F, m, table.empty() ? nullptr : &table);
   for (std::uint64_t key = 0; key < n; ++key) {
     GridPoint z = node_from_key(m, d, key);
-    PatchBounds pb = patch_bounds(f, F, m, z, opt);
+    PatchBounds pb = PatchSearch(f, nf, m, z, opt).run();
     out.cells += pb.cells;
     Dyadic a = coefficient(pb, opt.theta, opt.bits);
     Real B = patch_bound(pb, a);

@@ -40,13 +40,6 @@ struct Cell {
   Real elo, ehi;
 };
 
-Real abs_lower(const Interval& e) {
-  Real l = lo(e), h = hi(e);
-  if (l > 0) return l;
-  if (h < 0) return -h;
-  return Real(0);
-}
-
 // F at points of finer grids. When F's finest level is <= m, F is affine on
 // every level-m Kuhn simplex, so F(p) interpolates the level-m nodal values
 // with the barycentric weights of p: O(d) work instead of O(levels * d).
@@ -71,10 +64,77 @@ class NodalF {
   const std::vector<Dyadic>* table_;
 };
 
+// Enclosures of e on cells and at cell corners do not depend on the patch, and
+// neighbouring patches share cells: a sweep evaluates each cell once.
+struct CellValue {
+  Real elo, ehi;          // e(x) in [elo, ehi] on the cell
+  bool point_ok = false;  // f finite at the lower corner
+  Real plo, phi;          // e(lower corner) in [plo, phi]
+};
+
+class CellCache {
+ public:
+  CellCache(const Target& f, const NodalF& F) : f_(f), F_(F) {}
+  const CellValue& get(const GridPoint& q, int L, std::size_t& evaluations) {
+    key_.assign(q.begin(), q.end());
+    key_.push_back(L);
+    auto it = map_.find(key_);
+    if (it != map_.end()) return it->second;
+    if (map_.size() > (std::size_t{1} << 20)) map_.clear();
+    ++evaluations;
+    return map_.emplace(key_, evaluate(q, L)).first->second;
+  }
+
+ private:
+  struct Hash {
+    std::size_t operator()(const std::vector<std::int64_t>& v) const {
+      std::uint64_t h = 1469598103934665603ull;
+      for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
+      return static_cast<std::size_t>(h);
+    }
+  };
+  CellValue evaluate(const GridPoint& q, int L) const {
+    const std::size_t d = q.size();
+    std::vector<Interval> box(d), pt(d);
+    for (std::size_t i = 0; i < d; ++i) {
+      box[i] = dyadic_box(q[i], q[i] + 1, L);
+      pt[i] = dyadic_box(q[i], q[i], L);
+    }
+    Interval fb = f_.box(box);
+    if (!is_finite(fb))
+      throw InputError("target is not finite or not defined on " + describe_box(q, L) +
+                       " (targets must be continuous on [0,1]^" + std::to_string(d) + ")");
+    // Exact range of F over the cell: hull of its corner values.
+    Dyadic Fmin, Fmax, Fq;
+    GridPoint corner(d);
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+      for (std::size_t k = 0; k < d; ++k) corner[k] = q[k] + ((mask >> k) & 1);
+      Dyadic v = F_.at(corner, L);
+      if (mask == 0) Fmin = Fmax = Fq = v;
+      else if (compare(v, Fmin) < 0) Fmin = v;
+      else if (compare(v, Fmax) > 0) Fmax = v;
+    }
+    Interval e = fb - make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
+    CellValue out{lo(e), hi(e), false, Real(0), Real(0)};
+    Interval fp = f_.box(pt);
+    if (is_finite(fp)) {
+      Interval ep = fp - Fq.to_interval();
+      out.point_ok = true;
+      out.plo = lo(ep);
+      out.phi = hi(ep);
+    }
+    return out;
+  }
+  const Target& f_;
+  const NodalF& F_;
+  std::vector<std::int64_t> key_;
+  std::unordered_map<std::vector<std::int64_t>, CellValue, Hash> map_;
+};
+
 class PatchSearch {
  public:
-  PatchSearch(const Target& f, const NodalF& F, int m, std::span<const std::int64_t> node, const ContractionOptions& opt)
-      : f_(f), F_(F), m_(m), node_(node), opt_(opt), d_(node.size()) {
+  PatchSearch(CellCache& cache, int m, std::span<const std::int64_t> node, const ContractionOptions& opt)
+      : cache_(cache), m_(m), node_(node), opt_(opt), d_(node.size()) {
     out_.min_lo = out_.min_hi = Real(std::numeric_limits<double>::infinity());
     out_.max_hi = out_.max_lo = Real(-std::numeric_limits<double>::infinity());
     out_.norm_lo = Real(0);
@@ -107,9 +167,13 @@ class PatchSearch {
     for (int depth = s0; depth < opt_.max_depth; ++depth) {
       std::vector<Cell> next;
       bool split = false;
+      // When e certainly changes sign on the patch, a_z = 0 and only sup |e|
+      // matters: refine only cells that may exceed the largest |e| seen.
+      const bool mixed = out_.min_hi < 0 && out_.max_lo > 0;
+      const Real sup_seen = out_.max_lo > -out_.min_hi ? out_.max_lo : Real(-out_.min_hi);
       for (Cell& c : cells) {
-        bool need_min = c.elo < out_.min_hi - opt_.tol;
-        bool need_max = c.ehi > out_.max_lo + opt_.tol;
+        bool need_min = mixed ? c.elo < -sup_seen - opt_.tol : c.elo < out_.min_hi - opt_.tol;
+        bool need_max = mixed ? c.ehi > sup_seen + opt_.tol : c.ehi > out_.max_lo + opt_.tol;
         if (need_min || need_max) {
           split = true;
           GridPoint child(d_);
@@ -134,44 +198,18 @@ class PatchSearch {
  private:
   void add_cell(const GridPoint& q, int s, std::vector<Cell>& cells) {
     if (patch_gauge_lower(m_, node_, q, s) >= (std::int64_t{1} << s)) return;  // misses the open support
-    const int L = m_ + s;
-    std::vector<Interval> box(d_), pt(d_);
-    for (std::size_t i = 0; i < d_; ++i) {
-      box[i] = dyadic_box(q[i], q[i] + 1, L);
-      pt[i] = dyadic_box(q[i], q[i], L);
-    }
-    Interval fb = f_.box(box);
-    if (!is_finite(fb))
-      throw InputError("target is not finite or not defined on " + describe_box(q, L) +
-                       " (targets must be continuous on [0,1]^" + std::to_string(d_) + ")");
-    // Exact range of F over the cell: hull of its corner values.
-    Dyadic Fmin, Fmax, Fq;
-    GridPoint corner(d_);
-    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d_); ++mask) {
-      for (std::size_t k = 0; k < d_; ++k) corner[k] = q[k] + ((mask >> k) & 1);
-      Dyadic v = F_.at(corner, L);
-      if (mask == 0) Fmin = Fmax = Fq = v;
-      else if (compare(v, Fmin) < 0) Fmin = v;
-      else if (compare(v, Fmax) > 0) Fmax = v;
-    }
-    Interval Frange = make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
-    Interval e = fb - Frange;
-    Cell c{q, s, lo(e), hi(e)};
-    ++out_.cells;
-    // A point value at the lower corner (heuristic guide, and ||e|| lower bound).
-    Interval fp = f_.box(pt);
-    if (is_finite(fp)) {
-      Interval ep = fp - Fq.to_interval();
-      if (hi(ep) < out_.min_hi) out_.min_hi = hi(ep);
-      if (lo(ep) > out_.max_lo) out_.max_lo = lo(ep);
-      Real a = abs_lower(ep);
+    const CellValue& v = cache_.get(q, m_ + s, out_.cells);
+    // The point value at the lower corner guides refinement and bounds ||e|| below.
+    if (v.point_ok) {
+      if (v.phi < out_.min_hi) out_.min_hi = v.phi;
+      if (v.plo > out_.max_lo) out_.max_lo = v.plo;
+      Real a = v.plo > 0 ? v.plo : (v.phi < 0 ? Real(-v.phi) : Real(0));
       if (a > out_.norm_lo) out_.norm_lo = a;
     }
-    cells.push_back(std::move(c));
+    cells.push_back(Cell{q, s, v.elo, v.ehi});
   }
 
-  const Target& f_;
-  const NodalF& F_;
+  CellCache& cache_;
   int m_;
   std::span<const std::int64_t> node_;
   const ContractionOptions& opt_;
@@ -184,7 +222,8 @@ class PatchSearch {
 PatchBounds patch_bounds(const Target& f, const Approximant& F, int m, std::span<const std::int64_t> node,
                          const ContractionOptions& opt) {
   NodalF nf(F, m, nullptr);
-  return PatchSearch(f, nf, m, node, opt).run();
+  CellCache cache(f, nf);
+  return PatchSearch(cache, m, node, opt).run();
 }
 
 Dyadic coefficient(const PatchBounds& pb, const Dyadic& theta, unsigned bits) {
@@ -219,9 +258,10 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
     for (std::uint64_t key = 0; key < n; ++key) table[key] = F.at(node_from_key(m, d, key), m);
   }
   NodalF nf(F, m, table.empty() ? nullptr : &table);
+  CellCache cache(f, nf);
   for (std::uint64_t key = 0; key < n; ++key) {
     GridPoint z = node_from_key(m, d, key);
-    PatchBounds pb = PatchSearch(f, nf, m, z, opt).run();
+    PatchBounds pb = PatchSearch(cache, m, z, opt).run();
     out.cells += pb.cells;
     Dyadic a = coefficient(pb, opt.theta, opt.bits);
     Real B = patch_bound(pb, a);

@@ -38,6 +38,7 @@ class ExprParser {
     skip();
     if (pos_ != s_.size()) fail("unexpected '" + std::string(1, s_[pos_]) + "'");
     out_.text_ = std::string(s_);
+    out_.finish();
     return std::move(out_);
   }
 
@@ -195,155 +196,215 @@ class ExprParser {
 
 Expr Expr::parse(std::string_view text) { return ExprParser(text).run(); }
 
+void Expr::finish() {
+  std::size_t depth = 0;
+  max_stack_ = 1;
+  for (const Instr& in : code_) {
+    switch (in.op) {
+      case Op::Const: case Op::Var: case Op::Pi: case Op::E: ++depth; break;
+      case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Pow: case Op::Min: case Op::Max: --depth; break;
+      default: break;
+    }
+    max_stack_ = std::max(max_stack_, depth);
+  }
+  for (const Rational& q : consts_) {
+    bool small = bmp::denominator(q) == 1 && bmp::abs(q) < Rational(1L << 62);
+    const_small_.push_back(small);
+    const_int_.push_back(small ? bmp::numerator(q).convert_to<long>() : 0);
+  }
+}
+
 namespace {
 
-// ---- point operations (MPFR, round to nearest) ----
-Real cst(const Rational& q, const Real*) { return nearest(q); }
-Real pi_of(const Real*) {
-  Real r;
-  mpfr_const_pi(r.backend().data(), MPFR_RNDN);
-  return r;
-}
-Real e_of(const Real*) { return bmp::exp(Real(1)); }
-Real pow_int(const Real& x, long n) {
-  Real r;
-  mpfr_pow_si(r.backend().data(), x.backend().data(), n, MPFR_RNDN);
-  return r;
-}
-Real pow_gen(const Real& x, const Real& y) { return bmp::pow(x, y); }
-Real fmin(const Real& a, const Real& b) { return a < b ? a : b; }
-Real fmax(const Real& a, const Real& b) { return a < b ? b : a; }
-Real apply(Expr::Op op, const Real& a) {
-  switch (op) {
-    case Expr::Op::Sin: return bmp::sin(a);
-    case Expr::Op::Cos: return bmp::cos(a);
-    case Expr::Op::Tan: return bmp::tan(a);
-    case Expr::Op::Exp: return bmp::exp(a);
-    case Expr::Op::Log: return bmp::log(a);
-    case Expr::Op::Sqrt: return bmp::sqrt(a);
-    case Expr::Op::Abs: return bmp::abs(a);
-    case Expr::Op::Tanh: return bmp::tanh(a);
-    case Expr::Op::Atan: return bmp::atan(a);
-    default: throw std::logic_error("not a unary function");
+// In-place operations on registers, so that evaluation allocates nothing once
+// the per-thread register file exists. Real: MPFR, round to nearest.
+// Interval: MPFI, outward rounding (every result encloses the exact image).
+struct RealOps {
+  using S = Real;
+  static auto* p(S& a) { return a.backend().data(); }
+  static const auto* p(const S& a) { return a.backend().data(); }
+  static void set(S& a, const S& b) { mpfr_set(p(a), p(b), MPFR_RNDN); }
+  static void set_si(S& a, long v) { mpfr_set_si(p(a), v, MPFR_RNDN); }
+  static void set_q(S& a, const Rational& q) { mpfr_set_q(p(a), q.backend().data(), MPFR_RNDN); }
+  static void set_pi(S& a) { mpfr_const_pi(p(a), MPFR_RNDN); }
+  static void set_e(S& a) {
+    mpfr_set_ui(p(a), 1, MPFR_RNDN);
+    mpfr_exp(p(a), p(a), MPFR_RNDN);
   }
-}
+  static void neg(S& a) { mpfr_neg(p(a), p(a), MPFR_RNDN); }
+  static void add(S& a, const S& b) { mpfr_add(p(a), p(a), p(b), MPFR_RNDN); }
+  static void sub(S& a, const S& b) { mpfr_sub(p(a), p(a), p(b), MPFR_RNDN); }
+  static void mul(S& a, const S& b) { mpfr_mul(p(a), p(a), p(b), MPFR_RNDN); }
+  static void div(S& a, const S& b) { mpfr_div(p(a), p(a), p(b), MPFR_RNDN); }
+  static void pow_int(S& a, long n) { mpfr_pow_si(p(a), p(a), n, MPFR_RNDN); }
+  static void pow_gen(S& a, const S& b) { mpfr_pow(p(a), p(a), p(b), MPFR_RNDN); }
+  static void fmin(S& a, const S& b) {
+    if (mpfr_nan_p(p(b))) mpfr_set_nan(p(a));
+    else if (!mpfr_nan_p(p(a))) mpfr_min(p(a), p(a), p(b), MPFR_RNDN);
+  }
+  static void fmax(S& a, const S& b) {
+    if (mpfr_nan_p(p(b))) mpfr_set_nan(p(a));
+    else if (!mpfr_nan_p(p(a))) mpfr_max(p(a), p(a), p(b), MPFR_RNDN);
+  }
+  static void unary(Expr::Op op, S& a) {
+    auto* d = p(a);
+    switch (op) {
+      case Expr::Op::Sin: mpfr_sin(d, d, MPFR_RNDN); break;
+      case Expr::Op::Cos: mpfr_cos(d, d, MPFR_RNDN); break;
+      case Expr::Op::Tan: mpfr_tan(d, d, MPFR_RNDN); break;
+      case Expr::Op::Exp: mpfr_exp(d, d, MPFR_RNDN); break;
+      case Expr::Op::Log: mpfr_log(d, d, MPFR_RNDN); break;
+      case Expr::Op::Sqrt: mpfr_sqrt(d, d, MPFR_RNDN); break;
+      case Expr::Op::Abs: mpfr_abs(d, d, MPFR_RNDN); break;
+      case Expr::Op::Tanh: mpfr_tanh(d, d, MPFR_RNDN); break;
+      case Expr::Op::Atan: mpfr_atan(d, d, MPFR_RNDN); break;
+      default: throw std::logic_error("not a unary function");
+    }
+  }
+};
 
-// ---- interval operations (MPFI, outward rounding) ----
-Interval cst(const Rational& q, const Interval*) { return enclose(q); }
-Interval pi_of(const Interval*) {
-  Interval r;
-  mpfi_const_pi(r.backend().data());
-  return r;
-}
-Interval e_of(const Interval*) {
-  Interval r;
-  mpfi_set_ui(r.backend().data(), 1);
-  mpfi_exp(r.backend().data(), r.backend().data());
-  return r;
-}
-// x^n for integer n: exact image of the box, endpoints rounded outward.
-Interval pow_int(const Interval& x, long n) {
-  if (n == 0) return Interval(1);
-  if (n < 0) {
-    Interval p = pow_int(x, -n), r;
-    mpfi_inv(r.backend().data(), p.backend().data());
-    return r;
+struct IntervalOps {
+  using S = Interval;
+  static auto* p(S& a) { return a.backend().data(); }
+  static const auto* p(const S& a) { return a.backend().data(); }
+  static void set(S& a, const S& b) { mpfi_set(p(a), p(b)); }
+  static void set_si(S& a, long v) { mpfi_set_si(p(a), v); }
+  static void set_q(S& a, const Rational& q) { mpfi_set_q(p(a), q.backend().data()); }
+  static void set_pi(S& a) { mpfi_const_pi(p(a)); }
+  static void set_e(S& a) {
+    mpfi_set_ui(p(a), 1);
+    mpfi_exp(p(a), p(a));
   }
-  Real a = lo(x), b = hi(x);
-  if (n % 2 == 0) {
-    Interval m;
-    mpfi_abs(m.backend().data(), x.backend().data());
-    a = lo(m);
-    b = hi(m);
+  static void neg(S& a) { mpfi_neg(p(a), p(a)); }
+  static void add(S& a, const S& b) { mpfi_add(p(a), p(a), p(b)); }
+  static void sub(S& a, const S& b) { mpfi_sub(p(a), p(a), p(b)); }
+  static void mul(S& a, const S& b) { mpfi_mul(p(a), p(a), p(b)); }
+  static void div(S& a, const S& b) { mpfi_div(p(a), p(a), p(b)); }
+  // x^n for integer n: the exact image of the box, endpoints rounded outward
+  // (even n: of |x|, so (x-1/2)^2 >= 0; odd n: monotone).
+  static void pow_int(S& a, long n) {
+    if (n == 0) return set_si(a, 1);
+    if (n < 0) {
+      pow_int(a, -n);
+      mpfi_inv(p(a), p(a));
+      return;
+    }
+    if (n % 2 == 0) mpfi_abs(p(a), p(a));
+    mpfr_t l, h;
+    mpfr_init2(l, mpfi_get_prec(p(a)));
+    mpfr_init2(h, mpfi_get_prec(p(a)));
+    mpfi_get_left(l, p(a));
+    mpfi_get_right(h, p(a));
+    mpfr_pow_ui(l, l, static_cast<unsigned long>(n), MPFR_RNDD);
+    mpfr_pow_ui(h, h, static_cast<unsigned long>(n), MPFR_RNDU);
+    mpfi_interv_fr(p(a), l, h);
+    mpfr_clear(l);
+    mpfr_clear(h);
   }
-  Real ra, rb;
-  mpfr_pow_ui(ra.backend().data(), a.backend().data(), static_cast<unsigned long>(n), MPFR_RNDD);
-  mpfr_pow_ui(rb.backend().data(), b.backend().data(), static_cast<unsigned long>(n), MPFR_RNDU);
-  return make_interval(ra, rb);
-}
-// x^y = exp(y log x), defined for x >= 0 (0^y = 0 for y > 0).
-Interval pow_gen(const Interval& x, const Interval& y) {
-  Interval l, r;
-  mpfi_log(l.backend().data(), x.backend().data());
-  mpfi_mul(r.backend().data(), l.backend().data(), y.backend().data());
-  mpfi_exp(r.backend().data(), r.backend().data());
-  return r;
-}
-Interval fmin(const Interval& a, const Interval& b) {
-  Real l, h;
-  mpfr_min(l.backend().data(), lo(a).backend().data(), lo(b).backend().data(), MPFR_RNDD);
-  mpfr_min(h.backend().data(), hi(a).backend().data(), hi(b).backend().data(), MPFR_RNDU);
-  return make_interval(l, h);
-}
-Interval fmax(const Interval& a, const Interval& b) {
-  Real l, h;
-  mpfr_max(l.backend().data(), lo(a).backend().data(), lo(b).backend().data(), MPFR_RNDD);
-  mpfr_max(h.backend().data(), hi(a).backend().data(), hi(b).backend().data(), MPFR_RNDU);
-  return make_interval(l, h);
-}
-Interval apply(Expr::Op op, const Interval& a) {
-  Interval r;
-  auto* d = r.backend().data();
-  const auto* s = a.backend().data();
-  switch (op) {
-    case Expr::Op::Sin: mpfi_sin(d, s); break;
-    case Expr::Op::Cos: mpfi_cos(d, s); break;
-    case Expr::Op::Tan: mpfi_tan(d, s); break;
-    case Expr::Op::Exp: mpfi_exp(d, s); break;
-    case Expr::Op::Log: mpfi_log(d, s); break;
-    case Expr::Op::Sqrt: mpfi_sqrt(d, s); break;
-    case Expr::Op::Abs: mpfi_abs(d, s); break;
-    case Expr::Op::Tanh: mpfi_tanh(d, s); break;
-    case Expr::Op::Atan: mpfi_atan(d, s); break;
-    default: throw std::logic_error("not a unary function");
+  // x^y = exp(y log x), defined for x >= 0 (then 0^y = 0 for y > 0).
+  static void pow_gen(S& a, const S& b) {
+    mpfi_log(p(a), p(a));
+    mpfi_mul(p(a), p(a), p(b));
+    mpfi_exp(p(a), p(a));
   }
-  return r;
+  // Component-wise: min over the box is [min lo, min hi].
+  // A NaN operand (outside the domain) must stay NaN: mpfr_min would drop it.
+  static bool nan_either(S& a, const S& b) {
+    if (!mpfi_nan_p(p(a)) && !mpfi_nan_p(p(b))) return false;
+    mpfr_set_nan(&p(a)->left);
+    mpfr_set_nan(&p(a)->right);
+    return true;
+  }
+  static void fmin(S& a, const S& b) {
+    if (nan_either(a, b)) return;
+    mpfr_min(&p(a)->left, &p(a)->left, &p(b)->left, MPFR_RNDD);
+    mpfr_min(&p(a)->right, &p(a)->right, &p(b)->right, MPFR_RNDU);
+  }
+  static void fmax(S& a, const S& b) {
+    if (nan_either(a, b)) return;
+    mpfr_max(&p(a)->left, &p(a)->left, &p(b)->left, MPFR_RNDD);
+    mpfr_max(&p(a)->right, &p(a)->right, &p(b)->right, MPFR_RNDU);
+  }
+  static void unary(Expr::Op op, S& a) {
+    auto* d = p(a);
+    switch (op) {
+      case Expr::Op::Sin: mpfi_sin(d, d); break;
+      case Expr::Op::Cos: mpfi_cos(d, d); break;
+      case Expr::Op::Tan: mpfi_tan(d, d); break;
+      case Expr::Op::Exp: mpfi_exp(d, d); break;
+      case Expr::Op::Log: mpfi_log(d, d); break;
+      case Expr::Op::Sqrt: mpfi_sqrt(d, d); break;
+      case Expr::Op::Abs: mpfi_abs(d, d); break;
+      case Expr::Op::Tanh: mpfi_tanh(d, d); break;
+      case Expr::Op::Atan: mpfi_atan(d, d); break;
+      default: throw std::logic_error("not a unary function");
+    }
+  }
+};
+
+template <class S> struct OpsOf;
+template <> struct OpsOf<Real> { using type = RealOps; };
+template <> struct OpsOf<Interval> { using type = IntervalOps; };
+
+// Per-thread registers at the current working precision.
+template <class S>
+std::vector<S>& registers(std::size_t n) {
+  thread_local std::vector<S> regs;
+  thread_local unsigned bits = 0;
+  if (bits != precision_bits()) {
+    regs.clear();
+    bits = precision_bits();
+  }
+  while (regs.size() < n) regs.emplace_back();
+  return regs;
 }
 
 }  // namespace
 
 template <class S>
 S Expr::run(std::span<const S> x) const {
-  std::vector<S> st;
-  st.reserve(16);
-  auto pop = [&st] {
-    S v = std::move(st.back());
-    st.pop_back();
-    return v;
-  };
+  using O = typename OpsOf<S>::type;
+  std::vector<S>& r = registers<S>(max_stack_);
+  std::size_t sp = 0;  // registers [0, sp) are live
   for (const Instr& in : code_) {
     switch (in.op) {
-      case Op::Const: st.push_back(cst(consts_[static_cast<std::size_t>(in.arg)], static_cast<const S*>(nullptr))); break;
+      case Op::Const: {
+        const auto k = static_cast<std::size_t>(in.arg);
+        if (const_small_[k]) O::set_si(r[sp++], const_int_[k]);
+        else O::set_q(r[sp++], consts_[k]);
+        break;
+      }
       case Op::Var:
         if (static_cast<std::size_t>(in.arg) >= x.size())
           throw InputError("expression uses x" + std::to_string(in.arg + 1) + " but the point has " + std::to_string(x.size()) + " coordinates");
-        st.push_back(x[static_cast<std::size_t>(in.arg)]);
+        O::set(r[sp++], x[static_cast<std::size_t>(in.arg)]);
         break;
-      case Op::Pi: st.push_back(pi_of(static_cast<const S*>(nullptr))); break;
-      case Op::E: st.push_back(e_of(static_cast<const S*>(nullptr))); break;
-      case Op::Neg: st.back() = -st.back(); break;
-      case Op::PowInt: st.back() = pow_int(st.back(), in.arg); break;
+      case Op::Pi: O::set_pi(r[sp++]); break;
+      case Op::E: O::set_e(r[sp++]); break;
+      case Op::Neg: O::neg(r[sp - 1]); break;
+      case Op::PowInt: O::pow_int(r[sp - 1], in.arg); break;
       case Op::Sin: case Op::Cos: case Op::Tan: case Op::Exp: case Op::Log:
       case Op::Sqrt: case Op::Abs: case Op::Tanh: case Op::Atan:
-        st.back() = apply(in.op, st.back());
+        O::unary(in.op, r[sp - 1]);
         break;
       default: {
-        S b = pop();
-        S& a = st.back();
+        S& a = r[sp - 2];
+        const S& b = r[sp - 1];
         switch (in.op) {
-          case Op::Add: a = a + b; break;
-          case Op::Sub: a = a - b; break;
-          case Op::Mul: a = a * b; break;
-          case Op::Div: a = a / b; break;
-          case Op::Pow: a = pow_gen(a, b); break;
-          case Op::Min: a = fmin(a, b); break;
-          case Op::Max: a = fmax(a, b); break;
+          case Op::Add: O::add(a, b); break;
+          case Op::Sub: O::sub(a, b); break;
+          case Op::Mul: O::mul(a, b); break;
+          case Op::Div: O::div(a, b); break;
+          case Op::Pow: O::pow_gen(a, b); break;
+          case Op::Min: O::fmin(a, b); break;
+          case Op::Max: O::fmax(a, b); break;
           default: throw std::logic_error("bad opcode");
         }
+        --sp;
       }
     }
   }
-  return st.back();
+  return r[0];
 }
 
 Real Expr::eval(std::span<const Real> x) const { return run<Real>(x); }

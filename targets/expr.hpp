@@ -40,10 +40,14 @@ class Expr {
  private:
   template <class S>
   S run(std::span<const S> x) const;
+  void finish();  // stack depth and integer constants, after parsing
 
   std::string text_;
   std::vector<Instr> code_;
   std::vector<Rational> consts_;
+  std::vector<char> const_small_;  // constant is an integer fitting a long
+  std::vector<long> const_int_;
+  std::size_t max_stack_ = 1;
   int max_var_ = 0;
   bool plain_x_ = false;
   friend class ExprParser;

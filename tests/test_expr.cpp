@@ -92,6 +92,9 @@ TEST_CASE("enclosures are not finite where the target is not", "[expr]") {
   CHECK_FALSE(is_finite(Expr::parse("1/(x-0.5)").eval(std::span<const Interval>(&box, 1))));
   CHECK_FALSE(is_finite(Expr::parse("log(x)").eval(std::span<const Interval>(&zero, 1))));
   CHECK_FALSE(is_finite(Expr::parse("sqrt(x-0.5)").eval(std::span<const Interval>(&box, 1))));
+  // min/max must not hide an undefined operand.
+  CHECK_FALSE(is_finite(Expr::parse("min(sqrt(x-0.5), 1)").eval(std::span<const Interval>(&box, 1))));
+  CHECK_FALSE(is_finite(Expr::parse("max(0, sqrt(x-0.5))").eval(std::span<const Interval>(&box, 1))));
 }
 
 TEST_CASE("enclosure widths shrink as boxes shrink", "[expr]") {

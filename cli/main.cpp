@@ -151,6 +151,7 @@ std::vector<std::vector<Rational>> read_points(std::istream& in, int d, const st
 int cmd_eval(const std::string& file, long grade, const std::string& points, unsigned precision, bool as_json) {
   set_precision_bits(precision);
   Scheme s = read_scheme(file);
+  if (std::string err = structure_error(s.net); !err.empty()) throw InputError(file + ": not an MGDL network: " + err);
   Target f = scheme_target(s);
   const long K = static_cast<long>(s.net.grades.size());
   if (grade < -1 || grade > K) throw InputError("--grade must lie in 0.." + std::to_string(K) + ", got " + std::to_string(grade));

@@ -5,6 +5,27 @@
 
 namespace mgdl {
 
+std::string structure_error(const Network& net) {
+  int prev = net.dim;  // size of H_0 = x
+  for (std::size_t k = 0; k < net.grades.size(); ++k) {
+    const Grade& g = net.grades[k];
+    const std::string name = "grade " + std::to_string(k + 1);
+    if (g.layers.empty()) return name + " has no hidden layer";
+    for (std::size_t i = 0; i < g.layers.size(); ++i) {
+      const Layer& L = g.layers[i];
+      const std::string at = name + " layer " + std::to_string(i + 1);
+      if (L.out != net.width)
+        return at + " has " + std::to_string(L.out) + " neurons, but the width is " + std::to_string(net.width);
+      if (L.in != prev)
+        return at + " reads " + std::to_string(L.in) + " inputs, but " +
+               (i == 0 ? (k == 0 ? std::string("x has ") : "grade " + std::to_string(k) + "'s last layer has ")
+                       : std::string("the layer before it has ")) + std::to_string(prev);
+      prev = L.out;
+    }
+  }
+  return "";
+}
+
 int hat_block_width(int d) { return d == 1 ? 3 : d + 4; }
 int hat_block_depth(int d) { return d + 1; }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace mgdl {
@@ -47,6 +48,11 @@ struct Network {
   int width = 0;
   std::vector<Grade> grades;
 };
+
+// The first violation of the MGDL structure (every layer has net.width
+// neurons; grade 1 reads x; every other layer reads the layer before it, and
+// grade k's first layer reads grade k-1's last layer), or "" when there is none.
+std::string structure_error(const Network& net);
 
 // Width and depth of the hat block of docs/theory.md (Block lemma).
 int hat_block_width(int d);   // 3 for d = 1, d + 4 for d >= 2

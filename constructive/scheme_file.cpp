@@ -96,7 +96,7 @@ void write_scheme(const std::string& path, const Scheme& s) {
       if (i) os << ", ";
       write_layer(os, g.layers[i]);
     }
-    std::vector<std::string> c(static_cast<std::size_t>(s.net.width), "0");
+    std::vector<std::string> c(static_cast<std::size_t>(g.layers.back().out), "0");
     for (const auto& [col, v] : g.readout.c) c[static_cast<std::size_t>(col)] = to_string(v);
     os << "], \"readout\": {\"c\": " << nlohmann::json(c).dump() << ", \"c0\": \"" << to_string(g.readout.c0) << "\"}}";
   }
@@ -106,6 +106,7 @@ void write_scheme(const std::string& path, const Scheme& s) {
 
 namespace {
 using J = nlohmann::ordered_json;
+constexpr std::size_t kMaxWidth = 4096;
 
 struct Reader {
   std::string file;
@@ -161,7 +162,6 @@ Scheme read_scheme(const std::string& path) {
   if (j.contains("levels")) s.levels = j["levels"];
   const J& grades = R.field(j, "grades", "top level");
   if (!grades.is_array()) R.fail("grades", "expected an array");
-  const int W = s.net.width;
   for (std::size_t k = 0; k < grades.size(); ++k) {
     const std::string gw = "grades[" + std::to_string(k) + "]";
     const J& gj = grades[k];
@@ -177,24 +177,26 @@ Scheme read_scheme(const std::string& path) {
     if (!layers.is_array() || layers.empty()) R.fail(gw + ".layers", "expected a non-empty array");
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const std::string lw = gw + ".layers[" + std::to_string(i) + "]";
-      const int in_size = (k == 0 && i == 0) ? s.net.dim : W;
+      // Sizes are read as they are; whether they fit the MGDL structure is
+      // for structure_error() and the checker to judge.
       Layer L;
-      L.out = W;
-      L.in = in_size;
       const J& Wj = R.field(layers[i], "W", lw);
-      if (!Wj.is_array() || Wj.size() != static_cast<std::size_t>(W))
-        R.fail(lw + ".W", "expected " + std::to_string(W) + " rows (the width), got " + (Wj.is_array() ? std::to_string(Wj.size()) : "no array"));
+      if (!Wj.is_array() || Wj.empty() || Wj.size() > kMaxWidth)
+        R.fail(lw + ".W", "expected 1.." + std::to_string(kMaxWidth) + " rows");
+      L.out = static_cast<int>(Wj.size());
       for (std::size_t r = 0; r < Wj.size(); ++r) {
         const J& row = Wj[r];
-        if (!row.is_array() || row.size() != static_cast<std::size_t>(in_size))
-          R.fail(lw + ".W[" + std::to_string(r) + "]", "expected " + std::to_string(in_size) + " columns (the layer's inputs)");
+        if (!row.is_array() || row.empty() || row.size() > kMaxWidth || (r > 0 && row.size() != static_cast<std::size_t>(L.in)))
+          R.fail(lw + ".W[" + std::to_string(r) + "]", r == 0 ? "expected 1.." + std::to_string(kMaxWidth) + " columns"
+                                                             : "expected " + std::to_string(L.in) + " columns, like row 0");
+        L.in = static_cast<int>(row.size());
         for (std::size_t cidx = 0; cidx < row.size(); ++cidx) {
           Rational v = R.number(row[cidx], lw + ".W[" + std::to_string(r) + "][" + std::to_string(cidx) + "]");
           if (v != 0) L.W.push_back({static_cast<int>(r), static_cast<int>(cidx), std::move(v)});
         }
       }
       const J& bj = R.field(layers[i], "b", lw);
-      if (!bj.is_array() || bj.size() != static_cast<std::size_t>(W)) R.fail(lw + ".b", "expected " + std::to_string(W) + " entries");
+      if (!bj.is_array() || bj.size() != Wj.size()) R.fail(lw + ".b", "expected " + std::to_string(Wj.size()) + " entries, one per row of W");
       for (std::size_t r = 0; r < bj.size(); ++r) {
         Rational v = R.number(bj[r], lw + ".b[" + std::to_string(r) + "]");
         if (v != 0) L.b.emplace_back(static_cast<int>(r), std::move(v));
@@ -203,7 +205,8 @@ Scheme read_scheme(const std::string& path) {
     }
     const J& ro = R.field(gj, "readout", gw);
     const J& cj = R.field(ro, "c", gw + ".readout");
-    if (!cj.is_array() || cj.size() != static_cast<std::size_t>(W)) R.fail(gw + ".readout.c", "expected " + std::to_string(W) + " entries");
+    const std::size_t last = static_cast<std::size_t>(g.layers.back().out);
+    if (!cj.is_array() || cj.size() != last) R.fail(gw + ".readout.c", "expected " + std::to_string(last) + " entries, one per neuron of the last layer");
     for (std::size_t r = 0; r < cj.size(); ++r) {
       Rational v = R.number(cj[r], gw + ".readout.c[" + std::to_string(r) + "]");
       if (v != 0) g.readout.c.emplace_back(static_cast<int>(r), std::move(v));

@@ -223,6 +223,19 @@ TEST_CASE("scheme files round-trip exactly and are deterministic", "[scheme]") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("structure_error names the grade and layer that break the MGDL structure", "[scheme]") {
+  Construction c = build("kink", "1e-1");
+  Network net = to_network(c);
+  REQUIRE(net.grades.size() >= 3);
+  CHECK(structure_error(net).empty());
+  Network wide = net;
+  wide.grades[2].layers[1].out = 4;
+  CHECK(structure_error(wide) == "grade 3 layer 2 has 4 neurons, but the width is 3");
+  Network skip = net;
+  skip.grades[1].layers[0].in = 1;  // reads x directly instead of H_1
+  CHECK(structure_error(skip) == "grade 2 layer 1 reads 1 inputs, but grade 1's last layer has 3");
+}
+
 TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
   auto dir = std::filesystem::temp_directory_path() / "mgdl_test_bad";
   std::filesystem::create_directories(dir);
@@ -241,7 +254,7 @@ TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
   CHECK(attempt(R"({"format": "other"})").find("format") != std::string::npos);
   CHECK(attempt(head + "[{}]}").find("grades[0]: missing field \"layers\"") != std::string::npos);
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")
-            .find("grades[0].layers[0].W: expected 3 rows") != std::string::npos);
+            .find("grades[0].layers[0].b: expected 2 entries") != std::string::npos);
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1/0"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")
             .find("grades[0].layers[0].W[1][0]: zero denominator") != std::string::npos);
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0",0]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")

@@ -135,8 +135,8 @@ class PatchSearch {
  public:
   PatchSearch(CellCache& cache, int m, std::span<const std::int64_t> node, const ContractionOptions& opt)
       : cache_(cache), m_(m), node_(node), opt_(opt), d_(node.size()) {
-    out_.min_lo = out_.min_hi = Real(std::numeric_limits<double>::infinity());
-    out_.max_hi = out_.max_lo = Real(-std::numeric_limits<double>::infinity());
+    out_.min_hi = Real(std::numeric_limits<double>::infinity());
+    out_.max_lo = Real(-std::numeric_limits<double>::infinity());
     out_.norm_lo = Real(0);
   }
 
@@ -165,6 +165,7 @@ class PatchSearch {
       if (i < 0) break;
     }
     for (int depth = s0; depth < opt_.max_depth; ++depth) {
+      if (good_enough(cells)) break;
       std::vector<Cell> next;
       bool split = false;
       // When e certainly changes sign on the patch, a_z = 0 and only sup |e|
@@ -188,14 +189,27 @@ class PatchSearch {
       cells = std::move(next);
       if (!split) break;
     }
-    for (const Cell& c : cells) {
-      if (c.elo < out_.min_lo) out_.min_lo = c.elo;
-      if (c.ehi > out_.max_hi) out_.max_hi = c.ehi;
-    }
+    collect(cells);
     return out_;
   }
 
  private:
+  void collect(const std::vector<Cell>& cells) {
+    out_.min_lo = Real(std::numeric_limits<double>::infinity());
+    out_.max_hi = Real(-std::numeric_limits<double>::infinity());
+    for (const Cell& c : cells) {
+      if (c.elo < out_.min_lo) out_.min_lo = c.elo;
+      if (c.ehi > out_.max_hi) out_.max_hi = c.ehi;
+    }
+  }
+  // Refinement stops early once the patch's certified B_z meets the goal:
+  // sharper bounds would only enlarge a_z, not decide the level.
+  bool good_enough(const std::vector<Cell>& cells) {
+    if (!(opt_.goal > 0)) return false;
+    collect(cells);
+    return patch_bound(out_, coefficient(out_, opt_.theta, opt_.bits)) <= opt_.goal;
+  }
+
   void add_cell(const GridPoint& q, int s, std::vector<Cell>& cells) {
     if (patch_gauge_lower(m_, node_, q, s) >= (std::int64_t{1} << s)) return;  // misses the open support
     const CellValue& v = cache_.get(q, m_ + s, out_.cells);

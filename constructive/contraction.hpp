@@ -15,6 +15,7 @@ struct ContractionOptions {
   int start_depth = 1;                        // patch box split into cells of level m + start_depth
   int max_depth = 8;                          // finest cells: level m + max_depth
   Real tol = std::numeric_limits<double>::infinity();  // refine while a bound is looser than this
+  Real goal = 0;  // stop refining a patch once its B_z <= goal (0: never)
 };
 
 // Certified range of the residual e = f - F over the patch of phi_{m,z}.

@@ -65,12 +65,13 @@ Construction construct(const Target& f, const ScheduleOptions& opt) {
     bool accepted = false;
     for (; m <= max_level; ++m) {
       copt.tol = U == inf ? inf : Real(times_rational(opt.kappa, U, MPFR_RNDD) / 16);
+      copt.goal = times_rational(opt.kappa, L, MPFR_RNDD) / 2;
       Real abort_above = U == inf ? inf : times_rational(opt.kappa, U, MPFR_RNDU);
       s = sweep(f, F, m, copt, abort_above);
       c.cells += s.cells;
+      if (s.norm_lo > L) L = s.norm_lo;  // point lower bounds hold even for an aborted sweep
       if (s.complete) {
         if (s.norm_hi < U) U = s.norm_hi;
-        if (s.norm_lo > L) L = s.norm_lo;
         if (U <= eps) break;  // already below tolerance: no grade needed
         if (s.bound <= times_rational(opt.kappa, L, MPFR_RNDD)) {
           accepted = true;

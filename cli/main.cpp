@@ -1,6 +1,7 @@
 // mgdl: command-line front end (targets, construct, eval, defaults).
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
+#include "verify/checker.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -16,7 +17,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int kExitOk = 0, kExitLimit = 3, kExitInput = 2;
+constexpr int kExitOk = 0, kExitRefuted = 1, kExitLimit = 3, kExitUndecided = 3, kExitInput = 2;
 
 std::string fmt(const Real& x, int digits = 4) { return to_decimal(x, digits); }
 
@@ -186,6 +187,101 @@ int cmd_eval(const std::string& file, long grade, const std::string& points, uns
   return kExitOk;
 }
 
+struct VerifyArgs {
+  std::string file, target, p = "1,2", eps, at;
+  std::size_t budget = 200000;
+  int max_level = 48;
+  unsigned precision = 128;
+  bool json = false;
+};
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : s) {
+    if (ch == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else if (ch != ' ') {
+      cur += ch;
+    }
+  }
+  if (!cur.empty() || !out.empty()) out.push_back(cur);
+  return out;
+}
+
+int cmd_verify(const VerifyArgs& a) {
+  set_precision_bits(a.precision);
+  Scheme s = read_scheme(a.file);
+  Target f = a.target.empty() ? scheme_target(s) : resolve_target(a.target, s.net.dim);
+  VerifyOptions o;
+  o.p.clear();
+  for (const auto& t : split_list(a.p)) o.p.push_back(parse_decimal(t));
+  if (o.p.empty()) throw InputError("--p needs at least one exponent");
+  o.budget = a.budget;
+  o.max_level = a.max_level;
+  if (!a.eps.empty()) o.eps = parse_decimal(a.eps);
+  else if (s.params.contains("eps") && s.params["eps"].is_string()) o.eps = parse_rational(s.params["eps"].get<std::string>());
+  for (const auto& t : split_list(a.at)) {
+    Rational k = parse_decimal(t);
+    if (k < 0 || bmp::denominator(k) != 1) throw InputError("--at takes grade numbers, got " + t);
+    o.at_grades.push_back(bmp::numerator(k).convert_to<std::size_t>());
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  VerifyReport r = verify_scheme(s.net, f, o);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto point = [](const std::vector<Rational>& x) {
+    std::string p = "(";
+    for (std::size_t i = 0; i < x.size(); ++i) p += (i ? ", " : "") + to_string(x[i]);
+    return p + ")";
+  };
+  const Verdict all = r.overall();
+  if (a.json) {
+    json claims = json::array();
+    for (const auto& c : r.claims) {
+      json j = {{"claim", c.name}, {"verdict", to_string(c.verdict)}, {"summary", c.summary}};
+      if (c.witness) {
+        json xs = json::array();
+        for (const auto& v : c.witness->x) xs.push_back(to_string(v));
+        j["witness"] = {{"grade", c.witness->grade}, {"x", xs}, {"evidence", c.witness->evidence}};
+      }
+      claims.push_back(j);
+    }
+    json norms = json::array();
+    for (const auto& n : r.norms)
+      norms.push_back({{"grade", n.grade}, {"level", n.level},
+                       {"inf", {fmt(n.inf_lo, 12), fmt(n.inf_hi, 12)}},
+                       {"l1", {fmt(n.l1_lo, 12), fmt(n.l1_hi, 12)}},
+                       {"l2", {fmt(n.l2_lo, 12), fmt(n.l2_hi, 12)}}});
+    json j = {{"file", a.file}, {"target", {{"name", f.name}, {"expr", f.expr}}}, {"dim", r.dim}, {"width", r.width},
+              {"grades", r.grades}, {"hat_grades", r.hat_grades}, {"general_grades", r.general_grades},
+              {"unsupported_grades", r.unsupported_grades}, {"trivial_grades", r.trivial_grades},
+              {"depth", r.depths}, {"verdict", to_string(all)}, {"claims", claims}, {"norms", norms},
+              {"cells", r.cells}, {"seconds", secs}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "scheme " << a.file << ": d = " << r.dim << ", width " << r.width << ", " << r.grades << " grades ("
+              << r.hat_grades << " proved hat blocks, " << r.general_grades << " other, " << r.unsupported_grades
+              << " not enclosed), depth " << r.depths << "\n";
+    std::cout << "target " << f.name << ": " << f.expr << "\n\n";
+    for (const auto& c : r.claims) {
+      std::cout << std::left << std::setw(20) << c.name << std::setw(11) << to_string(c.verdict) << c.summary << "\n";
+      if (c.witness)
+        std::cout << std::setw(31) << "" << "grade " << c.witness->grade
+                  << (c.witness->x.empty() ? "" : " at x = " + point(c.witness->x)) << ": " << c.witness->evidence << "\n";
+    }
+    std::cout << std::right << "\n" << std::setw(8) << "grade" << std::setw(7) << "level" << "  " << std::left
+              << std::setw(28) << "||r||_inf" << std::setw(28) << "||r||_1" << "||r||_2\n";
+    for (const auto& n : r.norms)
+      std::cout << std::right << std::setw(8) << n.grade << std::setw(7) << n.level << "  " << std::left << std::setw(28)
+                << "[" + fmt(n.inf_lo) + ", " + fmt(n.inf_hi) + "]" << std::setw(28)
+                << "[" + fmt(n.l1_lo) + ", " + fmt(n.l1_hi) + "]" << "[" + fmt(n.l2_lo) + ", " + fmt(n.l2_hi) + "]\n";
+    std::cout << std::right << "\n" << to_string(all) << ": " << r.cells << " cells examined, " << std::fixed
+              << std::setprecision(2) << secs << " s\n";
+  }
+  return all == Verdict::Proved ? kExitOk : all == Verdict::Refuted ? kExitRefuted : kExitUndecided;
+}
+
 int cmd_defaults(unsigned precision, const std::string& out_dir, bool as_json) {
   set_precision_bits(precision);
   json rows = json::array();
@@ -255,6 +351,18 @@ int main(int argc, char** argv) {
   eval->add_option("--precision", eval_precision, "Working precision in bits for f")->capture_default_str();
   eval->add_flag("--json", as_json, "Machine-readable output");
 
+  VerifyArgs va;
+  auto* verify = app.add_subcommand("verify", "Certify or refute the claims C1-C4 for every x (exit 0 proved, 1 refuted, 3 undecided)");
+  verify->add_option("file", va.file, "Scheme file")->required();
+  verify->add_option("--target,-t", va.target, "Check against this target instead of the file's");
+  verify->add_option("--p", va.p, "Exponents for C4, comma-separated, each >= 1")->capture_default_str();
+  verify->add_option("--eps", va.eps, "Tolerance for C3 (default: the file's params.eps)");
+  verify->add_option("--at", va.at, "Also enclose the norms at these grades, comma-separated");
+  verify->add_option("--budget", va.budget, "Cells per check (one grade, one norm)")->capture_default_str();
+  verify->add_option("--max-level", va.max_level, "Finest cell level")->capture_default_str()->check(CLI::Range(1, 56));
+  verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
+  verify->add_flag("--json", va.json, "Machine-readable output");
+
   unsigned def_precision = 128;
   std::string def_out;
   auto* defaults = app.add_subcommand("defaults", "Construct the default targets and print their table (the main job)");
@@ -276,6 +384,7 @@ int main(int argc, char** argv) {
     if (*targets) return cmd_targets(as_json);
     if (*construct) return cmd_construct(ca);
     if (*eval) return cmd_eval(eval_file, eval_grade, eval_points, eval_precision, as_json);
+    if (*verify) return cmd_verify(va);
     if (*defaults) return cmd_defaults(def_precision, def_out, as_json);
   } catch (const InputError& e) {
     std::cerr << "mgdl: error: " << e.what() << "\n";

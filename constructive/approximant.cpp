@@ -52,4 +52,22 @@ Rational Approximant::at(std::span<const Rational> x) const {
   return sum;
 }
 
+NodalValues::NodalValues(const Approximant& F, int m) : m_(m) {
+  if (F.finest_level() > m) throw std::logic_error("NodalValues: level below the approximant's finest level");
+  const std::uint64_t n = node_count(m, F.dim());
+  v_.resize(n);
+  for (std::uint64_t key = 0; key < n; ++key) v_[key] = F.at(node_from_key(m, F.dim(), key), m);
+}
+
+Dyadic NodalValues::at(std::span<const std::int64_t> p, int L) const {
+  SimplexWeights sw = simplex_weights(m_, p, L);
+  Dyadic sum;
+  for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
+    if (sw.weight[k] == 0) continue;
+    const Dyadic& v = v_[node_key(m_, sw.vertex[k])];
+    if (!v.is_zero()) sum += v * Dyadic(Integer(sw.weight[k]), -sw.shift);
+  }
+  return sum;
+}
+
 }  // namespace mgdl

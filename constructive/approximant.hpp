@@ -30,4 +30,18 @@ class Approximant {
   std::vector<std::unordered_map<std::uint64_t, Dyadic>> by_level_;
 };
 
+// F on all nodes of a level m >= F.finest_level(). F is affine on every
+// level-m Kuhn simplex (Fact N), so F at a point of a finer grid is the
+// barycentric interpolation of these values: O(d) work instead of O(levels d).
+class NodalValues {
+ public:
+  NodalValues(const Approximant& F, int m);
+  int level() const { return m_; }
+  Dyadic at(std::span<const std::int64_t> p, int L) const;  // exact, L >= level()
+
+ private:
+  int m_;
+  std::vector<Dyadic> v_;
+};
+
 }  // namespace mgdl

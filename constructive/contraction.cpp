@@ -9,30 +9,11 @@
 #include "constructive/contraction.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace mgdl {
 
 namespace {
-
-// Outward enclosure of [a, b] / 2^L for integers a <= b.
-Interval dyadic_box(std::int64_t a, std::int64_t b, int L) {
-  Interval ia, ib;
-  mpfi_set_si(ia.backend().data(), a);
-  mpfi_mul_2si(ia.backend().data(), ia.backend().data(), -L);
-  mpfi_set_si(ib.backend().data(), b);
-  mpfi_mul_2si(ib.backend().data(), ib.backend().data(), -L);
-  return make_interval(lo(ia), hi(ib));
-}
-
-std::string describe_box(std::span<const std::int64_t> q, int L) {
-  std::string s;
-  for (std::size_t i = 0; i < q.size(); ++i) {
-    if (i) s += " x ";
-    s += "[" + to_string(Dyadic(Integer(q[i]), -L).to_rational()) + ", " +
-         to_string(Dyadic(Integer(q[i] + 1), -L).to_rational()) + "]";
-  }
-  return s;
-}
 
 struct Cell {
   GridPoint q;  // lower corner at level m + s
@@ -40,28 +21,16 @@ struct Cell {
   Real elo, ehi;
 };
 
-// F at points of finer grids. When F's finest level is <= m, F is affine on
-// every level-m Kuhn simplex, so F(p) interpolates the level-m nodal values
-// with the barycentric weights of p: O(d) work instead of O(levels * d).
+// F at points of finer grids: from the level-m nodal values when F's finest
+// level is <= m (the schedule's case), else by the sparse sum.
 class NodalF {
  public:
-  NodalF(const Approximant& F, int m, const std::vector<Dyadic>* table) : F_(F), m_(m), table_(table) {}
-  Dyadic at(std::span<const std::int64_t> p, int L) const {
-    if (!table_) return F_.at(p, L);
-    SimplexWeights sw = simplex_weights(m_, p, L);
-    Dyadic sum;
-    for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
-      if (sw.weight[k] == 0) continue;
-      const Dyadic& v = (*table_)[node_key(m_, sw.vertex[k])];
-      if (!v.is_zero()) sum += v * Dyadic(Integer(sw.weight[k]), -sw.shift);
-    }
-    return sum;
-  }
+  NodalF(const Approximant& F, const NodalValues* table) : F_(F), table_(table) {}
+  Dyadic at(std::span<const std::int64_t> p, int L) const { return table_ ? table_->at(p, L) : F_.at(p, L); }
 
  private:
   const Approximant& F_;
-  int m_;
-  const std::vector<Dyadic>* table_;
+  const NodalValues* table_;
 };
 
 // Enclosures of e on cells and at cell corners do not depend on the patch, and
@@ -97,12 +66,12 @@ class CellCache {
     const std::size_t d = q.size();
     std::vector<Interval> box(d), pt(d);
     for (std::size_t i = 0; i < d; ++i) {
-      box[i] = dyadic_box(q[i], q[i] + 1, L);
-      pt[i] = dyadic_box(q[i], q[i], L);
+      box[i] = dyadic_interval(q[i], q[i] + 1, L);
+      pt[i] = dyadic_interval(q[i], q[i], L);
     }
     Interval fb = f_.box(box);
     if (!is_finite(fb))
-      throw InputError("target is not finite or not defined on " + describe_box(q, L) +
+      throw InputError("target is not finite or not defined on " + describe_cell(q, L) +
                        " (targets must be continuous on [0,1]^" + std::to_string(d) + ")");
     // Exact range of F over the cell: hull of its corner values.
     Dyadic Fmin, Fmax, Fq;
@@ -235,7 +204,7 @@ class PatchSearch {
 
 PatchBounds patch_bounds(const Target& f, const Approximant& F, int m, std::span<const std::int64_t> node,
                          const ContractionOptions& opt) {
-  NodalF nf(F, m, nullptr);
+  NodalF nf(F, nullptr);
   CellCache cache(f, nf);
   return PatchSearch(cache, m, node, opt).run();
 }
@@ -266,12 +235,9 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
   out.norm_lo = Real(0);
   out.norm_hi = Real(0);
   const std::uint64_t n = node_count(m, d);
-  std::vector<Dyadic> table;
-  if (F.finest_level() <= m) {
-    table.resize(n);
-    for (std::uint64_t key = 0; key < n; ++key) table[key] = F.at(node_from_key(m, d, key), m);
-  }
-  NodalF nf(F, m, table.empty() ? nullptr : &table);
+  std::optional<NodalValues> table;
+  if (F.finest_level() <= m) table.emplace(F, m);
+  NodalF nf(F, table ? &*table : nullptr);
   CellCache cache(f, nf);
   for (std::uint64_t key = 0; key < n; ++key) {
     GridPoint z = node_from_key(m, d, key);

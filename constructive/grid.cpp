@@ -105,4 +105,14 @@ std::int64_t patch_gauge_lower(int m, std::span<const std::int64_t> node, std::s
   return pos + neg;
 }
 
+std::string describe_cell(std::span<const std::int64_t> q, int L) {
+  std::string s;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (i) s += " x ";
+    s += "[" + to_string(Dyadic(Integer(q[i]), -L).to_rational()) + ", " +
+         to_string(Dyadic(Integer(q[i] + 1), -L).to_rational()) + "]";
+  }
+  return s;
+}
+
 }  // namespace mgdl

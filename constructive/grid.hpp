@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace mgdl {
@@ -48,5 +49,8 @@ SimplexWeights simplex_weights(int m, std::span<const std::int64_t> p, int L);
 // cell with lower corner q: the cell misses the open support of phi_{m,z}
 // when the result is >= 2^s.
 std::int64_t patch_gauge_lower(int m, std::span<const std::int64_t> node, std::span<const std::int64_t> q, int s);
+
+// "[a, b] x [c, d]" for the cell q + [0,1]^d at level L, exact rationals.
+std::string describe_cell(std::span<const std::int64_t> q, int L);
 
 }  // namespace mgdl

@@ -45,6 +45,15 @@ Real nearest(const Rational& q) {
   return r;
 }
 
+Interval dyadic_interval(std::int64_t a, std::int64_t b, int L) {
+  Interval ia, ib;
+  mpfi_set_si(ia.backend().data(), a);
+  mpfi_mul_2si(ia.backend().data(), ia.backend().data(), -L);
+  mpfi_set_si(ib.backend().data(), b);
+  mpfi_mul_2si(ib.backend().data(), ib.backend().data(), -L);
+  return make_interval(lo(ia), hi(ib));
+}
+
 namespace {
 bool all_digits(std::string_view s) {
   if (s.empty() || s.size() > kMaxDigits) return false;

@@ -37,6 +37,8 @@ bool is_finite(const Interval& x);            // both endpoints finite, not NaN
 Interval make_interval(const Real& a, const Real& b);
 Interval enclose(const Rational& q);          // smallest interval containing q
 Real nearest(const Rational& q);              // q rounded to nearest
+// Outward enclosure of [a, b] / 2^L (exact when the endpoints fit the precision).
+Interval dyadic_interval(std::int64_t a, std::int64_t b, int L);
 
 // Exact rational I/O: "n" or "n/d" in decimal, d > 0; canonical output.
 Rational parse_rational(std::string_view s);

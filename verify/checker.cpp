@@ -1,0 +1,671 @@
+// The checker (see checker.hpp). Cells are dyadic cubes of a level at least
+// the finest hat level seen, so the hat part of F has its exact range from
+// the corner values (Fact N); f is enclosed by its interval extension; grades
+// that are not proved hats are enclosed by exact interval propagation.
+#include "verify/checker.hpp"
+
+#include "constructive/approximant.hpp"
+#include "verify/realise.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <sstream>
+
+namespace mgdl {
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::Proved: return "PROVED";
+    case Verdict::Refuted: return "REFUTED";
+    case Verdict::Undecided: return "UNDECIDED";
+  }
+  return "?";
+}
+
+Verdict VerifyReport::overall() const {
+  bool undecided = false;
+  for (const auto& c : claims) {
+    if (c.verdict == Verdict::Refuted) return Verdict::Refuted;
+    undecided = undecided || c.verdict == Verdict::Undecided;
+  }
+  return undecided ? Verdict::Undecided : Verdict::Proved;
+}
+
+Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p) {
+  // (number of Kuhn simplices of the cube at z) * h^d / prod_{i=1..d} (p + i).
+  const std::int64_t top = std::int64_t{1} << m;
+  Integer simplices = 0;
+  for (std::uint64_t v = 0; v < (std::uint64_t{1} << d); ++v) {
+    bool inside = true;
+    int k = 0;
+    for (int i = 0; i < d; ++i) {
+      int bit = static_cast<int>((v >> i) & 1);
+      std::int64_t c = node[static_cast<std::size_t>(i)] - bit;  // cell lower corner
+      inside = inside && c >= 0 && c + 1 <= top;
+      k += bit;
+    }
+    if (!inside) continue;
+    Integer term = 1;
+    for (int i = 2; i <= k; ++i) term *= i;
+    for (int i = 2; i <= d - k; ++i) term *= i;
+    simplices += term;
+  }
+  Rational r(simplices, Integer(1) << (m * d));
+  for (int i = 1; i <= d; ++i) r /= (p + i);
+  return r;
+}
+
+namespace {
+
+using QI = QInterval;
+
+std::string dec(const Real& x) { return to_decimal(x, 6); }
+std::string enc(const Interval& x) { return "[" + to_decimal(lo(x), 8) + ", " + to_decimal(hi(x), 8) + "]"; }
+std::vector<Rational> as_point(const GridPoint& p, int L) {
+  std::vector<Rational> x;
+  for (auto v : p) x.emplace_back(v, Integer(1) << L);
+  return x;
+}
+Interval to_iv(const QI& q) { return make_interval(lo(enclose(q.lo)), hi(enclose(q.hi))); }
+Interval hull(const Dyadic& a, const Dyadic& b) { return make_interval(lo(a.to_interval()), hi(b.to_interval())); }
+
+// The residual after the grades processed so far: proved hats in a sparse
+// approximant, other grades (functions of x) by exact interval propagation.
+class Residual {
+ public:
+  Residual(const Target& f, int d) : f_(f), d_(d), hats_(d) {}
+
+  int finest() const { return finest_; }
+  int dim() const { return d_; }
+  void add_hat(int m, const GridPoint& z, const Dyadic& a) {
+    hats_.add(m, z, a);
+    finest_ = std::max(finest_, m);
+  }
+  void add_general(const Grade* g, Carriers in) { general_.push_back({g, std::move(in)}); }
+
+  Interval f_cell(const GridPoint& q, int L) const {
+    std::vector<Interval> box(q.size());
+    for (std::size_t i = 0; i < q.size(); ++i) box[i] = dyadic_interval(q[i], q[i] + 1, L);
+    Interval v = f_.box(box);
+    if (!is_finite(v))
+      throw InputError("target is not finite or not defined on " + describe_cell(q, L) + " (targets must be continuous on [0,1]^" + std::to_string(d_) + ")");
+    return v;
+  }
+  Interval f_point(const GridPoint& p, int L) const {
+    std::vector<Interval> pt(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) pt[i] = dyadic_interval(p[i], p[i], L);
+    return f_.box(pt);
+  }
+  Dyadic hat_part(const GridPoint& p, int L) const { return hats_.at(p, L); }
+  NodalValues nodal(int m) const { return NodalValues(hats_, m); }
+  // Enclosure of the non-hat grades on a cell (exact rational interval).
+  QI general_cell(const GridPoint& q, int L) const {
+    QI sum{Rational(0), Rational(0)};
+    if (general_.empty()) return sum;
+    std::vector<QI> box;
+    for (auto v : q) box.push_back({Rational(v, Integer(1) << L), Rational(v + 1, Integer(1) << L)});
+    for (const auto& g : general_) {
+      QI r = grade_range(*g.g, g.in, box);
+      sum.lo += r.lo;
+      sum.hi += r.hi;
+    }
+    return sum;
+  }
+  Rational general_point(const std::vector<Rational>& x) const {
+    Rational sum = 0;
+    for (const auto& g : general_) sum += grade_value(*g.g, g.in, x);
+    return sum;
+  }
+
+ private:
+  struct General {
+    const Grade* g;
+    Carriers in;
+  };
+  const Target& f_;
+  int d_;
+  Approximant hats_;
+  int finest_ = -1;
+  std::vector<General> general_;
+};
+
+struct Cell {
+  GridPoint q;
+  int L;
+  bool weak, sign;  // still to prove on this cell
+};
+
+// Children of a cell at level L + 1.
+template <class Emit>
+void children(const Cell& c, Emit emit) {
+  const std::size_t d = c.q.size();
+  GridPoint child(d);
+  for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+    for (std::size_t k = 0; k < d; ++k) child[k] = 2 * c.q[k] + static_cast<std::int64_t>((mask >> k) & 1);
+    emit(Cell{child, c.L + 1, c.weak, c.sign});
+  }
+}
+
+// All level-L cells with lower corners in [lo, hi] (componentwise).
+template <class Emit>
+void cells_in(const GridPoint& lo_c, const GridPoint& hi_c, int L, Emit emit) {
+  GridPoint q = lo_c;
+  for (;;) {
+    emit(Cell{q, L, true, true});
+    int i = static_cast<int>(q.size()) - 1;
+    for (; i >= 0; --i) {
+      auto k = static_cast<std::size_t>(i);
+      if (q[k] < hi_c[k]) {
+        ++q[k];
+        break;
+      }
+      q[k] = lo_c[k];
+    }
+    if (i < 0) return;
+  }
+}
+
+// Outcome of the pointwise checks (C2 and its sign-preserving form) of one grade.
+struct GradeCheck {
+  Verdict weak = Verdict::Proved, sign = Verdict::Proved;
+  std::optional<Witness> weak_w, sign_w;
+  bool nonzero = false;  // g was not proved zero on every cell
+  std::size_t cells = 0, open_cells = 0;
+  int deepest = 0;
+};
+
+// What the B&B needs to know about a grade on a cell and at a point.
+struct CellTest {
+  bool weak_ok, sign_ok, g_zero;
+};
+struct PointTest {
+  bool weak_fail, sign_fail;
+  std::string evidence;
+};
+
+template <class OnCell, class OnPoint>
+GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyOptions& opt, OnCell on_cell, OnPoint on_point,
+                            std::function<bool(const Cell&)> meets_support) {
+  GradeCheck out;
+  while (!queue.empty()) {
+    Cell c = std::move(queue.front());
+    queue.pop_front();
+    if (!meets_support(c)) continue;
+    if (out.cells >= opt.budget) {
+      ++out.open_cells;
+      continue;
+    }
+    ++out.cells;
+    out.deepest = std::max(out.deepest, c.L);
+    CellTest t = on_cell(c);
+    if (!t.g_zero) out.nonzero = true;
+    if (c.weak && t.weak_ok) c.weak = false;
+    if (c.sign && t.sign_ok) c.sign = false;
+    if (!c.weak && !c.sign) continue;
+    // A point of the cell (its centre) may refute what the cell could not prove.
+    GridPoint centre(c.q.size());
+    for (std::size_t i = 0; i < c.q.size(); ++i) centre[i] = 2 * c.q[i] + 1;
+    PointTest pt = on_point(centre, c.L + 1);
+    if (pt.sign_fail && c.sign && !out.sign_w) out.sign_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
+    if (pt.weak_fail && c.weak && !out.weak_w) out.weak_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
+    if (out.sign_w) c.sign = false;
+    if (out.weak_w) {
+      c.weak = false;
+      break;
+    }
+    if (!c.weak && !c.sign) continue;
+    if (c.L + 1 > opt.max_level) {
+      ++out.open_cells;
+      continue;
+    }
+    children(c, [&](Cell ch) { queue.push_back(std::move(ch)); });
+  }
+  out.open_cells += queue.size();
+  out.weak = out.weak_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
+  out.sign = out.sign_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
+  if (out.weak_w && !out.sign_w) out.sign = Verdict::Refuted, out.sign_w = out.weak_w;  // C2 failing breaks the stronger form
+  return out;
+}
+
+// C2 for a proved hat grade g = a phi_{m,z} on the cells of its support box.
+GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt) {
+  const int d = R.dim();
+  const int L0 = std::max({m + 1, R.finest(), 0});
+  const int s0 = L0 - m;
+  const std::int64_t top = std::int64_t{1} << L0;
+  GridPoint lo_c(static_cast<std::size_t>(d)), hi_c(static_cast<std::size_t>(d));
+  for (std::size_t i = 0; i < lo_c.size(); ++i) {
+    lo_c[i] = std::max<std::int64_t>(0, (z[i] - 1) << s0);
+    hi_c[i] = std::min<std::int64_t>(top - 1, ((z[i] + 1) << s0) - 1);
+  }
+  std::deque<Cell> queue;
+  cells_in(lo_c, hi_c, L0, [&](Cell c) { queue.push_back(std::move(c)); });
+  const int sg = a.sign();
+  const Dyadic half_a = a.times_pow2(-1);
+  auto phi = [&](const GridPoint& p, int L) { return hat_dyadic(m, z, p, L); };
+  auto on_cell = [&](const Cell& c) {
+    Interval fQ = R.f_cell(c.q, c.L);
+    QI gen = R.general_cell(c.q, c.L);
+    // Exact ranges on the cell of F_k = F + a phi and G = F + a phi / 2 (Fact N).
+    Dyadic kmin, kmax, wmin, wmax;
+    GridPoint corner(c.q.size());
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+      for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = c.q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+      Dyadic F = R.hat_part(corner, c.L), ph = phi(corner, c.L);
+      Dyadic vk = F + a * ph, vw = F + half_a * ph;
+      if (mask == 0) kmin = kmax = vk, wmin = wmax = vw;
+      if (compare(vk, kmin) < 0) kmin = vk;
+      if (compare(vk, kmax) > 0) kmax = vk;
+      if (compare(vw, wmin) < 0) wmin = vw;
+      if (compare(vw, wmax) > 0) wmax = vw;
+    }
+    Interval g = to_iv(gen);
+    Interval rk = fQ - g - hull(kmin, kmax), rw = fQ - g - hull(wmin, wmax);
+    // r_k has the sign of a (sign form); r_{k-1} - a phi/2 has the sign of a (C2).
+    bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;
+    bool weak_ok = sg > 0 ? lo(rw) >= 0 : hi(rw) <= 0;
+    return CellTest{weak_ok, sign_ok, false};
+  };
+  auto on_point = [&](const GridPoint& p, int L) {
+    PointTest t{false, false, ""};
+    Dyadic ph = phi(p, L);
+    if (ph.is_zero()) return t;
+    Interval prev = R.f_point(p, L) - enclose(R.general_point(as_point(p, L))) - R.hat_part(p, L).to_interval();
+    if (!is_finite(prev)) return t;
+    Dyadic g = a * ph;
+    Interval cur = prev - g.to_interval();
+    Interval twice = prev * 2 - g.to_interval();  // g (2 r_{k-1} - g) < 0 refutes C2
+    t.weak_fail = sg > 0 ? hi(twice) < 0 : lo(twice) > 0;
+    t.sign_fail = sg > 0 ? hi(cur) < 0 : lo(cur) > 0;
+    t.evidence = "r_" + std::to_string(k - 1) + "(x) in " + enc(prev) + ", g_" + std::to_string(k) + "(x) = " +
+                 to_decimal(g.to_real(), 10) + ", r_" + std::to_string(k) + "(x) in " + enc(cur);
+    return t;
+  };
+  auto meets = [&](const Cell& c) { return patch_gauge_lower(m, z, c.q, c.L - m) < (std::int64_t{1} << (c.L - m)); };
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, meets);
+  out.nonzero = true;
+  return out;
+}
+
+// C2 for a grade that is a function of x but not a proved hat: over the whole cube.
+GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const Carriers& in, const VerifyOptions& opt) {
+  const int d = R.dim();
+  const int L0 = std::max(R.finest(), 0);
+  GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
+  std::deque<Cell> queue;
+  cells_in(lo_c, hi_c, L0, [&](Cell c) { queue.push_back(std::move(c)); });
+  auto on_cell = [&](const Cell& c) {
+    std::vector<QI> box;
+    for (auto v : c.q) box.push_back({Rational(v, Integer(1) << c.L), Rational(v + 1, Integer(1) << c.L)});
+    QI gq = grade_range(G, in, box);
+    if (gq.lo == 0 && gq.hi == 0) return CellTest{true, true, true};
+    Dyadic fmin, fmax;
+    GridPoint corner(c.q.size());
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+      for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = c.q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+      Dyadic F = R.hat_part(corner, c.L);
+      if (mask == 0) fmin = fmax = F;
+      if (compare(F, fmin) < 0) fmin = F;
+      if (compare(F, fmax) > 0) fmax = F;
+    }
+    Interval prev = R.f_cell(c.q, c.L) - to_iv(R.general_cell(c.q, c.L)) - hull(fmin, fmax);
+    Real glo = lo(enclose(gq.lo)), ghi = hi(enclose(gq.hi));
+    CellTest t{false, false, false};
+    if (gq.lo >= 0) {
+      t.weak_ok = lo(prev) * 2 - ghi >= 0;
+      t.sign_ok = lo(prev) - ghi >= 0;
+    } else if (gq.hi <= 0) {
+      t.weak_ok = hi(prev) * 2 - glo <= 0;
+      t.sign_ok = hi(prev) - glo <= 0;
+    }
+    return t;
+  };
+  auto on_point = [&](const GridPoint& p, int L) {
+    PointTest t{false, false, ""};
+    std::vector<Rational> x = as_point(p, L);
+    Rational g = grade_value(G, in, x);
+    if (g == 0) return t;
+    Interval prev = R.f_point(p, L) - enclose(R.general_point(x)) - R.hat_part(p, L).to_interval();
+    if (!is_finite(prev)) return t;
+    Interval cur = prev - enclose(g), twice = prev * 2 - enclose(g);
+    t.weak_fail = g > 0 ? hi(twice) < 0 : lo(twice) > 0;
+    t.sign_fail = g > 0 ? hi(cur) < 0 : lo(cur) > 0;
+    t.evidence = "r_" + std::to_string(k - 1) + "(x) in " + enc(prev) + ", g_" + std::to_string(k) + "(x) = " +
+                 to_decimal(nearest(g), 10) + ", r_" + std::to_string(k) + "(x) in " + enc(cur);
+    return t;
+  };
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; });
+  return out;
+}
+
+// Certified enclosures of ||r||_inf, ||r||_1, ||r||_2 for the current residual.
+NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const VerifyOptions& opt) {
+  const int d = R.dim();
+  const int L0 = std::max(R.finest(), 1);
+  NormEnclosure out;
+  out.grade = k;
+  out.level = level;
+  const NodalValues F = R.nodal(L0);
+  struct NC {
+    GridPoint q;
+    int L;
+    Real alo, ahi;  // |r| in [alo, ahi] on the cell
+  };
+  bool points = true;  // point values matter for the sup norm's lower bound only
+  auto eval = [&](const GridPoint& q, int L, Real& best, std::vector<Rational>& argmax) {
+    Dyadic fmin, fmax;
+    GridPoint corner(q.size());
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+      for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+      Dyadic v = F.at(corner, L);
+      if (mask == 0) fmin = fmax = v;
+      if (compare(v, fmin) < 0) fmin = v;
+      if (compare(v, fmax) > 0) fmax = v;
+    }
+    Interval r = R.f_cell(q, L) - to_iv(R.general_cell(q, L)) - hull(fmin, fmax);
+    Real l = lo(r), h = hi(r);
+    NC c{q, L, l > 0 ? l : (h < 0 ? Real(-h) : Real(0)), h > -l ? h : Real(-l)};
+    ++out.cells;
+    if (!points) return c;
+    GridPoint centre(q.size());
+    for (std::size_t i = 0; i < q.size(); ++i) centre[i] = 2 * q[i] + 1;
+    std::vector<Rational> x = as_point(centre, L + 1);
+    Interval rp = R.f_point(centre, L + 1) - enclose(R.general_point(x)) - F.at(centre, L + 1).to_interval();
+    if (is_finite(rp)) {
+      Real a = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
+      if (a > best) best = a, argmax = x;
+    }
+    return c;
+  };
+  const Real inf(std::numeric_limits<double>::infinity());
+  std::uint64_t count = std::uint64_t{1} << (L0 * d);
+  if (count > 8 * opt.budget) {
+    out.inf_lo = out.l1_lo = out.l2_lo = Real(0);
+    out.inf_hi = out.l1_hi = out.l2_hi = inf;
+    return out;
+  }
+  std::vector<NC> cells;
+  Real best(0);
+  GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
+  cells_in(lo_c, hi_c, L0, [&](Cell c) { cells.push_back(eval(c.q, c.L, best, out.argmax)); });
+  const Real rel = nearest(opt.rel_width);
+  // Sup norm: split cells whose bound may exceed the best point value by more than rel.
+  for (;;) {
+    Real target = best * (1 + rel);
+    std::vector<NC> next;
+    bool split = false;
+    for (auto& c : cells) {
+      if (c.ahi > target && c.L < opt.max_level && out.cells < opt.budget) {
+        split = true;
+        children(Cell{c.q, c.L, true, true}, [&](Cell ch) { next.push_back(eval(ch.q, ch.L, best, out.argmax)); });
+      } else {
+        next.push_back(std::move(c));
+      }
+    }
+    cells = std::move(next);
+    if (!split) break;
+  }
+  out.inf_lo = best;
+  out.inf_hi = Real(0);
+  for (const auto& c : cells)
+    if (c.ahi > out.inf_hi) out.inf_hi = c.ahi;
+  // L^1 and L^2: sums of vol * |r|^p bounds, refining the widest contributions.
+  auto sums = [&](Real& s1l, Real& s1h, Real& s2l, Real& s2h) {
+    s1l = s1h = s2l = s2h = Real(0);
+    for (const auto& c : cells) {
+      Real vol = ldexp(Real(1), -c.L * d), t;
+      mpfr_mul(t.backend().data(), c.alo.backend().data(), vol.backend().data(), MPFR_RNDD);
+      mpfr_add(s1l.backend().data(), s1l.backend().data(), t.backend().data(), MPFR_RNDD);
+      mpfr_mul(t.backend().data(), c.ahi.backend().data(), vol.backend().data(), MPFR_RNDU);
+      mpfr_add(s1h.backend().data(), s1h.backend().data(), t.backend().data(), MPFR_RNDU);
+      mpfr_mul(t.backend().data(), c.alo.backend().data(), c.alo.backend().data(), MPFR_RNDD);
+      mpfr_mul(t.backend().data(), t.backend().data(), vol.backend().data(), MPFR_RNDD);
+      mpfr_add(s2l.backend().data(), s2l.backend().data(), t.backend().data(), MPFR_RNDD);
+      mpfr_mul(t.backend().data(), c.ahi.backend().data(), c.ahi.backend().data(), MPFR_RNDU);
+      mpfr_mul(t.backend().data(), t.backend().data(), vol.backend().data(), MPFR_RNDU);
+      mpfr_add(s2h.backend().data(), s2h.backend().data(), t.backend().data(), MPFR_RNDU);
+    }
+  };
+  Real s1l, s1h, s2l, s2h;
+  // Integrals converge slowly where r changes sign at the grid scale: aim at
+  // 10x the sup-norm tolerance and stop at the budget.
+  const Real rel_p = rel * 10;
+  points = false;
+  for (int round = 0; round < 40; ++round) {
+    sums(s1l, s1h, s2l, s2h);
+    if (s1h - s1l <= rel_p * s1l || out.cells >= opt.budget) break;
+    Real mean = (s1h - s1l) / cells.size();
+    std::vector<NC> next;
+    for (auto& c : cells) {
+      Real w = (c.ahi - c.alo) * ldexp(Real(1), -c.L * d);
+      if (w >= mean && c.L < opt.max_level && out.cells < opt.budget)
+        children(Cell{c.q, c.L, true, true}, [&](Cell ch) { next.push_back(eval(ch.q, ch.L, best, out.argmax)); });
+      else
+        next.push_back(std::move(c));
+    }
+    cells = std::move(next);
+  }
+  sums(s1l, s1h, s2l, s2h);
+  out.l1_lo = s1l;
+  out.l1_hi = s1h;
+  mpfr_sqrt(out.l2_lo.backend().data(), s2l.backend().data(), MPFR_RNDD);
+  mpfr_sqrt(out.l2_hi.backend().data(), s2h.backend().data(), MPFR_RNDU);
+  if (best > out.inf_lo) out.inf_lo = best;
+  return out;
+}
+
+// Rational lower bound of |a|^p (exact for integer p, else rounded down).
+Real pow_lower(const Rational& a, const Rational& p) {
+  Real r, base, e;
+  mpfr_set_q(base.backend().data(), Rational(bmp::abs(a)).backend().data(), MPFR_RNDD);
+  mpfr_set_q(e.backend().data(), p.backend().data(), MPFR_RNDD);  // |a| may exceed 1: handled below
+  if (bmp::denominator(p) == 1) {
+    Rational q = 1, b = bmp::abs(a);
+    for (long i = 0; i < bmp::numerator(p).convert_to<long>(); ++i) q *= b;
+    mpfr_set_q(r.backend().data(), q.backend().data(), MPFR_RNDD);
+    return r;
+  }
+  // |a|^p = exp(p log|a|): with |a| rounded down, the exponent rounded toward the smaller result.
+  mpfr_set_q(e.backend().data(), p.backend().data(), base >= 1 ? MPFR_RNDD : MPFR_RNDU);
+  mpfr_pow(r.backend().data(), base.backend().data(), e.backend().data(), MPFR_RNDD);
+  return r;
+}
+
+}  // namespace
+
+VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt) {
+  VerifyReport rep;
+  rep.dim = net.dim;
+  rep.width = net.width;
+  rep.grades = net.grades.size();
+  if (f.dim != net.dim)
+    throw InputError("the target has dimension " + std::to_string(f.dim) + " but the scheme has " + std::to_string(net.dim));
+  for (const auto& p : opt.p)
+    if (p < 1) throw InputError("--p values must be >= 1, got " + to_string(p));
+
+  // C1: fixed width and MGDL structure.
+  ClaimResult c1{"C1", Verdict::Proved, "", std::nullopt};
+  std::string err = structure_error(net);
+  if (!err.empty()) {
+    c1.verdict = Verdict::Refuted;
+    c1.summary = err;
+    std::size_t g = 0;
+    if (err.rfind("grade ", 0) == 0) g = std::stoul(err.substr(6));
+    c1.witness = Witness{g, {}, err};
+    rep.claims.push_back(c1);
+    for (const char* name : {"C2", "C2 sign-preserving", "C3", "C4"})
+      rep.claims.push_back({name, Verdict::Undecided, "not checked: the network does not have the MGDL structure", std::nullopt});
+    return rep;
+  }
+  {
+    std::size_t dmin = SIZE_MAX, dmax = 0;
+    for (const auto& g : net.grades) dmin = std::min(dmin, g.layers.size()), dmax = std::max(dmax, g.layers.size());
+    rep.depths = net.grades.empty() ? "-" : (dmin == dmax ? std::to_string(dmin) : std::to_string(dmin) + ".." + std::to_string(dmax));
+    c1.summary = "width " + std::to_string(net.width) + " for every hidden layer of all " + std::to_string(net.grades.size()) +
+                 " grades; depth per grade " + rep.depths + "; grade k reads only grade k-1's last layer";
+  }
+  rep.claims.push_back(c1);
+
+  // Which grades get norm enclosures: 0, level ends (by hint), the last, and any asked for.
+  std::vector<std::size_t> norm_at{0};
+  for (std::size_t k = 1; k <= net.grades.size(); ++k) {
+    bool level_end = k == net.grades.size() || net.grades[k].hint.level != net.grades[k - 1].hint.level;
+    if (level_end) norm_at.push_back(k);
+  }
+  for (auto k : opt.at_grades) {
+    if (k > net.grades.size()) throw InputError("--at grade " + std::to_string(k) + " exceeds the " + std::to_string(net.grades.size()) + " grades");
+    norm_at.push_back(k);
+  }
+  std::sort(norm_at.begin(), norm_at.end());
+  norm_at.erase(std::unique(norm_at.begin(), norm_at.end()), norm_at.end());
+
+  Residual R(f, net.dim);
+  ClaimResult c2{"C2", Verdict::Proved, "", std::nullopt}, c2s{"C2 sign-preserving", Verdict::Proved, "", std::nullopt};
+  std::size_t c2_undecided = 0, c2s_undecided = 0, max_cells = 0, unsupported_from = 0;
+  std::vector<Real> c4_min(opt.p.size(), Real(std::numeric_limits<double>::infinity()));
+  std::vector<std::size_t> c4_argmin(opt.p.size(), 0), c4_undecided(opt.p.size(), 0);
+  int deepest = 0;
+  auto record_norm = [&](std::size_t k) {
+    int level = k == 0 ? 0 : net.grades[k - 1].hint.level;
+    NormEnclosure n = norms_now(R, k, level, opt);
+    rep.cells += n.cells;
+    rep.norms.push_back(std::move(n));
+  };
+  std::size_t next_norm = 0;
+  if (norm_at[0] == 0) record_norm(0), ++next_norm;
+
+  Carriers carriers = input_carriers(net.dim);
+  for (std::size_t k = 1; k <= net.grades.size(); ++k) {
+    const Grade& G = net.grades[k - 1];
+    Carriers out_carriers = output_carriers(G, carriers);
+    if (unsupported_from) {
+      ++rep.unsupported_grades;
+    } else if (!reads_only_x(G, carriers)) {
+      // A grade reading features of earlier grades beyond x: its function
+      // depends on the whole prefix; this checker does not enclose that yet.
+      unsupported_from = k;
+      ++rep.unsupported_grades;
+    } else {
+      HatProof hp = prove_hat(G, carriers, net.dim, G.hint.m, G.hint.node);
+      std::optional<Dyadic> a;
+      if (hp.ok) {
+        try {
+          a = Dyadic::from_rational(hp.a);
+        } catch (const InputError&) {
+          a.reset();  // a non-dyadic amplitude: check it as a general grade
+        }
+      }
+      GradeCheck gc;
+      bool hat = a.has_value();
+      if (hat && a->is_zero()) {
+        ++rep.trivial_grades;
+        ++rep.hat_grades;
+      } else {
+        if (hat) {
+          ++rep.hat_grades;
+          gc = check_hat(R, k, G.hint.m, G.hint.node, *a, opt);
+        } else {
+          ++rep.general_grades;
+          gc = check_general(R, k, G, carriers, opt);
+          if (!gc.nonzero) ++rep.trivial_grades;
+        }
+        rep.cells += gc.cells;
+        max_cells = std::max(max_cells, gc.cells);
+        deepest = std::max(deepest, gc.deepest);
+        if (gc.weak == Verdict::Refuted && c2.verdict != Verdict::Refuted) c2.verdict = Verdict::Refuted, c2.witness = gc.weak_w;
+        if (gc.sign == Verdict::Refuted && c2s.verdict != Verdict::Refuted) c2s.verdict = Verdict::Refuted, c2s.witness = gc.sign_w;
+        if (gc.weak == Verdict::Undecided) ++c2_undecided;
+        if (gc.sign == Verdict::Undecided) ++c2s_undecided;
+        // C4 at this nontrivial grade: |a|^p ||phi||_p^p when the sign form is proved.
+        for (std::size_t i = 0; i < opt.p.size(); ++i) {
+          if (hat && gc.sign == Verdict::Proved) {
+            Rational npp = hat_norm_pp(net.dim, G.hint.m, G.hint.node, opt.p[i]);
+            Real bound = pow_lower(a->to_rational(), opt.p[i]) * nearest(npp);
+            if (bound < c4_min[i]) c4_min[i] = bound, c4_argmin[i] = k;
+          } else if (gc.nonzero) {
+            ++c4_undecided[i];
+          }
+        }
+      }
+      if (hat) R.add_hat(G.hint.m, G.hint.node, *a);
+      else R.add_general(&G, carriers);
+    }
+    carriers = std::move(out_carriers);
+    if (next_norm < norm_at.size() && norm_at[next_norm] == k) {
+      if (!unsupported_from) record_norm(k);
+      ++next_norm;
+    }
+  }
+
+  auto finish = [&](ClaimResult& c, std::size_t undecided, const std::string& what) {
+    if (c.verdict == Verdict::Refuted) {
+      c.summary = what + " fails at grade " + std::to_string(c.witness->grade);
+      return;
+    }
+    std::size_t open = undecided + rep.unsupported_grades;
+    if (open) {
+      c.verdict = Verdict::Undecided;
+      c.summary = what + " undecided at " + std::to_string(open) + " grades (budget " + std::to_string(opt.budget) +
+                  " cells per grade" + (rep.unsupported_grades ? "; grades from " + std::to_string(unsupported_from) +
+                                                                     " on read features of earlier grades, which this checker does not enclose"
+                                                               : std::string()) + ")";
+      return;
+    }
+    c.summary = what + " for all " + std::to_string(rep.grades) + " grades and every x (" + std::to_string(rep.hat_grades) +
+                " proved hat blocks, " + std::to_string(rep.general_grades) + " other grades; at most " +
+                std::to_string(max_cells) + " cells per grade, finest level " + std::to_string(deepest) + ")";
+  };
+  finish(c2, c2_undecided, "|r_k(x)| <= |r_{k-1}(x)|");
+  finish(c2s, c2s_undecided, "r_k(x) between 0 and r_{k-1}(x)");
+  rep.claims.push_back(c2);
+  rep.claims.push_back(c2s);
+
+  // C3: the certified sup norm at the last grade against the tolerance.
+  ClaimResult c3{"C3", Verdict::Undecided, "", std::nullopt};
+  if (!rep.norms.empty() && !unsupported_from) {
+    const NormEnclosure& last = rep.norms.back();
+    std::ostringstream s;
+    s << "||r_" << last.grade << "||_inf in [" << dec(last.inf_lo) << ", " << dec(last.inf_hi) << "]";
+    for (std::size_t i = 1; i < rep.norms.size(); ++i)
+      if (rep.norms[i].level != rep.norms[i - 1].level || i == 1) {
+        Real ratio = rep.norms[i].inf_hi / rep.norms[i - 1].inf_lo;
+        if (i == 1) s << "; ratios per level <= ";
+        else s << ", ";
+        s << to_decimal(ratio, 3);
+      }
+    if (!opt.eps) {
+      s << "; no tolerance given";
+    } else {
+      Real eps = nearest(*opt.eps);
+      s << "; tolerance " << to_string(*opt.eps);
+      if (last.inf_hi <= eps) c3.verdict = Verdict::Proved;
+      else if (last.inf_lo > eps) {
+        c3.verdict = Verdict::Refuted;
+        c3.witness = Witness{last.grade, last.argmax, "|r(x)| >= " + dec(last.inf_lo) + " > " + to_string(*opt.eps)};
+      }
+    }
+    c3.summary = s.str();
+  } else {
+    c3.summary = "norms not enclosed";
+  }
+  rep.claims.push_back(c3);
+
+  for (std::size_t i = 0; i < opt.p.size(); ++i) {
+    ClaimResult c4{"C4 p=" + to_string(opt.p[i]), Verdict::Proved, "", std::nullopt};
+    std::size_t open = c4_undecided[i] + rep.unsupported_grades;
+    if (c2s.verdict == Verdict::Refuted && open == 0) open = 1;
+    if (open) {
+      c4.verdict = Verdict::Undecided;
+      c4.summary = "strict decay not certified at " + std::to_string(open) + " nontrivial grades (it is certified from the sign-preserving form of C2)";
+    } else if (c4_argmin[i] == 0) {
+      c4.summary = "no nontrivial grade";
+    } else {
+      c4.summary = "||r_{k-1}||_p^p - ||r_k||_p^p >= |a_k|^p ||phi_k||_p^p > 0 at every nontrivial grade; smallest " +
+                   dec(c4_min[i]) + " at grade " + std::to_string(c4_argmin[i]);
+    }
+    rep.claims.push_back(c4);
+  }
+  return rep;
+}
+
+}  // namespace mgdl

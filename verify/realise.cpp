@@ -1,0 +1,252 @@
+// Exact realisation proofs for grades (see realise.hpp).
+#include "verify/realise.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace mgdl {
+
+Carriers input_carriers(int d) {
+  Carriers c(static_cast<std::size_t>(d));
+  std::iota(c.begin(), c.end(), 0);
+  return c;
+}
+
+namespace {
+// Rows of a layer as lists of (col, weight), and biases by row.
+struct Rows {
+  std::vector<std::vector<std::pair<int, const Rational*>>> w;
+  std::vector<const Rational*> b;
+  explicit Rows(const Layer& L) : w(static_cast<std::size_t>(L.out)), b(static_cast<std::size_t>(L.out), nullptr) {
+    for (const auto& e : L.W) w[static_cast<std::size_t>(e.row)].emplace_back(e.col, &e.v);
+    for (const auto& [r, v] : L.b) b[static_cast<std::size_t>(r)] = &v;
+  }
+};
+}  // namespace
+
+Carriers output_carriers(const Grade& g, const Carriers& in) {
+  Carriers cur = in;
+  for (const Layer& L : g.layers) {
+    Rows R(L);
+    Carriers next(static_cast<std::size_t>(L.out), -1);
+    for (std::size_t r = 0; r < next.size(); ++r) {
+      if (R.b[r] || R.w[r].size() != 1) continue;
+      auto [col, v] = R.w[r][0];
+      if (*v == 1 && col < static_cast<int>(cur.size())) next[r] = cur[static_cast<std::size_t>(col)];
+    }
+    cur = std::move(next);
+  }
+  return cur;
+}
+
+bool reads_only_x(const Grade& g, const Carriers& in) {
+  if (g.layers.empty()) return false;
+  for (const auto& e : g.layers[0].W)
+    if (e.col >= static_cast<int>(in.size()) || in[static_cast<std::size_t>(e.col)] < 0) return false;
+  return true;
+}
+
+namespace {
+// An affine function c . x + b of x.
+struct Affine {
+  std::vector<Rational> c;
+  Rational b;
+};
+
+Rational value_at(const Affine& A, std::span<const Rational> x) {
+  Rational v = A.b;
+  for (std::size_t i = 0; i < A.c.size(); ++i)
+    if (A.c[i] != 0) v += A.c[i] * x[i];
+  return v;
+}
+Rational slope(const Affine& A, const std::vector<Rational>& w) {
+  Rational v = 0;
+  for (std::size_t i = 0; i < A.c.size(); ++i)
+    if (A.c[i] != 0 && w[i] != 0) v += A.c[i] * w[i];
+  return v;
+}
+// Sign of A on (cone with apex z and rays w) intersected with [0,1]^d:
+// +1 if provably >= 0, -1 if provably <= 0, 0 if undetermined.
+int sign_on(const Affine& A, std::span<const Rational> z, const std::vector<std::vector<Rational>>& rays) {
+  Rational at = value_at(A, z);
+  bool all_ge = at >= 0, all_le = at <= 0;
+  for (const auto& w : rays) {
+    Rational s = slope(A, w);
+    all_ge = all_ge && s >= 0;
+    all_le = all_le && s <= 0;
+  }
+  if (all_ge) return 1;
+  if (all_le) return -1;
+  // On the cube: min and max of an affine function over [0,1]^d.
+  Rational mn = A.b, mx = A.b;
+  for (const auto& ci : A.c) (ci > 0 ? mx : mn) += ci;
+  if (mn >= 0) return 1;
+  if (mx <= 0) return -1;
+  return 0;
+}
+
+// Generating rays (in y = (x - z)/h coordinates) of the cone where the values
+// (0, y_1, ..., y_d) are ordered by the permutation sigma of {0..d}.
+std::vector<std::vector<Rational>> cone_rays(const std::vector<int>& sigma) {
+  const std::size_t d = sigma.size() - 1;
+  std::size_t p = 0;
+  while (sigma[p] != 0) ++p;
+  std::vector<std::vector<Rational>> rays;
+  for (std::size_t j = 0; j < d; ++j) {
+    std::vector<Rational> w(d, Rational(0));
+    for (std::size_t k = 0; k <= d; ++k) {
+      if (sigma[k] == 0) continue;
+      int v = (k <= j && j < p) ? 1 : ((p <= j && j < k) ? -1 : 0);
+      w[static_cast<std::size_t>(sigma[k] - 1)] = v;
+    }
+    rays.push_back(std::move(w));
+  }
+  return rays;
+}
+Rational gauge(const std::vector<Rational>& y) {
+  Rational mx = 0, mn = 0;
+  for (const auto& v : y) {
+    if (v > mx) mx = v;
+    if (v < mn) mn = v;
+  }
+  return mx - mn;
+}
+}  // namespace
+
+HatProof prove_hat(const Grade& g, const Carriers& in, int d, int m, std::span<const std::int64_t> node) {
+  HatProof out;
+  if (m < 0 || static_cast<int>(node.size()) != d) {
+    out.why_not = "no (m, node) candidate";
+    return out;
+  }
+  const Rational h(1, Integer(1) << m);
+  std::vector<Rational> z;
+  for (auto j : node) z.push_back(Rational(j) * h);
+  std::vector<int> sigma(static_cast<std::size_t>(d) + 1);
+  std::iota(sigma.begin(), sigma.end(), 0);
+  std::vector<Rows> rows;
+  for (const Layer& L : g.layers) rows.emplace_back(L);
+  bool have_a = false;
+  do {
+    std::vector<std::vector<Rational>> rays = cone_rays(sigma);  // y-directions; x-directions are h * w
+    std::vector<std::vector<Rational>> xrays = rays;
+    for (auto& w : xrays)
+      for (auto& v : w) v *= h;
+    // Layer inputs as affine functions of x; carriers are x_i, other inputs unused.
+    std::vector<Affine> cur(in.size());
+    for (std::size_t c = 0; c < in.size(); ++c) {
+      cur[c].c.assign(static_cast<std::size_t>(d), Rational(0));
+      if (in[c] >= 0) cur[c].c[static_cast<std::size_t>(in[c])] = 1;
+    }
+    // Straddling neurons are allowed in the last layer only: out = s(pre).
+    std::vector<int> straddle;
+    for (std::size_t li = 0; li < rows.size(); ++li) {
+      const bool last = li + 1 == rows.size();
+      std::vector<Affine> next(rows[li].w.size());
+      if (!last) straddle.clear();
+      for (std::size_t r = 0; r < next.size(); ++r) {
+        Affine A;
+        A.c.assign(static_cast<std::size_t>(d), Rational(0));
+        A.b = rows[li].b[r] ? *rows[li].b[r] : Rational(0);
+        for (auto [col, v] : rows[li].w[r]) {
+          const Affine& src = cur[static_cast<std::size_t>(col)];
+          for (std::size_t i = 0; i < A.c.size(); ++i)
+            if (src.c[i] != 0) A.c[i] += *v * src.c[i];
+          if (src.b != 0) A.b += *v * src.b;
+        }
+        int s = sign_on(A, z, xrays);
+        if (s == 0 && !last) {
+          out.why_not = "a ReLU of layer " + std::to_string(li + 1) + " changes sign inside a cone of the hat";
+          return out;
+        }
+        if (s < 0) A = Affine{std::vector<Rational>(static_cast<std::size_t>(d), Rational(0)), Rational(0)};
+        if (s == 0) straddle.push_back(static_cast<int>(r));
+        next[r] = std::move(A);
+      }
+      cur = std::move(next);
+    }
+    // Output on this cone: affine part + sum over straddlers of c_r s(A_r).
+    Affine lin{std::vector<Rational>(static_cast<std::size_t>(d), Rational(0)), g.readout.c0};
+    std::vector<std::pair<Rational, const Affine*>> kinked;
+    for (const auto& [col, v] : g.readout.c) {
+      const Affine& A = cur[static_cast<std::size_t>(col)];
+      if (std::find(straddle.begin(), straddle.end(), col) != straddle.end()) {
+        kinked.emplace_back(v, &A);
+        continue;
+      }
+      for (std::size_t i = 0; i < lin.c.size(); ++i) lin.c[i] += v * A.c[i];
+      lin.b += v * A.b;
+    }
+    if (value_at(lin, z) != 0 || std::any_of(xrays.begin(), xrays.end(), [&](const auto& w) { return slope(lin, w) != 0; })) {
+      out.why_not = "the output has an affine part that is not zero";
+      return out;
+    }
+    if (kinked.size() != 1) {
+      out.why_not = kinked.empty() ? "no ReLU of the last layer vanishes on the hat's boundary"
+                                   : "more than one kinked neuron feeds the readout";
+      return out;
+    }
+    // c s(A) = a s(1 - gauge) on the cone iff A = lambda (1 - gauge), lambda > 0, a = c lambda.
+    const auto& [cr, A] = kinked[0];
+    Rational lambda = value_at(*A, z);
+    if (lambda <= 0) {
+      out.why_not = "the kinked neuron is not positive at the node";
+      return out;
+    }
+    for (std::size_t k = 0; k < rays.size(); ++k)
+      if (slope(*A, xrays[k]) != -lambda * gauge(rays[k])) {
+        out.why_not = "the kinked neuron is not a multiple of the hat on a cone";
+        return out;
+      }
+    Rational a = cr * lambda;
+    if (have_a && a != out.a) {
+      out.why_not = "different amplitudes on different cones";
+      return out;
+    }
+    out.a = a;
+    have_a = true;
+  } while (std::next_permutation(sigma.begin(), sigma.end()));
+  out.ok = true;
+  return out;
+}
+
+namespace {
+QInterval relu(QInterval v) {
+  if (v.lo < 0) v.lo = 0;
+  if (v.hi < 0) v.hi = 0;
+  return v;
+}
+}  // namespace
+
+QInterval grade_range(const Grade& g, const Carriers& in, std::span<const QInterval> box) {
+  std::vector<QInterval> cur(in.size(), QInterval{Rational(0), Rational(0)});
+  for (std::size_t c = 0; c < in.size(); ++c)
+    if (in[c] >= 0) cur[c] = box[static_cast<std::size_t>(in[c])];
+  for (const Layer& L : g.layers) {
+    std::vector<QInterval> next(static_cast<std::size_t>(L.out), QInterval{Rational(0), Rational(0)});
+    for (const auto& [r, v] : L.b) next[static_cast<std::size_t>(r)].lo += v, next[static_cast<std::size_t>(r)].hi += v;
+    for (const auto& e : L.W) {
+      const QInterval& s = cur[static_cast<std::size_t>(e.col)];
+      QInterval& t = next[static_cast<std::size_t>(e.row)];
+      if (e.v > 0) t.lo += e.v * s.lo, t.hi += e.v * s.hi;
+      else t.lo += e.v * s.hi, t.hi += e.v * s.lo;
+    }
+    for (auto& v : next) v = relu(v);
+    cur = std::move(next);
+  }
+  QInterval out{g.readout.c0, g.readout.c0};
+  for (const auto& [col, v] : g.readout.c) {
+    const QInterval& s = cur[static_cast<std::size_t>(col)];
+    if (v > 0) out.lo += v * s.lo, out.hi += v * s.hi;
+    else out.lo += v * s.hi, out.hi += v * s.lo;
+  }
+  return out;
+}
+
+Rational grade_value(const Grade& g, const Carriers& in, std::span<const Rational> x) {
+  std::vector<QInterval> box;
+  for (const auto& v : x) box.push_back({v, v});
+  return grade_range(g, in, box).lo;
+}
+
+}  // namespace mgdl

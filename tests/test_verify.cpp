@@ -1,1 +1,265 @@
+// The checker: exact hat norms, soundness of the realisation proof, interval
+// propagation containment, verdicts on built schemes, planted defects
+// (refuted at the right grade, with a witness that re-checks), and honest
+// UNDECIDED when the budget is too small.
 #include <catch2/catch.hpp>
+
+#include "constructive/schedule.hpp"
+#include "targets/catalogue.hpp"
+#include "verify/checker.hpp"
+#include "verify/realise.hpp"
+
+#include <random>
+
+using namespace mgdl;
+
+namespace {
+std::vector<GridPoint> all_nodes(int d, int m) {
+  std::vector<GridPoint> out;
+  for (std::uint64_t k = 0; k < node_count(m, d); ++k) out.push_back(node_from_key(m, d, k));
+  return out;
+}
+std::vector<Rational> random_point(int d, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> u(0, 9973);
+  std::vector<Rational> x;
+  for (int i = 0; i < d; ++i) x.emplace_back(u(rng), 9973);
+  return x;
+}
+const ClaimResult& claim(const VerifyReport& r, const std::string& name) {
+  for (const auto& c : r.claims)
+    if (c.name == name) return c;
+  throw std::logic_error("no claim " + name);
+}
+Network built(const std::string& target, const char* eps, Target* f = nullptr) {
+  set_precision_bits(128);
+  ScheduleOptions o;
+  o.eps = parse_decimal(eps);
+  Target t = resolve_target(target);
+  if (f) *f = t;
+  return to_network(construct(t, o));
+}
+VerifyOptions opts(const char* eps) {
+  VerifyOptions o;
+  o.eps = parse_decimal(eps);
+  return o;
+}
+// Independent re-check of a C2 witness: |r_k(x)| > |r_{k-1}(x)| with exact network values.
+bool witness_breaks_c2(const Network& net, const Target& f, const Witness& w) {
+  auto g = grade_outputs<Rational>(net, w.x, w.grade);
+  Rational before = 0;
+  for (std::size_t k = 0; k + 1 < g.size(); ++k) before += g[k];
+  std::vector<Interval> xi;
+  for (const auto& v : w.x) xi.push_back(enclose(v));
+  Interval fx = f.box(xi);
+  Interval r0 = fx - enclose(before), r1 = r0 - enclose(g.back());
+  Interval a0 = bmp::abs(r0), a1 = bmp::abs(r1);
+  return lo(a1) > hi(a0);
+}
+}  // namespace
+
+TEST_CASE("hat norms are exact: sum_z ||phi_z||_1 = 1 and sum_z ||phi_z||_2^2 = 2/(d+2)", "[verify]") {
+  for (int d = 1; d <= 3; ++d)
+    for (int m = 0; m <= 2; ++m) {
+      Rational s1 = 0, s2 = 0;
+      for (const auto& z : all_nodes(d, m)) {
+        s1 += hat_norm_pp(d, m, z, Rational(1));
+        s2 += hat_norm_pp(d, m, z, Rational(2));
+      }
+      CHECK(s1 == 1);
+      CHECK(s2 == Rational(2, d + 2));
+    }
+  // d = 1 interior: 2h/(p+1)
+  GridPoint z{3};
+  CHECK(hat_norm_pp(1, 3, z, Rational(3, 2)) == Rational(2, 8) / Rational(5, 2));
+}
+
+TEST_CASE("hat proofs succeed on hat blocks and are sound under every single-weight change", "[verify]") {
+  std::mt19937_64 rng(21);
+  std::size_t accepted = 0;  // perturbations that leave a true hat (unused neurons)
+  for (int d = 1; d <= 3; ++d) {
+    const int m = 2;
+    for (const auto& z : all_nodes(d, m)) {
+      if (d == 3 && (z[0] + z[1] + z[2]) % 3) continue;  // a sample of nodes in 3-D
+      Dyadic a(Integer(5), -3);
+      Grade g = hat_block(d, m, z, a, true);
+      Carriers in = input_carriers(d);
+      REQUIRE(reads_only_x(g, in));
+      Carriers out = output_carriers(g, in);
+      for (int i = 0; i < d; ++i) CHECK(out[static_cast<std::size_t>(i)] == i);
+      HatProof hp = prove_hat(g, in, d, m, z);
+      REQUIRE(hp.ok);
+      CHECK(hp.a == a.to_rational());
+      // A wrong candidate node is not accepted.
+      GridPoint other = z;
+      other[0] = z[0] == 0 ? 1 : z[0] - 1;
+      CHECK_FALSE(prove_hat(g, in, d, m, other).ok);
+      // Soundness: whatever single weight or bias changes, an accepted proof is true.
+      for (std::size_t li = 0; li < g.layers.size(); ++li) {
+        for (std::size_t e = 0; e < g.layers[li].W.size() + g.layers[li].b.size(); ++e) {
+          Grade t = g;
+          Rational& v = e < t.layers[li].W.size() ? t.layers[li].W[e].v : t.layers[li].b[e - t.layers[li].W.size()].second;
+          v += 1;
+          HatProof p = prove_hat(t, in, d, m, z);
+          if (!p.ok) continue;
+          ++accepted;
+          Network net;
+          net.dim = d;
+          net.width = hat_block_width(d);
+          net.grades.push_back(t);
+          for (int s = 0; s < 30; ++s) {
+            auto x = random_point(d, rng);
+            CHECK(grade_outputs<Rational>(net, x)[0] == p.a * hat_formula<Rational>(m, z, x));
+          }
+        }
+      }
+    }
+  }
+  CHECK(accepted > 0);
+}
+
+TEST_CASE("exact interval propagation contains the grade's values", "[verify]") {
+  std::mt19937_64 rng(4);
+  for (int d = 1; d <= 2; ++d) {
+    GridPoint z(static_cast<std::size_t>(d), 1);
+    Grade g = hat_block(d, 1, z, Dyadic(Integer(-3), -1), true);
+    g.layers[0].W[0].v = Rational(7, 3);  // a general grade
+    Carriers in = input_carriers(d);
+    for (int t = 0; t < 200; ++t) {
+      auto a = random_point(d, rng), b = random_point(d, rng);
+      std::vector<QInterval> box;
+      for (int i = 0; i < d; ++i) box.push_back({std::min(a[i], b[i]), std::max(a[i], b[i])});
+      QInterval r = grade_range(g, in, box);
+      std::vector<Rational> x;
+      for (int i = 0; i < d; ++i) x.push_back((box[i].lo * 3 + box[i].hi) / 4);
+      Rational v = grade_value(g, in, x);
+      CHECK(r.lo <= v);
+      CHECK(v <= r.hi);
+    }
+  }
+}
+
+TEST_CASE("built schemes: every claim PROVED, sup-norm enclosures within 1%", "[verify]") {
+  for (auto [name, eps] : {std::pair{"sin2pi", "5e-2"}, std::pair{"kink", "5e-2"}, std::pair{"absdiff", "2e-1"}}) {
+    INFO(name);
+    Target f;
+    Network net = built(name, eps, &f);
+    VerifyReport r = verify_scheme(net, f, opts(eps));
+    for (const auto& c : r.claims) {
+      INFO(c.name << ": " << c.summary);
+      CHECK(c.verdict == Verdict::Proved);
+    }
+    CHECK(r.hat_grades == net.grades.size());
+    REQUIRE(r.norms.size() >= 2);
+    std::mt19937_64 rng(8);
+    for (const auto& n : r.norms) {
+      CHECK(n.inf_lo <= n.inf_hi);
+      if (n.grade > 0) CHECK(n.inf_hi - n.inf_lo <= n.inf_hi / 100);
+      CHECK(n.l1_lo <= n.l1_hi);
+      CHECK(n.l2_lo <= n.l2_hi);
+      // The enclosure holds at sampled points of r_k.
+      for (int t = 0; t < 20; ++t) {
+        auto x = random_point(f.dim, rng);
+        auto g = grade_outputs<Rational>(net, x, n.grade);
+        Rational F = 0;
+        for (const auto& v : g) F += v;
+        std::vector<Interval> xi;
+        for (const auto& v : x) xi.push_back(enclose(v));
+        Interval rx = f.box(xi) - enclose(F);
+        CHECK(lo(bmp::abs(rx)) <= n.inf_hi);
+      }
+    }
+  }
+}
+
+TEST_CASE("verdicts at two precisions agree and their norm enclosures overlap", "[verify]") {
+  Target f;
+  Network net = built("kink", "1e-1", &f);
+  set_precision_bits(64);
+  VerifyReport a = verify_scheme(net, f, opts("1e-1"));
+  set_precision_bits(200);
+  VerifyReport b = verify_scheme(net, f, opts("1e-1"));
+  set_precision_bits(128);
+  CHECK(a.overall() == Verdict::Proved);
+  CHECK(b.overall() == Verdict::Proved);
+  REQUIRE(a.norms.size() == b.norms.size());
+  for (std::size_t i = 0; i < a.norms.size(); ++i) {
+    CHECK(a.norms[i].inf_lo <= b.norms[i].inf_hi);
+    CHECK(b.norms[i].inf_lo <= a.norms[i].inf_hi);
+    CHECK(a.norms[i].l2_lo <= b.norms[i].l2_hi);
+    CHECK(b.norms[i].l2_lo <= a.norms[i].l2_hi);
+  }
+}
+
+TEST_CASE("planted defects are refuted at the right grade, with witnesses that re-check", "[verify]") {
+  Target f;
+  const Network net = built("sin2pi", "5e-2", &f);
+  REQUIRE(net.grades.size() > 60);
+  const std::size_t k = 40;  // 1-based grade to tamper with
+  VerifyOptions o = opts("5e-2");
+
+  SECTION("a readout coefficient made too large") {
+    Network t = net;
+    t.grades[k - 1].readout.c[0].second *= 3;
+    VerifyReport r = verify_scheme(t, f, o);
+    const auto& c2 = claim(r, "C2");
+    REQUIRE(c2.verdict == Verdict::Refuted);
+    CHECK(c2.witness->grade == k);
+    CHECK(witness_breaks_c2(t, f, *c2.witness));
+  }
+  SECTION("one weight changed (the hat's bias)") {
+    Network t = net;
+    for (auto& [row, v] : t.grades[k - 1].layers.back().b) v = 1000;
+    VerifyReport r = verify_scheme(t, f, o);
+    const auto& c2 = claim(r, "C2");
+    REQUIRE(c2.verdict == Verdict::Refuted);
+    CHECK(c2.witness->grade == k);
+    CHECK(witness_breaks_c2(t, f, *c2.witness));
+    CHECK(r.general_grades == 1);
+  }
+  SECTION("one grade reading a skipped layer") {
+    Network t = net;
+    t.grades[k - 1].layers[0].in = 1;  // reads x directly, not grade k-1's last layer
+    VerifyReport r = verify_scheme(t, f, o);
+    const auto& c1 = claim(r, "C1");
+    REQUIRE(c1.verdict == Verdict::Refuted);
+    CHECK(c1.witness->grade == k);
+    CHECK(r.overall() == Verdict::Refuted);
+  }
+  SECTION("a layer made wider") {
+    Network t = net;
+    t.grades[k - 1].layers[0].out += 1;
+    VerifyReport r = verify_scheme(t, f, o);
+    REQUIRE(claim(r, "C1").verdict == Verdict::Refuted);
+    CHECK(claim(r, "C1").witness->grade == k);
+  }
+  SECTION("a target wrong in one place (f - a bump)") {
+    Target g = target_from_expression("sin(2*pi*x) - 0.2*max(0, 1 - 50*abs(x - 0.3))");
+    VerifyReport r = verify_scheme(net, g, o);
+    REQUIRE(claim(r, "C2").verdict == Verdict::Refuted);
+    CHECK(witness_breaks_c2(net, g, *claim(r, "C2").witness));
+    CHECK(claim(r, "C3").verdict == Verdict::Refuted);
+    // The refuting point lies under the bump.
+    CHECK(bmp::abs(claim(r, "C2").witness->x[0] - Rational(3, 10)) < Rational(1, 50));
+  }
+}
+
+TEST_CASE("a claim that needs more budget is UNDECIDED, never PROVED", "[verify]") {
+  Target f;
+  Network net = built("sin2pi", "1e-1", &f);
+  VerifyOptions o = opts("1e-1");
+  o.budget = 2;
+  VerifyReport r = verify_scheme(net, f, o);
+  CHECK(claim(r, "C2 sign-preserving").verdict == Verdict::Undecided);
+  CHECK(r.overall() == Verdict::Undecided);
+}
+
+TEST_CASE("grades reading features beyond x are reported UNDECIDED", "[verify]") {
+  Target f;
+  Network net = built("kink", "1e-1", &f);
+  REQUIRE(net.grades.size() > 3);
+  net.grades[2].layers[0].W.push_back({0, 1, Rational(1, 1000)});  // reads grade 2's hat neuron
+  VerifyReport r = verify_scheme(net, f, opts("1e-1"));
+  CHECK(claim(r, "C1").verdict == Verdict::Proved);
+  CHECK(claim(r, "C2").verdict == Verdict::Undecided);
+  CHECK(r.unsupported_grades == net.grades.size() - 2);
+}

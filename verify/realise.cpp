@@ -66,8 +66,11 @@ Rational slope(const Affine& A, const std::vector<Rational>& w) {
   return v;
 }
 // Sign of A on (cone with apex z and rays w) intersected with [0,1]^d:
-// +1 if provably >= 0, -1 if provably <= 0, 0 if undetermined.
-int sign_on(const Affine& A, std::span<const Rational> z, const std::vector<std::vector<Rational>>& rays) {
+// +1 if provably >= 0, -1 if provably <= 0, 0 if undetermined. With
+// use_cube, a sign that holds on the whole cube counts too (x_i >= 0 there);
+// the last layer is judged on the cone alone, so that its kinked neuron is
+// compared with the hat on the whole cone.
+int sign_on(const Affine& A, std::span<const Rational> z, const std::vector<std::vector<Rational>>& rays, bool use_cube) {
   Rational at = value_at(A, z);
   bool all_ge = at >= 0, all_le = at <= 0;
   for (const auto& w : rays) {
@@ -77,6 +80,7 @@ int sign_on(const Affine& A, std::span<const Rational> z, const std::vector<std:
   }
   if (all_ge) return 1;
   if (all_le) return -1;
+  if (!use_cube) return 0;
   // On the cube: min and max of an affine function over [0,1]^d.
   Rational mn = A.b, mx = A.b;
   for (const auto& ci : A.c) (ci > 0 ? mx : mn) += ci;
@@ -127,7 +131,20 @@ HatProof prove_hat(const Grade& g, const Carriers& in, int d, int m, std::span<c
   std::vector<Rows> rows;
   for (const Layer& L : g.layers) rows.emplace_back(L);
   bool have_a = false;
+  const std::int64_t top = std::int64_t{1} << m;
   do {
+    // Only cones whose interior meets the open cube matter (the rest of the
+    // cube is in their closure, and both sides are continuous); on those, an
+    // affine identity on cone & cube is one on the whole cone.
+    std::size_t zero_at = 0;
+    while (sigma[zero_at] != 0) ++zero_at;
+    bool relevant = true;
+    for (std::size_t k = 0; k < sigma.size(); ++k) {
+      if (sigma[k] == 0) continue;
+      std::int64_t zi = node[static_cast<std::size_t>(sigma[k] - 1)];
+      if ((zi == 0 && k > zero_at) || (zi == top && k < zero_at)) relevant = false;
+    }
+    if (!relevant) continue;
     std::vector<std::vector<Rational>> rays = cone_rays(sigma);  // y-directions; x-directions are h * w
     std::vector<std::vector<Rational>> xrays = rays;
     for (auto& w : xrays)
@@ -154,7 +171,7 @@ HatProof prove_hat(const Grade& g, const Carriers& in, int d, int m, std::span<c
             if (src.c[i] != 0) A.c[i] += *v * src.c[i];
           if (src.b != 0) A.b += *v * src.b;
         }
-        int s = sign_on(A, z, xrays);
+        int s = sign_on(A, z, xrays, !last);
         if (s == 0 && !last) {
           out.why_not = "a ReLU of layer " + std::to_string(li + 1) + " changes sign inside a cone of the hat";
           return out;

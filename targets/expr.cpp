@@ -410,4 +410,148 @@ S Expr::run(std::span<const S> x) const {
 Real Expr::eval(std::span<const Real> x) const { return run<Real>(x); }
 Interval Expr::eval(std::span<const Interval> x) const { return run<Interval>(x); }
 
+namespace {
+// A value with its gradient, both enclosed by intervals.
+struct Grad {
+  Interval v;
+  std::vector<Interval> g;
+};
+Interval ival(long v) { return Interval(v); }
+Interval sq(const Interval& a) {
+  Interval r = a;
+  IntervalOps::pow_int(r, 2);
+  return r;
+}
+Interval apply1(Expr::Op op, const Interval& a) {
+  Interval r = a;
+  IntervalOps::unary(op, r);
+  return r;
+}
+void scale(std::vector<Interval>& g, const Interval& k) {
+  for (auto& x : g) x = x * k;
+}
+}  // namespace
+
+void Expr::eval_gradient(std::span<const Interval> x, Interval& value, std::vector<Interval>& grad) const {
+  const std::size_t d = x.size();
+  std::vector<Grad> st;
+  auto zero = [&] { return std::vector<Interval>(d, ival(0)); };
+  for (const Instr& in : code_) {
+    switch (in.op) {
+      case Op::Const: {
+        Grad c{ival(0), zero()};
+        IntervalOps::set_q(c.v, consts_[static_cast<std::size_t>(in.arg)]);
+        st.push_back(std::move(c));
+        break;
+      }
+      case Op::Var: {
+        if (static_cast<std::size_t>(in.arg) >= d) throw InputError("expression uses x" + std::to_string(in.arg + 1) + " but the point has " + std::to_string(d) + " coordinates");
+        Grad c{x[static_cast<std::size_t>(in.arg)], zero()};
+        c.g[static_cast<std::size_t>(in.arg)] = ival(1);
+        st.push_back(std::move(c));
+        break;
+      }
+      case Op::Pi: case Op::E: {
+        Grad c{ival(0), zero()};
+        if (in.op == Op::Pi) IntervalOps::set_pi(c.v);
+        else IntervalOps::set_e(c.v);
+        st.push_back(std::move(c));
+        break;
+      }
+      case Op::Neg: {
+        Grad& a = st.back();
+        a.v = -a.v;
+        for (auto& gi : a.g) gi = -gi;
+        break;
+      }
+      case Op::PowInt: {
+        Grad& a = st.back();
+        const long n = in.arg;
+        if (n == 0) {
+          a.v = ival(1);
+          a.g = zero();
+          break;
+        }
+        Interval dn = a.v;
+        IntervalOps::pow_int(dn, n - 1);
+        scale(a.g, dn * ival(n));
+        IntervalOps::pow_int(a.v, n);
+        break;
+      }
+      case Op::Sin: case Op::Cos: case Op::Tan: case Op::Exp: case Op::Log:
+      case Op::Sqrt: case Op::Abs: case Op::Tanh: case Op::Atan: {
+        Grad& a = st.back();
+        Interval v = apply1(in.op, a.v), k;
+        switch (in.op) {
+          case Op::Sin: k = apply1(Op::Cos, a.v); break;
+          case Op::Cos: k = -apply1(Op::Sin, a.v); break;
+          case Op::Tan: k = ival(1) + sq(v); break;
+          case Op::Exp: k = v; break;
+          case Op::Log: k = ival(1) / a.v; break;
+          case Op::Sqrt: k = ival(1) / (v * ival(2)); break;
+          case Op::Abs:
+            k = lo(a.v) >= 0 ? ival(1) : hi(a.v) <= 0 ? ival(-1) : make_interval(Real(-1), Real(1));
+            break;
+          case Op::Tanh: k = ival(1) - sq(v); break;
+          case Op::Atan: k = ival(1) / (ival(1) + sq(a.v)); break;
+          default: break;
+        }
+        scale(a.g, k);
+        a.v = v;
+        break;
+      }
+      default: {
+        Grad b = std::move(st.back());
+        st.pop_back();
+        Grad& a = st.back();
+        switch (in.op) {
+          case Op::Add:
+            for (std::size_t i = 0; i < d; ++i) a.g[i] = a.g[i] + b.g[i];
+            a.v = a.v + b.v;
+            break;
+          case Op::Sub:
+            for (std::size_t i = 0; i < d; ++i) a.g[i] = a.g[i] - b.g[i];
+            a.v = a.v - b.v;
+            break;
+          case Op::Mul:
+            for (std::size_t i = 0; i < d; ++i) a.g[i] = a.g[i] * b.v + a.v * b.g[i];
+            a.v = a.v * b.v;
+            break;
+          case Op::Div: {
+            Interval q = a.v / b.v;
+            for (std::size_t i = 0; i < d; ++i) a.g[i] = (a.g[i] - q * b.g[i]) / b.v;
+            a.v = q;
+            break;
+          }
+          case Op::Pow: {
+            Interval v = a.v;
+            IntervalOps::pow_gen(v, b.v);
+            Interval la = apply1(Op::Log, a.v);
+            for (std::size_t i = 0; i < d; ++i) a.g[i] = v * (b.g[i] * la + b.v * a.g[i] / a.v);
+            a.v = v;
+            break;
+          }
+          case Op::Min: case Op::Max: {
+            // The smaller (larger) operand when certain; else the hull of both gradients.
+            const bool is_min = in.op == Op::Min;
+            const bool a_wins = is_min ? hi(a.v) <= lo(b.v) : lo(a.v) >= hi(b.v);
+            const bool b_wins = is_min ? hi(b.v) <= lo(a.v) : lo(b.v) >= hi(a.v);
+            Interval v = a.v;
+            if (is_min) IntervalOps::fmin(v, b.v);
+            else IntervalOps::fmax(v, b.v);
+            if (b_wins && !a_wins) a.g = b.g;
+            else if (!a_wins)
+              for (std::size_t i = 0; i < d; ++i) a.g[i] = bmp::hull(a.g[i], b.g[i]);
+            a.v = v;
+            break;
+          }
+          default: throw std::logic_error("bad opcode");
+        }
+      }
+    }
+  }
+  value = st.back().v;
+  grad = std::move(st.back().g);
+}
+
 }  // namespace mgdl

@@ -27,6 +27,11 @@ class Expr {
   // Guarantee: the result contains f(x) for every x in the box, whenever f is
   // defined on the whole box; otherwise some endpoint is infinite or NaN.
   Interval eval(std::span<const Interval> x) const;
+  // Interval forward-mode differentiation over the box: `value` as eval(),
+  // grad[i] encloses the (Clarke) partial derivatives d f / d x_i over the
+  // box, so f(x) - f(c) is in sum_i grad[i] (x_i - c_i) for x, c in the box
+  // (Lebourg's mean value theorem). Infinite where f is not Lipschitz.
+  void eval_gradient(std::span<const Interval> x, Interval& value, std::vector<Interval>& grad) const;
 
   enum class Op : unsigned char {
     Const, Var, Pi, E, Neg, Add, Sub, Mul, Div, PowInt, Pow,

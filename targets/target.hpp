@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mgdl {
 
@@ -18,6 +19,9 @@ struct Target {
   int dim = 1;
   std::function<Real(std::span<const Real>)> point;
   std::function<Interval(std::span<const Interval>)> box;
+  // Optional: value and gradient enclosures over a box (see Expr::eval_gradient);
+  // enables the sharper centred enclosures. Empty when not available.
+  std::function<void(std::span<const Interval>, Interval&, std::vector<Interval>&)> gradient;
 };
 
 // Wraps a functor with `template <class S> S operator()(std::span<const S>) const`:

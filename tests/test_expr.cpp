@@ -5,6 +5,7 @@
 #include "targets/catalogue.hpp"
 #include "targets/expr.hpp"
 
+#include <algorithm>
 #include <random>
 
 using namespace mgdl;
@@ -109,4 +110,49 @@ TEST_CASE("enclosure widths shrink as boxes shrink", "[expr]") {
     CHECK(width <= 200 * w);
     prev = width;
   }
+}
+
+TEST_CASE("gradient enclosures satisfy the mean value inclusion", "[expr]") {
+  const char* exprs[] = {"sin(2*pi*x1)*exp(-x2) + x1^3 - tanh(3*x2)",
+                         "abs(x1 - x2) + min(x1, x2^2) + max(atan(x1), cos(x2))",
+                         "sqrt(1 + x1*x2) / (1 + x1^2) + log(2 + x2) + x1^x2 + tan(x1/2)"};
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (const char* text : exprs) {
+    INFO(text);
+    Expr e = Expr::parse(text);
+    for (int t = 0; t < 100; ++t) {
+      set_precision_bits(128);
+      std::vector<Interval> box(2);
+      std::vector<double> a(2), b(2);
+      for (int i = 0; i < 2; ++i) {
+        a[i] = u(rng), b[i] = u(rng);
+        if (a[i] > b[i]) std::swap(a[i], b[i]);
+        if (i == 0 && t % 3 == 0) a[i] = 0;  // x1^x2 and its derivative at the boundary
+        box[i] = make_interval(Real(a[i]), Real(b[i]));
+      }
+      Interval v;
+      std::vector<Interval> g;
+      e.eval_gradient(box, v, g);
+      Interval plain = e.eval(box);
+      CHECK(lo(v) == lo(plain));
+      CHECK(hi(v) == hi(plain));
+      bool finite = std::all_of(g.begin(), g.end(), [](const Interval& x) { return is_finite(x); });
+      if (!finite) continue;  // not Lipschitz on this box: no claim
+      set_precision_bits(256);
+      for (int s = 0; s < 5; ++s) {
+        std::vector<Real> c(2), x(2);
+        Interval bound(0);
+        for (int i = 0; i < 2; ++i) {
+          c[i] = Real(a[i]) + (Real(b[i]) - Real(a[i])) * u(rng);
+          x[i] = Real(a[i]) + (Real(b[i]) - Real(a[i])) * u(rng);
+          bound += g[i] * Interval(x[i] - c[i]);
+        }
+        Real diff = e.eval(std::span<const Real>(x)) - e.eval(std::span<const Real>(c));
+        CHECK(lo(bound) <= diff);
+        CHECK(diff <= hi(bound));
+      }
+    }
+  }
+  set_precision_bits(128);
 }

@@ -7,6 +7,8 @@
 #include "constructive/approximant.hpp"
 #include "verify/realise.hpp"
 
+#include <functional>
+
 #include <algorithm>
 #include <deque>
 #include <sstream>
@@ -95,6 +97,45 @@ class Residual {
     std::vector<Interval> pt(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) pt[i] = dyadic_interval(p[i], p[i], L);
     return f_.box(pt);
+  }
+  bool centred() const { return static_cast<bool>(f_.gradient) && general_.empty(); }
+  // What a cell needs from f: its enclosure, and for the centred form the
+  // gradient enclosure and the value at the centre (level L + 1).
+  struct FCell {
+    Interval box;
+    std::vector<Interval> grad;
+    Interval centre;
+    bool has_centred = false;
+  };
+  FCell f_eval(const GridPoint& q, int L) const {
+    FCell out;
+    if (!centred()) {
+      out.box = f_cell(q, L);
+      return out;
+    }
+    std::vector<Interval> box(q.size());
+    for (std::size_t i = 0; i < q.size(); ++i) box[i] = dyadic_interval(q[i], q[i] + 1, L);
+    f_.gradient(box, out.box, out.grad);
+    if (!is_finite(out.box))
+      throw InputError("target is not finite or not defined on " + describe_cell(q, L) + " (targets must be continuous on [0,1]^" + std::to_string(d_) + ")");
+    GridPoint c(q.size());
+    for (std::size_t i = 0; i < q.size(); ++i) c[i] = 2 * q[i] + 1;
+    out.centre = f_point(c, L + 1);
+    out.has_centred = is_finite(out.centre) && std::all_of(out.grad.begin(), out.grad.end(), [](const Interval& g) { return is_finite(g); });
+    return out;
+  }
+  // Enclosure of f - H - (other grades) on the cell, H affine on each Kuhn
+  // simplex of the cell with the given corner values and centre value.
+  Interval diff_on_cell(const FCell& fc, const GridPoint& q, int L, const std::vector<Dyadic>& corners, const Dyadic& centre) const {
+    Dyadic mn = corners[0], mx = corners[0];
+    for (const auto& v : corners) {
+      if (compare(v, mn) < 0) mn = v;
+      if (compare(v, mx) > 0) mx = v;
+    }
+    Interval nat = fc.box - to_iv(general_cell(q, L)) - hull(mn, mx);
+    if (!fc.has_centred) return nat;
+    Interval cen = centred_enclosure(fc.centre - centre.to_interval(), fc.grad, cell_gradient_hull(corners, L, d_), L);
+    return intersect_enclosures(nat, cen);
   }
   Dyadic hat_part(const GridPoint& p, int L) const { return hats_.at(p, L); }
   NodalValues nodal(int m) const { return NodalValues(hats_, m); }
@@ -244,23 +285,26 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
   const Dyadic half_a = a.times_pow2(-1);
   auto phi = [&](const GridPoint& p, int L) { return hat_dyadic(m, z, p, L); };
   auto on_cell = [&](const Cell& c) {
-    Interval fQ = R.f_cell(c.q, c.L);
-    QI gen = R.general_cell(c.q, c.L);
-    // Exact ranges on the cell of F_k = F + a phi and G = F + a phi / 2 (Fact N).
-    Dyadic kmin, kmax, wmin, wmax;
+    Residual::FCell fc = R.f_eval(c.q, c.L);
+    // F_k = F + a phi and G = F + a phi / 2 are affine on each simplex of the
+    // cell: exact ranges from the corners (Fact N), slopes for the centred form.
+    std::vector<Dyadic> ck(std::size_t{1} << d), cw(std::size_t{1} << d);
     GridPoint corner(c.q.size());
-    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+    for (std::uint64_t mask = 0; mask < ck.size(); ++mask) {
       for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = c.q[i] + static_cast<std::int64_t>((mask >> i) & 1);
       Dyadic F = R.hat_part(corner, c.L), ph = phi(corner, c.L);
-      Dyadic vk = F + a * ph, vw = F + half_a * ph;
-      if (mask == 0) kmin = kmax = vk, wmin = wmax = vw;
-      if (compare(vk, kmin) < 0) kmin = vk;
-      if (compare(vk, kmax) > 0) kmax = vk;
-      if (compare(vw, wmin) < 0) wmin = vw;
-      if (compare(vw, wmax) > 0) wmax = vw;
+      ck[mask] = F + a * ph;
+      cw[mask] = F + half_a * ph;
     }
-    Interval g = to_iv(gen);
-    Interval rk = fQ - g - hull(kmin, kmax), rw = fQ - g - hull(wmin, wmax);
+    Dyadic kc, wc;
+    if (fc.has_centred) {
+      GridPoint centre(c.q.size());
+      for (std::size_t i = 0; i < centre.size(); ++i) centre[i] = 2 * c.q[i] + 1;
+      Dyadic F = R.hat_part(centre, c.L + 1), ph = phi(centre, c.L + 1);
+      kc = F + a * ph;
+      wc = F + half_a * ph;
+    }
+    Interval rk = R.diff_on_cell(fc, c.q, c.L, ck, kc), rw = R.diff_on_cell(fc, c.q, c.L, cw, wc);
     // r_k has the sign of a (sign form); r_{k-1} - a phi/2 has the sign of a (C2).
     bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;
     bool weak_ok = sg > 0 ? lo(rw) >= 0 : hi(rw) <= 0;
@@ -353,24 +397,24 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   };
   bool points = true;  // point values matter for the sup norm's lower bound only
   auto eval = [&](const GridPoint& q, int L, Real& best, std::vector<Rational>& argmax) {
-    Dyadic fmin, fmax;
-    GridPoint corner(q.size());
-    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+    Residual::FCell fc = R.f_eval(q, L);
+    std::vector<Dyadic> corners(std::size_t{1} << d);
+    GridPoint corner(q.size()), centre(q.size());
+    for (std::uint64_t mask = 0; mask < corners.size(); ++mask) {
       for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-      Dyadic v = F.at(corner, L);
-      if (mask == 0) fmin = fmax = v;
-      if (compare(v, fmin) < 0) fmin = v;
-      if (compare(v, fmax) > 0) fmax = v;
+      corners[mask] = F.at(corner, L);
     }
-    Interval r = R.f_cell(q, L) - to_iv(R.general_cell(q, L)) - hull(fmin, fmax);
+    for (std::size_t i = 0; i < q.size(); ++i) centre[i] = 2 * q[i] + 1;
+    const bool need_centre = points || fc.has_centred;
+    Dyadic Fc = need_centre ? F.at(centre, L + 1) : Dyadic();
+    Interval r = R.diff_on_cell(fc, q, L, corners, Fc);
     Real l = lo(r), h = hi(r);
     NC c{q, L, l > 0 ? l : (h < 0 ? Real(-h) : Real(0)), h > -l ? h : Real(-l)};
     ++out.cells;
     if (!points) return c;
-    GridPoint centre(q.size());
-    for (std::size_t i = 0; i < q.size(); ++i) centre[i] = 2 * q[i] + 1;
     std::vector<Rational> x = as_point(centre, L + 1);
-    Interval rp = R.f_point(centre, L + 1) - enclose(R.general_point(x)) - F.at(centre, L + 1).to_interval();
+    Interval fcen = fc.has_centred ? fc.centre : R.f_point(centre, L + 1);
+    Interval rp = fcen - enclose(R.general_point(x)) - Fc.to_interval();
     if (is_finite(rp)) {
       Real a = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
       if (a > best) best = a, argmax = x;

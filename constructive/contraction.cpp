@@ -65,32 +65,44 @@ class CellCache {
   CellValue evaluate(const GridPoint& q, int L) const {
     const std::size_t d = q.size();
     std::vector<Interval> box(d), pt(d);
+    GridPoint centre(d);
     for (std::size_t i = 0; i < d; ++i) {
       box[i] = dyadic_interval(q[i], q[i] + 1, L);
-      pt[i] = dyadic_interval(q[i], q[i], L);
+      centre[i] = 2 * q[i] + 1;
+      pt[i] = dyadic_interval(centre[i], centre[i], L + 1);
     }
-    Interval fb = f_.box(box);
+    Interval fb;
+    std::vector<Interval> grad;
+    if (f_.gradient) f_.gradient(box, fb, grad);
+    else fb = f_.box(box);
     if (!is_finite(fb))
       throw InputError("target is not finite or not defined on " + describe_cell(q, L) +
                        " (targets must be continuous on [0,1]^" + std::to_string(d) + ")");
-    // Exact range of F over the cell: hull of its corner values.
-    Dyadic Fmin, Fmax, Fq;
+    // Exact range of F over the cell: hull of its corner values (Fact N).
+    std::vector<Dyadic> corners(std::size_t{1} << d);
     GridPoint corner(d);
-    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+    Dyadic Fmin, Fmax;
+    for (std::uint64_t mask = 0; mask < corners.size(); ++mask) {
       for (std::size_t k = 0; k < d; ++k) corner[k] = q[k] + ((mask >> k) & 1);
-      Dyadic v = F_.at(corner, L);
-      if (mask == 0) Fmin = Fmax = Fq = v;
-      else if (compare(v, Fmin) < 0) Fmin = v;
-      else if (compare(v, Fmax) > 0) Fmax = v;
+      corners[mask] = F_.at(corner, L);
+      if (mask == 0 || compare(corners[mask], Fmin) < 0) Fmin = corners[mask];
+      if (mask == 0 || compare(corners[mask], Fmax) > 0) Fmax = corners[mask];
     }
     Interval e = fb - make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
     CellValue out{lo(e), hi(e), false, Real(0), Real(0)};
+    // The value at the centre: a point enclosure, and with the gradients the
+    // centred (mean value) enclosure, intersected with the plain one.
     Interval fp = f_.box(pt);
     if (is_finite(fp)) {
-      Interval ep = fp - Fq.to_interval();
+      Interval ep = fp - F_.at(centre, L + 1).to_interval();
       out.point_ok = true;
       out.plo = lo(ep);
       out.phi = hi(ep);
+      if (!grad.empty() && std::all_of(grad.begin(), grad.end(), [](const Interval& g) { return is_finite(g); })) {
+        e = intersect_enclosures(e, centred_enclosure(ep, grad, cell_gradient_hull(corners, L, static_cast<int>(d)), L));
+        out.elo = lo(e);
+        out.ehi = hi(e);
+      }
     }
     return out;
   }

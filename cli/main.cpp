@@ -413,7 +413,7 @@ int main(int argc, char** argv) {
     return kExitInput;
   } catch (const std::exception& e) {
     std::cerr << "mgdl: internal error: " << e.what() << "\n";
-    return 1;
+    return 4;
   }
   return kExitInput;
 }

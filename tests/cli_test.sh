@@ -66,5 +66,28 @@ expect 2 "eval missing file" -- "$MGDL" eval "$T/missing.json"
 printf '{"format": "mgdl-scheme/1", "dim": 1' >"$T/trunc.json"
 expect 2 "eval truncated file" -- "$MGDL" eval "$T/trunc.json" --points "$T/pts"
 
+# Verify: exit 0 proved, 1 refuted, 3 undecided, 2 bad input.
+expect 0 "verify proved" -- "$MGDL" verify "$T/s.json"
+grep -q "^C2 .*PROVED" "$T/out" && ok || bad "verify prints C2 PROVED"
+expect 1 "verify refuted (wrong target)" -- "$MGDL" verify "$T/s.json" --target 'sin(2*pi*x) - 0.3*max(0, 1 - 20*abs(x - 0.3))'
+grep -q "REFUTED" "$T/out" && ok || bad "verify prints REFUTED"
+expect 3 "verify undecided (tiny budget)" -- "$MGDL" verify "$T/s.json" --budget 1
+expect 0 "verify json" -- "$MGDL" verify "$T/s.json" --json --p 1,2,3/2
+grep -q '"verdict": "PROVED"' "$T/out" && ok || bad "verify --json carries the verdict"
+expect 2 "verify bad p" -- "$MGDL" verify "$T/s.json" --p 0.5
+expect 2 "verify bad at" -- "$MGDL" verify "$T/s.json" --at 99999999
+expect 2 "verify wrong dimension target" -- "$MGDL" verify "$T/s.json" --target sinsin
+expect 2 "verify missing file" -- "$MGDL" verify "$T/missing.json"
+python3 - "$T/s.json" "$T/wide.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["grades"][1]["layers"][0]["W"].append(["0", "0", "0"])
+s["grades"][1]["layers"][0]["b"].append("0")
+json.dump(s, open(sys.argv[2], "w"))
+PY
+expect 1 "verify wider layer" -- "$MGDL" verify "$T/wide.json"
+grep -q "grade 2 layer 1 has 4 neurons" "$T/out" && ok || bad "C1 names the wider grade"
+expect 2 "eval rejects a broken structure" -- "$MGDL" eval "$T/wide.json" --points "$T/pts"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

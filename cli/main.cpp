@@ -191,7 +191,7 @@ struct VerifyArgs {
   std::string file, target, p = "1,2", eps, at;
   std::size_t budget = 200000;
   int max_level = 48;
-  unsigned precision = 128;
+  unsigned precision = 128, threads = 0;
   bool json = false;
 };
 
@@ -220,6 +220,7 @@ int cmd_verify(const VerifyArgs& a) {
   if (o.p.empty()) throw InputError("--p needs at least one exponent");
   o.budget = a.budget;
   o.max_level = a.max_level;
+  o.threads = a.threads;
   if (!a.eps.empty()) o.eps = parse_decimal(a.eps);
   else if (s.params.contains("eps") && s.params["eps"].is_string()) o.eps = parse_rational(s.params["eps"].get<std::string>());
   for (const auto& t : split_list(a.at)) {
@@ -383,6 +384,7 @@ int main(int argc, char** argv) {
   verify->add_option("--budget", va.budget, "Cells per check (one grade, one norm)")->capture_default_str();
   verify->add_option("--max-level", va.max_level, "Finest cell level")->capture_default_str()->check(CLI::Range(1, 56));
   verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
+  verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str();
   verify->add_flag("--json", va.json, "Machine-readable output");
 
   unsigned def_precision = 128;

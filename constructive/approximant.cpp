@@ -52,11 +52,9 @@ Rational Approximant::at(std::span<const Rational> x) const {
   return sum;
 }
 
-NodalValues::NodalValues(const Approximant& F, int m) : m_(m) {
+NodalValues::NodalValues(const Approximant& F, int m)
+    : NodalValues(m, F.dim(), [&F](std::span<const std::int64_t> p, int L) { return F.at(p, L); }) {
   if (F.finest_level() > m) throw std::logic_error("NodalValues: level below the approximant's finest level");
-  const std::uint64_t n = node_count(m, F.dim());
-  v_.resize(n);
-  for (std::uint64_t key = 0; key < n; ++key) v_[key] = F.at(node_from_key(m, F.dim(), key), m);
 }
 
 Dyadic NodalValues::at(std::span<const std::int64_t> p, int L) const {

@@ -36,6 +36,13 @@ class Approximant {
 class NodalValues {
  public:
   NodalValues(const Approximant& F, int m);
+  // From any exact evaluator F_at(p, L) of a sum of hats of levels <= m.
+  template <class FAt>
+  NodalValues(int m, int d, FAt&& F_at) : m_(m) {
+    const std::uint64_t n = node_count(m, d);
+    v_.resize(n);
+    for (std::uint64_t key = 0; key < n; ++key) v_[key] = F_at(node_from_key(m, d, key), m);
+  }
   int level() const { return m_; }
   Dyadic at(std::span<const std::int64_t> p, int L) const;  // exact, L >= level()
 

@@ -190,6 +190,34 @@ TEST_CASE("verdicts at two precisions agree and their norm enclosures overlap", 
   }
 }
 
+TEST_CASE("one thread and two threads give identical reports", "[verify]") {
+  Target f;
+  Network net = built("sinsin", "2e-1", &f);
+  net.grades[30].readout.c[0].second *= 2;  // something to refute, too
+  VerifyOptions o = opts("2e-1");
+  o.threads = 1;
+  VerifyReport a = verify_scheme(net, f, o);
+  o.threads = 2;
+  VerifyReport b = verify_scheme(net, f, o);
+  REQUIRE(a.claims.size() == b.claims.size());
+  for (std::size_t i = 0; i < a.claims.size(); ++i) {
+    CHECK(a.claims[i].verdict == b.claims[i].verdict);
+    CHECK(a.claims[i].summary == b.claims[i].summary);
+    CHECK(static_cast<bool>(a.claims[i].witness) == static_cast<bool>(b.claims[i].witness));
+    if (a.claims[i].witness && b.claims[i].witness) {
+      CHECK(a.claims[i].witness->grade == b.claims[i].witness->grade);
+      CHECK(a.claims[i].witness->x == b.claims[i].witness->x);
+    }
+  }
+  CHECK(a.cells == b.cells);
+  REQUIRE(a.norms.size() == b.norms.size());
+  for (std::size_t i = 0; i < a.norms.size(); ++i) {
+    CHECK(a.norms[i].inf_lo == b.norms[i].inf_lo);
+    CHECK(a.norms[i].inf_hi == b.norms[i].inf_hi);
+    CHECK(a.norms[i].l2_hi == b.norms[i].l2_hi);
+  }
+}
+
 TEST_CASE("planted defects are refuted at the right grade, with witnesses that re-check", "[verify]") {
   Target f;
   const Network net = built("sin2pi", "5e-2", &f);

@@ -10,7 +10,10 @@
 #include <functional>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
+#include <exception>
+#include <thread>
 #include <sstream>
 
 namespace mgdl {
@@ -71,19 +74,62 @@ std::vector<Rational> as_point(const GridPoint& p, int L) {
 Interval to_iv(const QI& q) { return make_interval(lo(enclose(q.lo)), hi(enclose(q.hi))); }
 Interval hull(const Dyadic& a, const Dyadic& b) { return make_interval(lo(a.to_interval()), hi(b.to_interval())); }
 
-// The residual after the grades processed so far: proved hats in a sparse
-// approximant, other grades (functions of x) by exact interval propagation.
+// Proved hats with the grade that added each one, so that the sum of the
+// hats of grades 1..j can be evaluated for any j from one shared, read-only
+// structure (every grade's check can then run on its own thread).
+class IndexedHats {
+ public:
+  explicit IndexedHats(int d) : d_(d) {}
+  void add(std::size_t grade, int m, const GridPoint& z, const Dyadic& a) {
+    if (static_cast<int>(by_level_.size()) <= m) by_level_.resize(static_cast<std::size_t>(m) + 1);
+    by_level_[static_cast<std::size_t>(m)][node_key(m, z)].emplace_back(grade, a);
+  }
+  // Exact sum at p / 2^L of the hats of grades <= upto (all of level <= L).
+  Dyadic at(std::span<const std::int64_t> p, int L, std::size_t upto) const {
+    Dyadic sum;
+    for (int m = 0; m < static_cast<int>(by_level_.size()) && m <= L; ++m) {
+      const auto& map = by_level_[static_cast<std::size_t>(m)];
+      if (map.empty()) continue;
+      SimplexWeights sw = simplex_weights(m, p, L);
+      for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
+        if (sw.weight[k] == 0) continue;
+        auto it = map.find(node_key(m, sw.vertex[k]));
+        if (it == map.end()) continue;
+        Dyadic c;
+        for (const auto& [g, a] : it->second)
+          if (g <= upto) c += a;
+        if (!c.is_zero()) sum += c * Dyadic(Integer(sw.weight[k]), -sw.shift);
+      }
+    }
+    return sum;
+  }
+
+ private:
+  int d_;
+  std::vector<std::unordered_map<std::uint64_t, std::vector<std::pair<std::size_t, Dyadic>>>> by_level_;
+};
+
+// Everything the checks read, shared by all threads.
+struct Store {
+  explicit Store(int d) : hats(d) {}
+  IndexedHats hats;
+  struct General {
+    std::size_t grade;
+    const Grade* g;
+    Carriers in;
+  };
+  std::vector<General> general;       // in grade order
+  std::vector<int> prefix_finest;     // [j]: finest hat level among grades 1..j
+};
+
+// The residual r_j = f - (g_1 + ... + g_j), as seen by one check.
 class Residual {
  public:
-  Residual(const Target& f, int d) : f_(f), d_(d), hats_(d) {}
+  Residual(const Target& f, int d, const Store& store, std::size_t upto) : f_(f), d_(d), store_(store), upto_(upto) {}
 
-  int finest() const { return finest_; }
+  int finest() const { return store_.prefix_finest[upto_]; }
   int dim() const { return d_; }
-  void add_hat(int m, const GridPoint& z, const Dyadic& a) {
-    hats_.add(m, z, a);
-    finest_ = std::max(finest_, m);
-  }
-  void add_general(const Grade* g, Carriers in) { general_.push_back({g, std::move(in)}); }
+  bool has_general() const { return !store_.general.empty() && store_.general.front().grade <= upto_; }
 
   Interval f_cell(const GridPoint& q, int L) const {
     std::vector<Interval> box(q.size());
@@ -98,7 +144,7 @@ class Residual {
     for (std::size_t i = 0; i < p.size(); ++i) pt[i] = dyadic_interval(p[i], p[i], L);
     return f_.box(pt);
   }
-  bool centred() const { return static_cast<bool>(f_.gradient) && general_.empty(); }
+  bool centred() const { return static_cast<bool>(f_.gradient) && !has_general(); }
   // What a cell needs from f: its enclosure, and for the centred form the
   // gradient enclosure and the value at the centre (level L + 1).
   struct FCell {
@@ -137,15 +183,18 @@ class Residual {
     Interval cen = centred_enclosure(fc.centre - centre.to_interval(), fc.grad, cell_gradient_hull(corners, L, d_), L);
     return intersect_enclosures(nat, cen);
   }
-  Dyadic hat_part(const GridPoint& p, int L) const { return hats_.at(p, L); }
-  NodalValues nodal(int m) const { return NodalValues(hats_, m); }
+  Dyadic hat_part(const GridPoint& p, int L) const { return store_.hats.at(p, L, upto_); }
+  NodalValues nodal(int m) const {
+    return NodalValues(m, d_, [this](std::span<const std::int64_t> p, int L) { return store_.hats.at(p, L, upto_); });
+  }
   // Enclosure of the non-hat grades on a cell (exact rational interval).
   QI general_cell(const GridPoint& q, int L) const {
     QI sum{Rational(0), Rational(0)};
-    if (general_.empty()) return sum;
+    if (!has_general()) return sum;
     std::vector<QI> box;
     for (auto v : q) box.push_back({Rational(v, Integer(1) << L), Rational(v + 1, Integer(1) << L)});
-    for (const auto& g : general_) {
+    for (const auto& g : store_.general) {
+      if (g.grade > upto_) break;
       QI r = grade_range(*g.g, g.in, box);
       sum.lo += r.lo;
       sum.hi += r.hi;
@@ -154,20 +203,18 @@ class Residual {
   }
   Rational general_point(const std::vector<Rational>& x) const {
     Rational sum = 0;
-    for (const auto& g : general_) sum += grade_value(*g.g, g.in, x);
+    for (const auto& g : store_.general) {
+      if (g.grade > upto_) break;
+      sum += grade_value(*g.g, g.in, x);
+    }
     return sum;
   }
 
  private:
-  struct General {
-    const Grade* g;
-    Carriers in;
-  };
   const Target& f_;
   int d_;
-  Approximant hats_;
-  int finest_ = -1;
-  std::vector<General> general_;
+  const Store& store_;
+  std::size_t upto_;
 };
 
 struct Cell {
@@ -498,6 +545,34 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   return out;
 }
 
+// Runs fn(0..n-1) on `threads` threads (0: all cores). The first exception by
+// index is rethrown, so errors do not depend on the schedule.
+template <class Fn>
+void parallel_for(std::size_t n, unsigned threads, Fn fn) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        fn(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& t : pool) t.join();
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 // Rational lower bound of |a|^p (exact for integer p, else rounded down).
 Real pow_lower(const Rational& a, const Rational& p) {
   Real r, base, e;
@@ -563,81 +638,102 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
   std::sort(norm_at.begin(), norm_at.end());
   norm_at.erase(std::unique(norm_at.begin(), norm_at.end()), norm_at.end());
 
-  Residual R(f, net.dim);
+  // Phase 1: carriers (sequential, cheap), then hat proofs (parallel).
+  const std::size_t K = net.grades.size();
+  std::vector<Carriers> in(K + 1);
+  in[0] = input_carriers(net.dim);
+  std::size_t unsupported_from = 0;  // first grade reading more than x (0: none)
+  for (std::size_t k = 1; k <= K; ++k) {
+    const Grade& G = net.grades[k - 1];
+    if (!unsupported_from && !reads_only_x(G, in[k - 1])) unsupported_from = k;
+    in[k] = output_carriers(G, in[k - 1]);
+  }
+  const std::size_t supported = unsupported_from ? unsupported_from - 1 : K;
+  rep.unsupported_grades = K - supported;
+  struct Model {
+    std::optional<Dyadic> a;  // a proved hat a phi_{m,z}
+  };
+  std::vector<Model> model(supported + 1);
+  parallel_for(supported, opt.threads, [&](std::size_t i) {
+    const std::size_t k = i + 1;
+    const Grade& G = net.grades[i];
+    HatProof hp = prove_hat(G, in[i], net.dim, G.hint.m, G.hint.node);
+    if (!hp.ok) return;
+    try {
+      model[k].a = Dyadic::from_rational(hp.a);
+    } catch (const InputError&) {
+      model[k].a.reset();  // a non-dyadic amplitude: checked as a general grade
+    }
+  });
+  Store store(net.dim);
+  store.prefix_finest.assign(K + 1, -1);
+  for (std::size_t k = 1; k <= K; ++k) {
+    store.prefix_finest[k] = store.prefix_finest[k - 1];
+    if (k > supported) continue;
+    const Grade& G = net.grades[k - 1];
+    if (model[k].a) {
+      ++rep.hat_grades;
+      if (model[k].a->is_zero()) ++rep.trivial_grades;
+      store.hats.add(k, G.hint.m, G.hint.node, *model[k].a);
+      store.prefix_finest[k] = std::max(store.prefix_finest[k], G.hint.m);
+    } else {
+      ++rep.general_grades;
+      store.general.push_back({k, &G, in[k - 1]});
+    }
+  }
+
+  // Phase 2: C2 and its sign form, one independent check per grade.
+  std::vector<GradeCheck> checks(supported + 1);
+  std::vector<char> checked(supported + 1, 0);
+  parallel_for(supported, opt.threads, [&](std::size_t i) {
+    const std::size_t k = i + 1;
+    const Grade& G = net.grades[i];
+    if (model[k].a && model[k].a->is_zero()) return;
+    Residual R(f, net.dim, store, k - 1);
+    checks[k] = model[k].a ? check_hat(R, k, G.hint.m, G.hint.node, *model[k].a, opt) : check_general(R, k, G, in[i], opt);
+    checked[k] = 1;
+  });
+
+  // Phase 3: norm enclosures at the chosen grades, each independent.
+  std::vector<std::size_t> norm_grades;
+  for (auto k : norm_at)
+    if (k <= supported) norm_grades.push_back(k);
+  rep.norms.resize(norm_grades.size());
+  parallel_for(norm_grades.size(), opt.threads, [&](std::size_t i) {
+    const std::size_t k = norm_grades[i];
+    Residual R(f, net.dim, store, k);
+    rep.norms[i] = norms_now(R, k, k == 0 ? 0 : net.grades[k - 1].hint.level, opt);
+  });
+  for (const auto& n : rep.norms) rep.cells += n.cells;
+
+  // Aggregate in grade order (deterministic whatever the thread count).
   ClaimResult c2{"C2", Verdict::Proved, "", std::nullopt}, c2s{"C2 sign-preserving", Verdict::Proved, "", std::nullopt};
-  std::size_t c2_undecided = 0, c2s_undecided = 0, max_cells = 0, unsupported_from = 0;
+  std::size_t c2_undecided = 0, c2s_undecided = 0, max_cells = 0;
   std::vector<Real> c4_min(opt.p.size(), Real(std::numeric_limits<double>::infinity()));
   std::vector<std::size_t> c4_argmin(opt.p.size(), 0), c4_undecided(opt.p.size(), 0);
   int deepest = 0;
-  auto record_norm = [&](std::size_t k) {
-    int level = k == 0 ? 0 : net.grades[k - 1].hint.level;
-    NormEnclosure n = norms_now(R, k, level, opt);
-    rep.cells += n.cells;
-    rep.norms.push_back(std::move(n));
-  };
-  std::size_t next_norm = 0;
-  if (norm_at[0] == 0) record_norm(0), ++next_norm;
-
-  Carriers carriers = input_carriers(net.dim);
-  for (std::size_t k = 1; k <= net.grades.size(); ++k) {
+  for (std::size_t k = 1; k <= supported; ++k) {
+    if (!checked[k]) continue;
+    const GradeCheck& gc = checks[k];
     const Grade& G = net.grades[k - 1];
-    Carriers out_carriers = output_carriers(G, carriers);
-    if (unsupported_from) {
-      ++rep.unsupported_grades;
-    } else if (!reads_only_x(G, carriers)) {
-      // A grade reading features of earlier grades beyond x: its function
-      // depends on the whole prefix; this checker does not enclose that yet.
-      unsupported_from = k;
-      ++rep.unsupported_grades;
-    } else {
-      HatProof hp = prove_hat(G, carriers, net.dim, G.hint.m, G.hint.node);
-      std::optional<Dyadic> a;
-      if (hp.ok) {
-        try {
-          a = Dyadic::from_rational(hp.a);
-        } catch (const InputError&) {
-          a.reset();  // a non-dyadic amplitude: check it as a general grade
-        }
+    const bool hat = model[k].a.has_value();
+    if (!hat && !gc.nonzero) ++rep.trivial_grades;
+    rep.cells += gc.cells;
+    max_cells = std::max(max_cells, gc.cells);
+    deepest = std::max(deepest, gc.deepest);
+    if (gc.weak == Verdict::Refuted && c2.verdict != Verdict::Refuted) c2.verdict = Verdict::Refuted, c2.witness = gc.weak_w;
+    if (gc.sign == Verdict::Refuted && c2s.verdict != Verdict::Refuted) c2s.verdict = Verdict::Refuted, c2s.witness = gc.sign_w;
+    if (gc.weak == Verdict::Undecided) ++c2_undecided;
+    if (gc.sign == Verdict::Undecided) ++c2s_undecided;
+    // C4 at this nontrivial grade: |a|^p ||phi||_p^p when the sign form is proved.
+    for (std::size_t i = 0; i < opt.p.size(); ++i) {
+      if (hat && gc.sign == Verdict::Proved) {
+        Rational npp = hat_norm_pp(net.dim, G.hint.m, G.hint.node, opt.p[i]);
+        Real bound = pow_lower(model[k].a->to_rational(), opt.p[i]) * nearest(npp);
+        if (bound < c4_min[i]) c4_min[i] = bound, c4_argmin[i] = k;
+      } else if (gc.nonzero) {
+        ++c4_undecided[i];
       }
-      GradeCheck gc;
-      bool hat = a.has_value();
-      if (hat && a->is_zero()) {
-        ++rep.trivial_grades;
-        ++rep.hat_grades;
-      } else {
-        if (hat) {
-          ++rep.hat_grades;
-          gc = check_hat(R, k, G.hint.m, G.hint.node, *a, opt);
-        } else {
-          ++rep.general_grades;
-          gc = check_general(R, k, G, carriers, opt);
-          if (!gc.nonzero) ++rep.trivial_grades;
-        }
-        rep.cells += gc.cells;
-        max_cells = std::max(max_cells, gc.cells);
-        deepest = std::max(deepest, gc.deepest);
-        if (gc.weak == Verdict::Refuted && c2.verdict != Verdict::Refuted) c2.verdict = Verdict::Refuted, c2.witness = gc.weak_w;
-        if (gc.sign == Verdict::Refuted && c2s.verdict != Verdict::Refuted) c2s.verdict = Verdict::Refuted, c2s.witness = gc.sign_w;
-        if (gc.weak == Verdict::Undecided) ++c2_undecided;
-        if (gc.sign == Verdict::Undecided) ++c2s_undecided;
-        // C4 at this nontrivial grade: |a|^p ||phi||_p^p when the sign form is proved.
-        for (std::size_t i = 0; i < opt.p.size(); ++i) {
-          if (hat && gc.sign == Verdict::Proved) {
-            Rational npp = hat_norm_pp(net.dim, G.hint.m, G.hint.node, opt.p[i]);
-            Real bound = pow_lower(a->to_rational(), opt.p[i]) * nearest(npp);
-            if (bound < c4_min[i]) c4_min[i] = bound, c4_argmin[i] = k;
-          } else if (gc.nonzero) {
-            ++c4_undecided[i];
-          }
-        }
-      }
-      if (hat) R.add_hat(G.hint.m, G.hint.node, *a);
-      else R.add_general(&G, carriers);
-    }
-    carriers = std::move(out_carriers);
-    if (next_norm < norm_at.size() && norm_at[next_norm] == k) {
-      if (!unsupported_from) record_norm(k);
-      ++next_norm;
     }
   }
 

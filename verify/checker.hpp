@@ -24,6 +24,7 @@ struct VerifyOptions {
   Rational rel_width = Rational(1, 200);  // aim for norm enclosures this tight (relative)
   std::optional<Rational> eps;        // C3 tolerance; default: the scheme's params.eps
   std::vector<std::size_t> at_grades; // extra grades for norm enclosures
+  unsigned threads = 0;               // 0: all cores; results do not depend on it
 };
 
 // A refutation: grade, exact point and the enclosures that show the failure.

@@ -1,0 +1,83 @@
+// Benchmarks (Google Benchmark): construction, verification and a forward
+// pass through a whole network. Figures go to the issue notes, never to tests.
+#include "constructive/schedule.hpp"
+#include "targets/catalogue.hpp"
+#include "verify/checker.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <map>
+
+using namespace mgdl;
+
+namespace {
+const Construction& built(const std::string& target, const std::string& eps) {
+  static std::map<std::string, Construction> cache;
+  auto key = target + "@" + eps;
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  set_precision_bits(128);
+  ScheduleOptions o;
+  o.eps = parse_decimal(eps);
+  return cache.emplace(key, construct(resolve_target(target), o)).first->second;
+}
+
+void construct_bench(benchmark::State& st, const char* target, const char* eps) {
+  set_precision_bits(128);
+  ScheduleOptions o;
+  o.eps = parse_decimal(eps);
+  Target f = resolve_target(target);
+  std::size_t grades = 0, cells = 0;
+  for (auto _ : st) {
+    Construction c = construct(f, o);
+    grades = c.grades.size();
+    cells = c.cells;
+  }
+  st.counters["grades"] = static_cast<double>(grades);
+  st.counters["cells"] = static_cast<double>(cells);
+  st.counters["us_per_grade"] = benchmark::Counter(static_cast<double>(grades) * 1e-6,
+                                                   benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void verify_bench(benchmark::State& st, const char* target, const char* eps) {
+  const Construction& c = built(target, eps);
+  Network net = to_network(c);
+  VerifyOptions o;
+  o.eps = parse_decimal(eps);
+  VerifyReport r;
+  for (auto _ : st) r = verify_scheme(net, c.target, o);
+  if (r.overall() != Verdict::Proved) st.SkipWithError("not every claim was PROVED");
+  st.counters["grades"] = static_cast<double>(r.grades);
+  st.counters["cells"] = static_cast<double>(r.cells);
+  st.counters["us_per_grade"] = benchmark::Counter(static_cast<double>(r.grades) * 1e-6,
+                                                   benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void forward_exact(benchmark::State& st) {
+  const Construction& c = built("sin2pi", "1e-3");
+  Network net = to_network(c);
+  std::vector<Rational> x{Rational(1, 3)};
+  for (auto _ : st) benchmark::DoNotOptimize(grade_outputs<Rational>(net, x));
+  st.counters["grades"] = static_cast<double>(net.grades.size());
+  st.counters["ns_per_grade"] = benchmark::Counter(static_cast<double>(net.grades.size()) * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void forward_mpfr(benchmark::State& st) {
+  const Construction& c = built("sin2pi", "1e-3");
+  Network net = to_network(c);
+  std::vector<Real> x{Real(1) / 3};
+  for (auto _ : st) benchmark::DoNotOptimize(grade_outputs<Real>(net, x));
+  st.counters["ns_per_grade"] = benchmark::Counter(static_cast<double>(net.grades.size()) * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+}  // namespace
+
+BENCHMARK_CAPTURE(construct_bench, sin2pi_1e_2, "sin2pi", "1e-2")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(construct_bench, sin2pi_1e_3, "sin2pi", "1e-3")->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
+BENCHMARK_CAPTURE(construct_bench, sinsin_5e_2, "sinsin", "5e-2")->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
+BENCHMARK_CAPTURE(verify_bench, sin2pi_1e_3, "sin2pi", "1e-3")->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
+BENCHMARK_CAPTURE(verify_bench, sinsin_5e_2, "sinsin", "5e-2")->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
+BENCHMARK(forward_exact)->Unit(benchmark::kMillisecond);
+BENCHMARK(forward_mpfr)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

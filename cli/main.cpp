@@ -1,11 +1,14 @@
 // mgdl: command-line front end (targets, construct, eval, defaults).
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
+#include "theorems/theorems.hpp"
 #include "verify/checker.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -338,6 +341,99 @@ int cmd_defaults(unsigned precision, const std::string& out_dir, bool as_json) {
   return rc;
 }
 
+// A checksum of the generated text (FNV-1a 64), embedded in docs/theorems.md
+// so that a hand edit anywhere in the file is detected.
+std::string checksum(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+const std::string kChecksumTag = "<!-- checksum: ";
+
+std::string with_checksum(const std::string& text) { return text + "\n" + kChecksumTag + checksum(text) + " -->\n"; }
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// mgdl tables: regenerate docs/theorems.md and docs/figures/, or --check them.
+int cmd_tables(const std::string& docs, bool quick, bool check, unsigned threads, const std::string& report) {
+  set_precision_bits(128);
+  TablesOptions o;
+  o.quick = quick;
+  o.threads = threads;
+  std::vector<TargetRun> runs = run_targets(o);
+  std::string text = render_tables(runs, false);
+  if (!report.empty()) write_file_atomic(report, render_timings(runs));
+  if (!check) {
+    if (quick) throw InputError("--quick regenerates a subset: use it with --check, or drop it to write the full tables");
+    write_file_atomic(docs + "/theorems.md", with_checksum(text));
+    auto figs = write_figures(runs, docs + "/figures");
+    std::cout << "wrote " << docs << "/theorems.md and " << figs.size() << " figures in " << docs << "/figures\n";
+    return kExitOk;
+  }
+  // Check: the committed file is unedited (its checksum matches its content),
+  // and every row and figure of the fresh run is in it byte for byte.
+  const std::string committed = slurp(docs + "/theorems.md");
+  std::vector<std::string> problems;
+  auto at = committed.rfind(kChecksumTag);
+  if (at == std::string::npos || at == 0) {
+    problems.push_back("theorems.md has no checksum line");
+  } else {
+    std::string body = committed.substr(0, at - 1);
+    std::string stored = committed.substr(at + kChecksumTag.size(), 16);
+    if (checksum(body) != stored) problems.push_back("theorems.md was edited by hand (checksum mismatch)");
+  }
+  std::istringstream fresh(text);
+  std::string line;
+  while (std::getline(fresh, line))
+    if (line.rfind("| ", 0) == 0 && committed.find(line + "\n") == std::string::npos)
+      problems.push_back("row differs or is missing: " + line);
+  const std::string tmp = std::filesystem::temp_directory_path() / ("mgdl-figures-" + std::to_string(::getpid()));
+  for (const auto& name : write_figures(runs, tmp)) {
+    std::string a = slurp(tmp + "/" + name), b;
+    try {
+      b = slurp(docs + "/figures/" + name);
+    } catch (const InputError&) {
+      b.clear();
+    }
+    if (a != b) problems.push_back("figure differs or is missing: figures/" + name);
+  }
+  std::filesystem::remove_all(tmp);
+  if (problems.empty()) {
+    std::cout << "docs/theorems.md and its figures are fresh (" << runs.size() << " targets regenerated"
+              << (quick ? ", quick subset" : "") << ")\n";
+    return kExitOk;
+  }
+  for (const auto& p : problems) std::cout << "stale: " << p << "\n";
+  std::cout << "regenerate with: build/mgdl tables\n";
+  return kExitRefuted;
+}
+
+int cmd_theorem(const std::string& id, bool quick, unsigned threads) {
+  const Statement* st = find_statement(id);
+  if (!st) {
+    std::string ids;
+    for (const auto& s : statements()) ids += " " + s.id;
+    throw InputError("unknown theorem '" + id + "' (one of:" + ids + ")");
+  }
+  set_precision_bits(128);
+  TablesOptions o;
+  o.quick = quick;
+  o.threads = threads;
+  std::vector<TargetRun> runs = run_targets(o);
+  std::cout << render_statement(*st, runs) << render_timings(runs);
+  for (const auto& r : runs)
+    if (st->row(r).back() != "PROVED") return kExitUndecided;
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -387,6 +483,23 @@ int main(int argc, char** argv) {
   verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str();
   verify->add_flag("--json", va.json, "Machine-readable output");
 
+  std::string tables_docs = "docs", tables_report;
+  bool tables_quick = false, tables_check = false;
+  unsigned tables_threads = 0;
+  auto* tables = app.add_subcommand("tables", "Regenerate docs/theorems.md and docs/figures (or --check them)");
+  tables->add_option("--docs", tables_docs, "The docs folder")->capture_default_str();
+  tables->add_flag("--quick", tables_quick, "Only the quick subset of targets (with --check; what CI runs)");
+  tables->add_flag("--check", tables_check, "Compare with the committed files instead of writing (exit 1 when stale)");
+  tables->add_option("--report", tables_report, "Write timings here (not committed)");
+  tables->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)");
+
+  std::string theorem_id;
+  bool theorem_quick = false;
+  auto* theorem = app.add_subcommand("theorem", "State one claim and check it over the catalogue (block, lemma1, lemma2, theoremA-C1..C4)");
+  theorem->add_option("id", theorem_id, "Statement id")->required();
+  theorem->add_flag("--quick", theorem_quick, "Only the quick subset of targets");
+  theorem->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)");
+
   unsigned def_precision = 128;
   std::string def_out;
   auto* defaults = app.add_subcommand("defaults", "Construct and certify the default targets and print their table (the main job)");
@@ -409,6 +522,8 @@ int main(int argc, char** argv) {
     if (*construct) return cmd_construct(ca);
     if (*eval) return cmd_eval(eval_file, eval_grade, eval_points, eval_precision, as_json);
     if (*verify) return cmd_verify(va);
+    if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report);
+    if (*theorem) return cmd_theorem(theorem_id, theorem_quick, tables_threads);
     if (*defaults) return cmd_defaults(def_precision, def_out, as_json);
   } catch (const InputError& e) {
     std::cerr << "mgdl: error: " << e.what() << "\n";

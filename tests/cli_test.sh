@@ -89,5 +89,20 @@ expect 1 "verify wider layer" -- "$MGDL" verify "$T/wide.json"
 grep -q "grade 2 layer 1 has 4 neurons" "$T/out" && ok || bad "C1 names the wider grade"
 expect 2 "eval rejects a broken structure" -- "$MGDL" eval "$T/wide.json" --points "$T/pts"
 
+# The tables freshness check catches a hand edit (a row, or anything else in the file).
+DOCS="$(cd "$(dirname "$0")/.." && pwd)/docs"
+if [ -f "$DOCS/theorems.md" ]; then
+  cp -r "$DOCS" "$T/docs"
+  sed -i '0,/| kink | 1 | 165 |/s//| kink | 1 | 166 |/' "$T/docs/theorems.md"
+  expect 1 "tables --check catches an edited row" -- "$MGDL" tables --quick --check --docs "$T/docs"
+  grep -q "stale" "$T/out" && ok || bad "the check names what is stale"
+  cp "$DOCS/theorems.md" "$T/docs/theorems.md"
+  sed -i 's/Each table states one claim/Each table states a claim/' "$T/docs/theorems.md"
+  expect 1 "tables --check catches an edit outside the quick rows" -- "$MGDL" tables --quick --check --docs "$T/docs"
+  grep -q "checksum mismatch" "$T/out" && ok || bad "the checksum catches prose edits"
+  expect 2 "tables --quick without --check" -- "$MGDL" tables --quick --docs "$T/docs"
+fi
+expect 2 "unknown theorem" -- "$MGDL" theorem nosuch
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

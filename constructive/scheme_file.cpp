@@ -2,7 +2,9 @@
 #include "constructive/scheme_file.hpp"
 
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <unistd.h>
 
@@ -136,13 +138,40 @@ struct Reader {
 };
 }  // namespace
 
+namespace {
+// Nesting depth of JSON text outside strings: a scheme needs 6 levels; a
+// hostile file nested a million deep must not exhaust the stack.
+std::size_t json_depth(const std::string& text) {
+  std::size_t depth = 0, worst = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      worst = std::max(worst, ++depth);
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return worst;
+}
+constexpr std::size_t kMaxDepth = 32;
+}  // namespace
+
 Scheme read_scheme(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read scheme file " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (json_depth(text) > kMaxDepth)
+    throw InputError(path + ": JSON nested deeper than " + std::to_string(kMaxDepth) + " levels (a scheme needs 6)");
   Reader R{path};
   J j;
   try {
-    j = J::parse(in);
+    j = J::parse(text);
   } catch (const J::exception& e) {
     throw InputError(path + ": not valid JSON (" + std::string(e.what()) + ")");
   }

@@ -251,6 +251,13 @@ TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
   };
   const std::string head = R"({"format": "mgdl-scheme/1", "dim": 1, "width": 3, "target": {"expr": "x"}, "grades": )";
   CHECK(attempt("{").find("not valid JSON") != std::string::npos);
+  CHECK(attempt(std::string(1000000, '[') + std::string(1000000, ']')).find("nested deeper") != std::string::npos);
+  CHECK(attempt(head + "[]}").empty());  // zero grades is a valid (empty) scheme
+  CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "0/0"}}]})")
+            .find("zero denominator") != std::string::npos);
+  CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": ")" +
+                std::string(200000, '9') + R"("}}]})").find("not an exact rational") != std::string::npos);
+  CHECK(attempt(R"({"format": "mgdl-scheme/1", "dim": 1, "width": -3, "target": {"expr": "x"}, "grades": []})").find("width") != std::string::npos);
   CHECK(attempt(R"({"format": "other"})").find("format") != std::string::npos);
   CHECK(attempt(head + "[{}]}").find("grades[0]: missing field \"layers\"") != std::string::npos);
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")

@@ -79,7 +79,7 @@ TEST_CASE("special functions: exact values are enclosed tightly", "[targets]") {
   const Target W = *find_target("weierstrass"), T = *find_target("takagi"), C = *find_target("cantor");
   Interval w0 = at_point(W, Rational(0));
   CHECK(contains(w0, Rational(2)));  // sum 2^-n cos(0) = 2
-  CHECK(hi(w0) - lo(w0) < 1e-20);
+  CHECK(hi(w0) - lo(w0) < 1e-13);  // point enclosures carry the 2^-48 tail
   Interval w1 = at_point(W, Rational(1));
   CHECK(contains(w1, Rational(-2)));  // cos(3^n pi) = -1
   Interval t13 = at_point(T, Rational(1, 3));

@@ -1,5 +1,6 @@
 // Benchmarks (Google Benchmark): construction, verification and a forward
 // pass through a whole network. Figures go to the issue notes, never to tests.
+#include "constructive/fast_eval.hpp"
 #include "constructive/schedule.hpp"
 #include "targets/catalogue.hpp"
 #include "verify/checker.hpp"
@@ -61,6 +62,33 @@ void forward_exact(benchmark::State& st) {
   st.counters["s_per_grade"] = benchmark::Counter(static_cast<double>(net.grades.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+void forward_fast(benchmark::State& st) {
+  const Construction& c = built("sin2pi", "1e-3");
+  Network net = to_network(c);
+  auto fast = FastNetwork::compile(net);
+  GridPoint p{(std::int64_t{1} << 40) / 3};
+  for (auto _ : st) benchmark::DoNotOptimize(fast->eval(p, 40));
+  st.counters["s_per_grade"] = benchmark::Counter(static_cast<double>(net.grades.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// The MPFR operations a forward pass performs, without the network around them:
+// per grade, the same number of multiply-adds and max operations at 128 bits.
+void mpfr_raw_ops(benchmark::State& st) {
+  const Construction& c = built("sin2pi", "1e-3");
+  Network net = to_network(c);
+  std::size_t madds = 0, relus = 0;
+  for (const auto& g : net.grades)
+    for (const auto& L : g.layers) madds += L.W.size() + L.b.size(), relus += static_cast<std::size_t>(L.out);
+  set_precision_bits(128);
+  Real a(1.0 / 3), b(0.7), acc(0);
+  for (auto _ : st) {
+    for (std::size_t i = 0; i < madds; ++i) mpfr_fma(acc.backend().data(), a.backend().data(), b.backend().data(), acc.backend().data(), MPFR_RNDN);
+    for (std::size_t i = 0; i < relus; ++i) mpfr_max(acc.backend().data(), acc.backend().data(), b.backend().data(), MPFR_RNDN);
+    benchmark::DoNotOptimize(acc);
+  }
+  st.counters["s_per_grade"] = benchmark::Counter(static_cast<double>(net.grades.size()), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 void forward_mpfr(benchmark::State& st) {
   const Construction& c = built("sin2pi", "1e-3");
   Network net = to_network(c);
@@ -78,4 +106,6 @@ BENCHMARK_CAPTURE(verify_bench, sin2pi_1e_3, "sin2pi", "1e-3")->Arg(1)->Arg(2)->
 BENCHMARK_CAPTURE(verify_bench, sinsin_5e_2, "sinsin", "5e-2")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
 BENCHMARK(forward_exact)->Unit(benchmark::kMillisecond);
 BENCHMARK(forward_mpfr)->Unit(benchmark::kMillisecond);
+BENCHMARK(forward_fast)->Unit(benchmark::kMillisecond);
+BENCHMARK(mpfr_raw_ops)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

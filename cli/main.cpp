@@ -1,4 +1,5 @@
 // mgdl: command-line front end (targets, construct, eval, defaults).
+#include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
 #include "theorems/theorems.hpp"
@@ -169,10 +170,33 @@ int cmd_eval(const std::string& file, long grade, const std::string& points, uns
     pts = read_points(in, s.net.dim, points);
   }
   json out = json::array();
-  for (const auto& p : pts) {
-    std::vector<Rational> g = grade_outputs<Rational>(s.net, p, k);
+  const std::optional<FastNetwork> fast = FastNetwork::compile(s.net);
+  // F_k(x) exactly: machine integers at dyadic points (fast_eval.hpp), else rationals.
+  auto exact_F = [&](const std::vector<Rational>& x) -> Rational {
+    if (fast) {
+      GridPoint q;
+      int L = 0;
+      for (const auto& v : x) L = std::max<int>(L, static_cast<int>(mpz_scan1(bmp::denominator(v).backend().data(), 0)));
+      bool dyadic = L <= 62;
+      for (const auto& v : x) {
+        Rational scaled = v * Rational(Integer(1) << L);
+        dyadic = dyadic && bmp::denominator(scaled) == 1;
+        if (dyadic) q.push_back(bmp::numerator(scaled).convert_to<std::int64_t>());
+      }
+      if (dyadic) {
+        try {
+          return fast->eval(q, L, k).to_rational();
+        } catch (const std::overflow_error&) {
+          // outside the integer path's bound: fall through to rationals
+        }
+      }
+    }
     Rational F = 0;
-    for (const auto& v : g) F += v;
+    for (const auto& v : grade_outputs<Rational>(s.net, x, k)) F += v;
+    return F;
+  };
+  for (const auto& p : pts) {
+    Rational F = exact_F(p);
     std::vector<Interval> xi;
     for (const auto& v : p) xi.push_back(enclose(v));
     Interval r = f.box(xi) - enclose(F);

@@ -3,6 +3,7 @@
 // rejection of non-finite targets, and the scheme-file round trip.
 #include <catch2/catch.hpp>
 
+#include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
 
@@ -267,4 +268,48 @@ TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0",0]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")
             .find("b[2]: expected a string") != std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the integer forward pass equals the exact rational one, and detects overflow", "[fast]") {
+  for (auto [name, eps] : {std::pair{"sin2pi", "5e-2"}, std::pair{"absdiff", "2e-1"}}) {
+    Construction c = build(name, eps);
+    Network net = to_network(c);
+    std::string why;
+    auto fast = FastNetwork::compile(net, &why);
+    REQUIRE(fast);
+    std::mt19937_64 rng(5);
+    const int d = c.target.dim;
+    for (int L : {0, 7, 20, 62}) {
+      std::uniform_int_distribution<std::int64_t> u(0, L == 62 ? (std::int64_t{1} << 62) : (std::int64_t{1} << L));
+      for (int t = 0; t < 10; ++t) {
+        GridPoint p;
+        std::vector<Rational> x;
+        for (int i = 0; i < d; ++i) {
+          p.push_back(u(rng));
+          x.emplace_back(p.back(), Integer(1) << L);
+        }
+        for (std::size_t upto : {std::size_t{1}, net.grades.size() / 2, net.grades.size()}) {
+          auto g = grade_outputs<Rational>(net, x, upto);
+          Rational F = 0;
+          for (const auto& v : g) F += v;
+          CHECK(fast->eval(p, L, upto).to_rational() == F);
+        }
+      }
+    }
+  }
+  // Not compilable: a non-integer weight, a non-dyadic readout.
+  Network net = to_network(build("kink", "1e-1"));
+  Network t1 = net;
+  t1.grades[1].layers[0].W[0].v = Rational(7, 3);
+  CHECK_FALSE(FastNetwork::compile(t1));
+  Network t2 = net;
+  t2.grades[1].readout.c[0].second = Rational(1, 3);
+  CHECK_FALSE(FastNetwork::compile(t2));
+  // Outside the proved bound the checked arithmetic refuses instead of wrapping.
+  Network big = net;
+  for (auto& e : big.grades[0].layers[0].W) e.v = Rational(Integer(1) << 61);
+  auto f = FastNetwork::compile(big);
+  REQUIRE(f);
+  GridPoint p{std::int64_t{1} << 62};
+  CHECK_THROWS_AS(f->eval(p, 62), std::overflow_error);
 }

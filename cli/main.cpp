@@ -100,7 +100,7 @@ int cmd_construct(const ConstructArgs& a) {
   if (a.json) {
     json j = {{"target", {{"name", f.name}, {"expr", f.expr}, {"dim", f.dim}}},
               {"width", W}, {"depth_per_grade", D}, {"result", s.result}, {"levels", s.levels},
-              {"cells", c.cells}, {"seconds", secs}, {"file", a.out}};
+              {"cells", c.cells}, {"patches", c.patches}, {"sweeps", c.sweeps}, {"seconds", secs}, {"file", a.out}};
     if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0) j["not_contracting_near"] = point_text(c.stuck_node, c.stuck_m);
     std::cout << j.dump(2) << "\n";
   } else {

@@ -255,6 +255,7 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
     GridPoint z = node_from_key(m, d, key);
     PatchBounds pb = PatchSearch(cache, m, z, opt).run();
     out.cells += pb.cells;
+    ++out.patches;
     Dyadic a = coefficient(pb, opt.theta, opt.bits);
     Real B = patch_bound(pb, a);
     Real sup = pb.max_hi > -pb.min_lo ? pb.max_hi : Real(-pb.min_lo);

@@ -46,6 +46,7 @@ struct Sweep {
   Real norm_lo, norm_hi;                                 // enclosure of ||e||_inf
   GridPoint worst;                                       // node attaining B_m
   std::size_t cells = 0;
+  std::size_t patches = 0;                               // nodes examined (fewer when aborted)
 };
 Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptions& opt, const Real& abort_above);
 

@@ -69,6 +69,8 @@ Construction construct(const Target& f, const ScheduleOptions& opt) {
       Real abort_above = U == inf ? inf : times_rational(opt.kappa, U, MPFR_RNDU);
       s = sweep(f, F, m, copt, abort_above);
       c.cells += s.cells;
+      c.patches += s.patches;
+      ++c.sweeps;
       if (s.norm_lo > L) L = s.norm_lo;  // point lower bounds hold even for an aborted sweep
       if (s.complete) {
         if (s.norm_hi < U) U = s.norm_hi;

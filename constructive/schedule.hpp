@@ -52,6 +52,8 @@ struct Construction {
   GridPoint stuck_node;     // MaxLevel: the node whose patch did not contract
   int stuck_m = -1;
   std::size_t cells = 0;    // interval cells examined
+  std::size_t patches = 0;  // patches examined over all sweeps, rejected trials included
+  std::size_t sweeps = 0;   // sweeps (level trials), rejected ones included
 };
 
 // Throws InputError for bad options or a target that is not finite somewhere.

@@ -29,13 +29,10 @@ Dyadic Approximant::at(std::span<const std::int64_t> p, int L) const {
   for (int m = 0; m < static_cast<int>(by_level_.size()); ++m) {
     const auto& map = by_level_[static_cast<std::size_t>(m)];
     if (map.empty()) continue;
-    SimplexWeights sw = simplex_weights(m, p, L);
-    for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
-      if (sw.weight[k] == 0) continue;
-      auto it = map.find(node_key(m, sw.vertex[k]));
-      if (it == map.end()) continue;
-      sum += it->second * Dyadic(Integer(sw.weight[k]), -sw.shift);
-    }
+    for_each_hat_at(m, p, L, [&](const GridPoint& z, const Dyadic& phi) {
+      auto it = map.find(node_key(m, z));
+      if (it != map.end()) sum += it->second * phi;
+    });
   }
   return sum;
 }
@@ -58,13 +55,11 @@ NodalValues::NodalValues(const Approximant& F, int m)
 }
 
 Dyadic NodalValues::at(std::span<const std::int64_t> p, int L) const {
-  SimplexWeights sw = simplex_weights(m_, p, L);
   Dyadic sum;
-  for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
-    if (sw.weight[k] == 0) continue;
-    const Dyadic& v = v_[node_key(m_, sw.vertex[k])];
-    if (!v.is_zero()) sum += v * Dyadic(Integer(sw.weight[k]), -sw.shift);
-  }
+  for_each_hat_at(m_, p, L, [&](const GridPoint& z, const Dyadic& phi) {
+    const Dyadic& v = v_[node_key(m_, z)];
+    if (!v.is_zero()) sum += v * phi;
+  });
   return sum;
 }
 

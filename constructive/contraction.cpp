@@ -131,20 +131,7 @@ class PatchSearch {
       lo_c[i] = std::max<std::int64_t>(0, (node_[i] - 1) << s0);
       hi_c[i] = std::min<std::int64_t>(top - 1, ((node_[i] + 1) << s0) - 1);
     }
-    GridPoint q = lo_c;
-    for (;;) {  // odometer over the box, last coordinate fastest
-      add_cell(q, s0, cells);
-      int i = static_cast<int>(d_) - 1;
-      for (; i >= 0; --i) {
-        auto k = static_cast<std::size_t>(i);
-        if (q[k] < hi_c[k]) {
-          ++q[k];
-          break;
-        }
-        q[k] = lo_c[k];
-      }
-      if (i < 0) break;
-    }
+    for_each_point(lo_c, hi_c, [&](const GridPoint& q) { add_cell(q, s0, cells); });
     for (int depth = s0; depth < opt_.max_depth; ++depth) {
       if (good_enough(cells)) break;
       std::vector<Cell> next;

@@ -45,6 +45,35 @@ struct SimplexWeights {
 };
 SimplexWeights simplex_weights(int m, std::span<const std::int64_t> p, int L);
 
+// Calls visit(vertex, hat value as Dyadic) for each level-m node whose hat is
+// nonzero at p / 2^L (L >= m): the vertices of the Kuhn simplex holding the point.
+template <class Visit>
+void for_each_hat_at(int m, std::span<const std::int64_t> p, int L, Visit&& visit) {
+  SimplexWeights sw = simplex_weights(m, p, L);
+  for (std::size_t k = 0; k < sw.vertex.size(); ++k)
+    if (sw.weight[k] != 0) visit(sw.vertex[k], Dyadic(Integer(sw.weight[k]), -sw.shift));
+}
+
+// Calls fn(q) for every integer point q with lo <= q <= hi componentwise, in
+// lexicographic order (last coordinate fastest).
+template <class Fn>
+void for_each_point(const GridPoint& lo, const GridPoint& hi, Fn&& fn) {
+  GridPoint q = lo;
+  for (;;) {
+    fn(q);
+    int i = static_cast<int>(q.size()) - 1;
+    for (; i >= 0; --i) {
+      auto k = static_cast<std::size_t>(i);
+      if (q[k] < hi[k]) {
+        ++q[k];
+        break;
+      }
+      q[k] = lo[k];
+    }
+    if (i < 0) return;
+  }
+}
+
 // Lower bound, in units of 2^-s, of max(0,y)-min(0,y) over the level-(m+s)
 // cell with lower corner q: the cell misses the open support of phi_{m,z}
 // when the result is >= 2^s.

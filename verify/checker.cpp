@@ -90,16 +90,14 @@ class IndexedHats {
     for (int m = 0; m < static_cast<int>(by_level_.size()) && m <= L; ++m) {
       const auto& map = by_level_[static_cast<std::size_t>(m)];
       if (map.empty()) continue;
-      SimplexWeights sw = simplex_weights(m, p, L);
-      for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
-        if (sw.weight[k] == 0) continue;
-        auto it = map.find(node_key(m, sw.vertex[k]));
-        if (it == map.end()) continue;
+      for_each_hat_at(m, p, L, [&](const GridPoint& z, const Dyadic& phi) {
+        auto it = map.find(node_key(m, z));
+        if (it == map.end()) return;
         Dyadic c;
         for (const auto& [g, a] : it->second)
           if (g <= upto) c += a;
-        if (!c.is_zero()) sum += c * Dyadic(Integer(sw.weight[k]), -sw.shift);
-      }
+        if (!c.is_zero()) sum += c * phi;
+      });
     }
     return sum;
   }
@@ -237,20 +235,7 @@ void children(const Cell& c, Emit emit) {
 // All level-L cells with lower corners in [lo, hi] (componentwise).
 template <class Emit>
 void cells_in(const GridPoint& lo_c, const GridPoint& hi_c, int L, Emit emit) {
-  GridPoint q = lo_c;
-  for (;;) {
-    emit(Cell{q, L, true, true});
-    int i = static_cast<int>(q.size()) - 1;
-    for (; i >= 0; --i) {
-      auto k = static_cast<std::size_t>(i);
-      if (q[k] < hi_c[k]) {
-        ++q[k];
-        break;
-      }
-      q[k] = lo_c[k];
-    }
-    if (i < 0) return;
-  }
+  for_each_point(lo_c, hi_c, [&](const GridPoint& q) { emit(Cell{q, L, true, true}); });
 }
 
 // Outcome of the pointwise checks (C2 and its sign-preserving form) of one grade.

@@ -7,7 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
+#include <optional>
 #include <filesystem>
 #include <unistd.h>
 #include <cstdio>
@@ -21,7 +24,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int kExitOk = 0, kExitRefuted = 1, kExitLimit = 3, kExitUndecided = 3, kExitInput = 2;
+constexpr int kExitOk = 0, kExitRefuted = 1, kExitLimit = 3, kExitUndecided = 3, kExitInput = 2, kExitInterrupted = 130;
 
 std::string fmt(const Real& x, int digits = 4) { return to_decimal(x, digits); }
 
@@ -34,7 +37,7 @@ Dyadic theta_from(const std::string& s) {
 }
 
 struct ConstructArgs {
-  std::string target, out, eps = "1e-2", kappa = "1/2", theta = "255/256";
+  std::string target, out, resume, eps = "1e-2", kappa = "1/2", theta = "255/256";
   int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
   std::size_t max_grades = 1000000;
   unsigned precision = 128;
@@ -86,21 +89,54 @@ int cmd_targets(bool as_json) {
   return kExitOk;
 }
 
+Target scheme_target(const Scheme& s) {
+  if (auto t = find_target(s.target_name); t && t->expr == s.target_expr && t->dim == s.net.dim) return *t;
+  return target_from_expression(s.target_expr, s.net.dim, s.target_name.empty() ? "expr" : s.target_name);
+}
+
+// Set by SIGINT/SIGTERM: the construction stops at the next patch and the
+// scheme of its completed levels is written.
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_signal(int) { g_interrupted.store(true); }
+
 int cmd_construct(const ConstructArgs& a) {
-  set_precision_bits(a.precision);
-  Target f = resolve_target(a.target, a.dim);
-  ScheduleOptions o = schedule_options(a);
+  std::optional<Construction> resumed;
+  Target f;
+  ScheduleOptions o;
+  std::string out = a.out;
+  if (!a.resume.empty()) {
+    // Everything but the output file comes from the scheme being resumed.
+    Scheme old = read_scheme(a.resume);
+    if (!old.params.contains("precision")) throw InputError("cannot resume " + a.resume + ": no construction parameters");
+    set_precision_bits(old.params["precision"].get<unsigned>());
+    f = scheme_target(old);
+    resumed = resume_state(old, f);
+    o = resumed->options;
+    if (out.empty()) out = a.resume;
+  } else {
+    if (a.target.empty()) throw InputError("construct needs --target (or --resume FILE)");
+    if (out.empty()) throw InputError("construct needs -o FILE");
+    set_precision_bits(a.precision);
+    f = resolve_target(a.target, a.dim);
+    o = schedule_options(a);
+  }
   attach_progress(o, a.quiet || a.json);
+  o.interrupt = &g_interrupted;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // Each completed level is checkpointed atomically: an interrupted run leaves
+  // a valid scheme that --resume continues.
+  auto checkpoint = [&](const Construction& now) { write_scheme(out, to_scheme(now)); };
   auto t0 = std::chrono::steady_clock::now();
-  Construction c = construct(f, o);
+  Construction c = construct(f, o, checkpoint, resumed ? &*resumed : nullptr);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Scheme s = to_scheme(c);
-  write_scheme(a.out, s);
+  write_scheme(out, s);
   const int W = hat_block_width(f.dim), D = hat_block_depth(f.dim);
   if (a.json) {
     json j = {{"target", {{"name", f.name}, {"expr", f.expr}, {"dim", f.dim}}},
               {"width", W}, {"depth_per_grade", D}, {"result", s.result}, {"levels", s.levels},
-              {"cells", c.cells}, {"patches", c.patches}, {"sweeps", c.sweeps}, {"seconds", secs}, {"file", a.out}};
+              {"cells", c.cells}, {"patches", c.patches}, {"sweeps", c.sweeps}, {"seconds", secs}, {"file", out}};
     if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0) j["not_contracting_near"] = point_text(c.stuck_node, c.stuck_m);
     std::cout << j.dump(2) << "\n";
   } else {
@@ -116,15 +152,16 @@ int cmd_construct(const ConstructArgs& a) {
     if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0)
       std::cout << "the residual does not contract near x = " << point_text(c.stuck_node, c.stuck_m)
                 << " up to level " << c.stuck_m << " (is the target continuous there?)\n";
-    std::cout << "wrote " << a.out << "\n";
+    std::cout << "wrote " << out << "\n";
+  }
+  if (c.stop == StopReason::Interrupted) {
+    std::cerr << "mgdl: interrupted; " << out << " holds the " << c.levels.size()
+              << " completed levels; continue with: mgdl construct --resume " << out << "\n";
+    return kExitInterrupted;
   }
   return c.stop == StopReason::Tolerance ? kExitOk : kExitLimit;
 }
 
-Target scheme_target(const Scheme& s) {
-  if (auto t = find_target(s.target_name); t && t->expr == s.target_expr && t->dim == s.net.dim) return *t;
-  return target_from_expression(s.target_expr, s.net.dim, s.target_name.empty() ? "expr" : s.target_name);
-}
 
 std::vector<std::vector<Rational>> read_points(std::istream& in, int d, const std::string& source) {
   std::vector<std::vector<Rational>> pts;
@@ -470,7 +507,7 @@ int main(int argc, char** argv) {
 
   ConstructArgs ca;
   auto* construct = app.add_subcommand("construct", "Build a fixed-width MGDL scheme for a target (Theorem A)");
-  construct->add_option("--target,-t", ca.target, "Catalogue name or expression in x1..xd (x when d = 1)")->required();
+  construct->add_option("--target,-t", ca.target, "Catalogue name or expression in x1..xd (x when d = 1)");
   construct->add_option("--dim", ca.dim, "Dimension d (default: largest i of an x_i used)")->check(CLI::Range(1, 16));
   construct->add_option("--eps", ca.eps, "Target tolerance for the certified sup-norm bound")->capture_default_str();
   construct->add_option("--max-grades", ca.max_grades, "Stop after this many grades")->capture_default_str();
@@ -480,7 +517,8 @@ int main(int argc, char** argv) {
   construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();
   construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
   construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
-  construct->add_option("-o,--output", ca.out, "Scheme file to write")->required();
+  construct->add_option("-o,--output", ca.out, "Scheme file to write (checkpointed at every level end)");
+  construct->add_option("--resume", ca.resume, "Continue an interrupted construction from its scheme file (written back to it unless -o)");
   construct->add_flag("--json", ca.json, "Machine-readable output");
   construct->add_flag("--quiet,-q", ca.quiet, "No progress lines on standard error");
 

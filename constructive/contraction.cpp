@@ -239,6 +239,11 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
   NodalF nf(F, table ? &*table : nullptr);
   CellCache cache(f, nf);
   for (std::uint64_t key = 0; key < n; ++key) {
+    if (opt.interrupt && opt.interrupt->load(std::memory_order_relaxed)) {
+      out.complete = false;
+      out.interrupted = true;
+      return out;
+    }
     GridPoint z = node_from_key(m, d, key);
     PatchBounds pb = PatchSearch(cache, m, z, opt).run();
     out.cells += pb.cells;

@@ -5,6 +5,7 @@
 #include "constructive/approximant.hpp"
 #include "targets/target.hpp"
 
+#include <atomic>
 #include <limits>
 
 namespace mgdl {
@@ -16,6 +17,7 @@ struct ContractionOptions {
   int max_depth = 8;                          // finest cells: level m + max_depth
   Real tol = std::numeric_limits<double>::infinity();  // refine while a bound is looser than this
   Real goal = 0;  // stop refining a patch once its B_z <= goal (0: never)
+  const std::atomic<bool>* interrupt = nullptr;  // checked between patches
 };
 
 // Certified range of the residual e = f - F over the patch of phi_{m,z}.
@@ -47,6 +49,7 @@ struct Sweep {
   GridPoint worst;                                       // node attaining B_m
   std::size_t cells = 0;
   std::size_t patches = 0;                               // nodes examined (fewer when aborted)
+  bool interrupted = false;                              // stopped by the interrupt flag
 };
 Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptions& opt, const Real& abort_above);
 

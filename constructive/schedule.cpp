@@ -8,6 +8,7 @@ const char* to_string(StopReason r) {
     case StopReason::Tolerance: return "tolerance";
     case StopReason::MaxGrades: return "max-grades";
     case StopReason::MaxLevel: return "max-level";
+    case StopReason::Interrupted: return "interrupted";
   }
   return "?";
 }
@@ -21,7 +22,8 @@ Real times_rational(const Rational& q, const Real& x, mpfr_rnd_t rnd) {
 }
 }  // namespace
 
-Construction construct(const Target& f, const ScheduleOptions& opt) {
+Construction construct(const Target& f, const ScheduleOptions& opt,
+                       const std::function<void(const Construction&)>& checkpoint, const Construction* resume) {
   const int d = f.dim;
   const int max_level = opt.max_level < 0 ? max_level_for_dim(d) : opt.max_level;
   if (max_level > max_level_for_dim(d))
@@ -44,13 +46,28 @@ Construction construct(const Target& f, const ScheduleOptions& opt) {
   copt.bits = c.bits;
   copt.start_depth = opt.start_depth;
   copt.max_depth = opt.max_depth;
+  copt.interrupt = opt.interrupt;
 
   const Real inf(std::numeric_limits<double>::infinity());
   const Real eps = nearest(opt.eps);
   Real U = inf;        // certified upper bound of ||e||_inf for the current residual e
   c.bound = inf;
   int m = 0;
-  for (int level = 1;; ++level) {
+  if (resume) {  // the state at the end of the last completed level
+    c.grades = resume->grades;
+    c.levels = resume->levels;
+    for (const auto& g : c.grades) F.add(g.m, g.node, g.a);
+    if (!c.levels.empty()) {
+      U = c.levels.back().bound;
+      m = c.levels.back().m;
+      c.bound = U;
+      if (c.levels.back().truncated) {
+        c.stop = StopReason::MaxGrades;
+        return c;
+      }
+    }
+  }
+  for (int level = static_cast<int>(c.levels.size()) + 1;; ++level) {
     if (U <= eps) {
       c.stop = StopReason::Tolerance;
       break;
@@ -71,6 +88,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt) {
       c.cells += s.cells;
       c.patches += s.patches;
       ++c.sweeps;
+      if (s.interrupted) break;
       if (s.norm_lo > L) L = s.norm_lo;  // point lower bounds hold even for an aborted sweep
       if (s.complete) {
         if (s.norm_hi < U) U = s.norm_hi;
@@ -83,6 +101,11 @@ Construction construct(const Target& f, const ScheduleOptions& opt) {
       if (opt.progress) opt.progress(level, m, c.grades.size(), U);
       c.stuck_node = s.worst;
       c.stuck_m = m;
+    }
+    if (s.interrupted) {
+      c.stop = StopReason::Interrupted;
+      c.bound = c.levels.empty() ? inf : c.levels.back().bound;
+      break;
     }
     if (U <= eps) {
       c.bound = U;
@@ -116,6 +139,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt) {
     c.stuck_m = -1;
     c.stuck_node.clear();
     c.levels.push_back(rec);
+    if (checkpoint) checkpoint(c);
     if (opt.progress) opt.progress(level, m, c.grades.size(), U);
     if (rec.truncated) {
       c.stop = StopReason::MaxGrades;

@@ -20,9 +20,12 @@ struct ScheduleOptions {
   int max_depth = 8;
   // Called after each level and each rejected level trial.
   std::function<void(int level, int m, std::size_t grades, const Real& bound)> progress;
+  // Set (e.g. by a signal handler) to stop at the next patch; the result then
+  // holds the completed levels only (StopReason::Interrupted).
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
-enum class StopReason { Tolerance, MaxGrades, MaxLevel };
+enum class StopReason { Tolerance, MaxGrades, MaxLevel, Interrupted };
 const char* to_string(StopReason r);
 
 struct HatGrade {
@@ -57,7 +60,12 @@ struct Construction {
 };
 
 // Throws InputError for bad options or a target that is not finite somewhere.
-Construction construct(const Target& f, const ScheduleOptions& opt);
+// `checkpoint` (optional) is called after every completed level. With
+// `resume`, the schedule continues after resume->levels; the result is the
+// same as that of an uninterrupted run with the same options.
+Construction construct(const Target& f, const ScheduleOptions& opt,
+                       const std::function<void(const Construction&)>& checkpoint = {},
+                       const Construction* resume = nullptr);
 
 // The explicit fixed-width MGDL network of a construction.
 Network to_network(const Construction& c);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 #include <unistd.h>
 
@@ -46,6 +47,70 @@ Scheme to_scheme(const Construction& c) {
                         {"bound", real_exact(L.bound)},
                         {"truncated", L.truncated}});
   return s;
+}
+
+namespace {
+bool same_layer(const Layer& a, const Layer& b) {
+  if (a.out != b.out || a.in != b.in || a.W.size() != b.W.size() || a.b != b.b) return false;
+  for (std::size_t i = 0; i < a.W.size(); ++i)
+    if (a.W[i].row != b.W[i].row || a.W[i].col != b.W[i].col || a.W[i].v != b.W[i].v) return false;
+  return true;
+}
+Real exact_real(const std::string& text) {
+  if (text == "inf") return Real(std::numeric_limits<double>::infinity());
+  Rational q = parse_rational(text);
+  Real r;
+  mpfr_set_q(r.backend().data(), q.backend().data(), MPFR_RNDN);  // exact: written from a Real
+  return r;
+}
+}  // namespace
+
+Construction resume_state(const Scheme& s, const Target& f) {
+  auto bad = [](const std::string& what) { return InputError("cannot resume: " + what); };
+  if (s.params.is_null() || s.levels.is_null() || !s.params.contains("kappa")) throw bad("the file has no construction parameters or history");
+  Construction c;
+  c.target = f;
+  try {
+    auto& o = c.options;
+    o.kappa = parse_rational(s.params.at("kappa").get<std::string>());
+    o.theta = Dyadic::from_rational(parse_rational(s.params.at("theta").get<std::string>()));
+    o.eps = parse_rational(s.params.at("eps").get<std::string>());
+    o.max_grades = s.params.at("max_grades").get<std::size_t>();
+    o.max_level = s.params.at("max_level").get<int>();
+    o.start_depth = s.params.at("start_depth").get<int>();
+    o.max_depth = s.params.at("max_depth").get<int>();
+    c.bits = s.params.at("precision").get<unsigned>();
+    for (const auto& L : s.levels) {
+      LevelRecord r;
+      r.level = L.at("level").get<int>();
+      r.m = L.at("m").get<int>();
+      r.first_grade = L.at("first_grade").get<std::size_t>();
+      r.grades = L.at("grades").get<std::size_t>();
+      r.norm_lo = exact_real(L.at("norm_lo").get<std::string>());
+      r.norm_hi = exact_real(L.at("norm_hi").get<std::string>());
+      r.bound = exact_real(L.at("bound").get<std::string>());
+      r.truncated = L.at("truncated").get<bool>();
+      c.levels.push_back(r);
+    }
+  } catch (const nlohmann::ordered_json::exception& e) {
+    throw bad(std::string("malformed params or levels (") + e.what() + ")");
+  }
+  const int d = s.net.dim;
+  for (std::size_t k = 0; k < s.net.grades.size(); ++k) {
+    const Grade& g = s.net.grades[k];
+    if (g.hint.m < 0 || static_cast<int>(g.hint.node.size()) != d || g.readout.c.size() != 1)
+      throw bad("grade " + std::to_string(k + 1) + " is not a hat block written by mgdl construct");
+    Dyadic a = Dyadic::from_rational(g.readout.c[0].second);
+    Grade expect = hat_block(d, g.hint.m, g.hint.node, a, k == 0);
+    bool same = g.layers.size() == expect.layers.size() && g.readout.c0 == 0 && g.readout.c[0].first == expect.readout.c[0].first;
+    for (std::size_t i = 0; same && i < g.layers.size(); ++i) same = same_layer(g.layers[i], expect.layers[i]);
+    if (!same) throw bad("grade " + std::to_string(k + 1) + " differs from the constructor's hat block");
+    c.grades.push_back({g.hint.level, g.hint.m, g.hint.node, a});
+  }
+  std::size_t counted = 0;
+  for (const auto& L : c.levels) counted += L.grades;
+  if (counted != c.grades.size()) throw bad("the level history counts " + std::to_string(counted) + " grades, the file has " + std::to_string(c.grades.size()));
+  return c;
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {

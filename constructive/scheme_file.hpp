@@ -27,6 +27,11 @@ void write_scheme(const std::string& path, const Scheme& s);
 // offending field.
 Scheme read_scheme(const std::string& path);
 
+// The state of an interrupted `mgdl construct` (a scheme it wrote), to resume
+// from: options from params, grades from the hat blocks (checked to be exactly
+// the constructor's blocks), levels from the history. Throws InputError.
+Construction resume_state(const Scheme& s, const Target& f);
+
 // Writes `text` to `path` atomically (temporary file in the same folder, rename).
 void write_file_atomic(const std::string& path, const std::string& text);
 

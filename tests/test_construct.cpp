@@ -7,6 +7,7 @@
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -312,4 +313,37 @@ TEST_CASE("the integer forward pass equals the exact rational one, and detects o
   REQUIRE(f);
   GridPoint p{std::int64_t{1} << 62};
   CHECK_THROWS_AS(f->eval(p, 62), std::overflow_error);
+}
+
+TEST_CASE("an interrupted construction resumes to the same bytes as an uninterrupted one", "[resume]") {
+  set_precision_bits(128);
+  Target f = resolve_target("sin2pi");
+  ScheduleOptions o;
+  o.eps = Rational(1, 200);
+  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_resume";
+  std::filesystem::create_directories(dir);
+  const std::string full = (dir / "full.json").string(), part = (dir / "part.json").string();
+  write_scheme(full, to_scheme(construct(f, o)));
+  // Interrupt right after the second level's checkpoint.
+  std::atomic<bool> stop{false};
+  o.interrupt = &stop;
+  Construction c = construct(f, o, [&](const Construction& now) {
+    write_scheme(part, to_scheme(now));
+    if (now.levels.size() == 2) stop = true;
+  });
+  REQUIRE(c.stop == StopReason::Interrupted);
+  CHECK(c.levels.size() == 2);
+  Scheme partial = read_scheme(part);
+  CHECK(structure_error(partial.net).empty());
+  stop = false;
+  Construction st = resume_state(partial, f);
+  CHECK(st.grades.size() == c.grades.size());
+  Construction done = construct(f, st.options, {}, &st);
+  write_scheme(part, to_scheme(done));
+  CHECK(slurp(part) == slurp(full));
+  // A file that is not the constructor's own cannot be resumed.
+  Scheme tampered = read_scheme(full);
+  tampered.net.grades[3].layers[0].W[1].v += 1;
+  CHECK_THROWS_AS(resume_state(tampered, f), InputError);
+  std::filesystem::remove_all(dir);
 }

@@ -126,9 +126,21 @@ int cmd_construct(const ConstructArgs& a) {
   std::signal(SIGTERM, on_signal);
   // Each completed level is checkpointed atomically: an interrupted run leaves
   // a valid scheme that --resume continues.
-  auto checkpoint = [&](const Construction& now) { write_scheme(out, to_scheme(now)); };
+  bool checkpointed = false;
+  auto checkpoint = [&](const Construction& now) {
+    write_scheme(out, to_scheme(now));
+    checkpointed = true;
+  };
   auto t0 = std::chrono::steady_clock::now();
-  Construction c = construct(f, o, checkpoint, resumed ? &*resumed : nullptr);
+  Construction c;
+  try {
+    c = construct(f, o, checkpoint, resumed ? &*resumed : nullptr);
+  } catch (...) {
+    // An error (say, a target found not finite at a fine level) leaves no
+    // checkpoint of a new run behind; a resumed file keeps its progress.
+    if (checkpointed && !resumed) std::remove(out.c_str());
+    throw;
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Scheme s = to_scheme(c);
   write_scheme(out, s);

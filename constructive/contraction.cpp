@@ -75,9 +75,7 @@ class CellCache {
     std::vector<Interval> grad;
     if (f_.gradient) f_.gradient(box, fb, grad);
     else fb = f_.box(box);
-    if (!is_finite(fb))
-      throw InputError("target is not finite or not defined on " + describe_cell(q, L) +
-                       " (targets must be continuous on [0,1]^" + std::to_string(d) + ")");
+    require_finite_on_cell(fb, q, L);
     // Exact range of F over the cell: hull of its corner values (Fact N).
     std::vector<Dyadic> corners(std::size_t{1} << d);
     GridPoint corner(d);

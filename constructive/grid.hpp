@@ -82,4 +82,8 @@ std::int64_t patch_gauge_lower(int m, std::span<const std::int64_t> node, std::s
 // "[a, b] x [c, d]" for the cell q + [0,1]^d at level L, exact rationals.
 std::string describe_cell(std::span<const std::int64_t> q, int L);
 
+// Throws InputError naming the cell when an enclosure of the target on it is
+// infinite or undefined (targets must be continuous on the cube).
+void require_finite_on_cell(const Interval& v, std::span<const std::int64_t> q, int L);
+
 }  // namespace mgdl

@@ -133,8 +133,7 @@ class Residual {
     std::vector<Interval> box(q.size());
     for (std::size_t i = 0; i < q.size(); ++i) box[i] = dyadic_interval(q[i], q[i] + 1, L);
     Interval v = f_.box(box);
-    if (!is_finite(v))
-      throw InputError("target is not finite or not defined on " + describe_cell(q, L) + " (targets must be continuous on [0,1]^" + std::to_string(d_) + ")");
+    require_finite_on_cell(v, q, L);
     return v;
   }
   Interval f_point(const GridPoint& p, int L) const {
@@ -160,8 +159,7 @@ class Residual {
     std::vector<Interval> box(q.size());
     for (std::size_t i = 0; i < q.size(); ++i) box[i] = dyadic_interval(q[i], q[i] + 1, L);
     f_.gradient(box, out.box, out.grad);
-    if (!is_finite(out.box))
-      throw InputError("target is not finite or not defined on " + describe_cell(q, L) + " (targets must be continuous on [0,1]^" + std::to_string(d_) + ")");
+    require_finite_on_cell(out.box, q, L);
     GridPoint c(q.size());
     for (std::size_t i = 0; i < q.size(); ++i) c[i] = 2 * q[i] + 1;
     out.centre = f_point(c, L + 1);
@@ -562,7 +560,6 @@ void parallel_for(std::size_t n, unsigned threads, Fn fn) {
 Real pow_lower(const Rational& a, const Rational& p) {
   Real r, base, e;
   mpfr_set_q(base.backend().data(), Rational(bmp::abs(a)).backend().data(), MPFR_RNDD);
-  mpfr_set_q(e.backend().data(), p.backend().data(), MPFR_RNDD);  // |a| may exceed 1: handled below
   if (bmp::denominator(p) == 1) {
     Rational q = 1, b = bmp::abs(a);
     for (long i = 0; i < bmp::numerator(p).convert_to<long>(); ++i) q *= b;

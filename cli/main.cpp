@@ -40,7 +40,7 @@ struct ConstructArgs {
   std::string target, out, resume, eps = "1e-2", kappa = "1/2", theta = "255/256";
   int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
   std::size_t max_grades = 1000000;
-  unsigned precision = 128;
+  unsigned precision = 128, threads = 0;
   bool json = false, quiet = false;
 };
 
@@ -53,6 +53,7 @@ ScheduleOptions schedule_options(const ConstructArgs& a) {
   o.max_level = a.max_level;
   o.start_depth = a.start_depth;
   o.max_depth = a.max_depth;
+  o.threads = a.threads;
   return o;
 }
 
@@ -121,6 +122,7 @@ int cmd_construct(const ConstructArgs& a) {
     o = schedule_options(a);
   }
   attach_progress(o, a.quiet || a.json);
+  o.threads = a.threads;
   o.interrupt = &g_interrupted;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -529,6 +531,7 @@ int main(int argc, char** argv) {
   construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();
   construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
   construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
+  construct->add_option("--threads", ca.threads, "Threads (0: all cores); the scheme does not depend on it")->capture_default_str();
   construct->add_option("-o,--output", ca.out, "Scheme file to write (checkpointed at every level end)");
   construct->add_option("--resume", ca.resume, "Continue an interrupted construction from its scheme file (written back to it unless -o)");
   construct->add_flag("--json", ca.json, "Machine-readable output");

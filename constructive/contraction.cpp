@@ -8,6 +8,8 @@
 // are heuristic.
 #include "constructive/contraction.hpp"
 
+#include "numbers/parallel.hpp"
+
 #include <algorithm>
 #include <optional>
 
@@ -225,40 +227,84 @@ Real patch_bound(const PatchBounds& pb, const Dyadic& a) {
   return r;
 }
 
+std::uint64_t sweep_chunk_nodes(int m, int d) {
+  const std::uint64_t slab = node_count(m, d) / node_count(m, 1);  // nodes with one first coordinate
+  // Neighbouring rows share cells; chunks of several rows keep the cache's
+  // reuse across rows (d >= 2); in 1-D only one cell is shared per boundary.
+  const std::uint64_t rows = std::max<std::uint64_t>(d >= 2 ? 8 : 1, (256 + slab - 1) / slab);
+  return rows * slab;
+}
+
 Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptions& opt, const Real& abort_above) {
   const int d = f.dim;
+  const std::uint64_t n = node_count(m, d);
+  const std::uint64_t chunk = sweep_chunk_nodes(m, d);
+  const std::size_t chunks = static_cast<std::size_t>((n + chunk - 1) / chunk);
+  std::optional<NodalValues> table;
+  if (F.finest_level() <= m) table.emplace(F, m);
+  NodalF nf(F, table ? &*table : nullptr);
+  std::vector<Sweep> part(chunks);
+  std::atomic<std::size_t> first_abort{chunks};
+  std::atomic<bool> interrupted{false};
+  parallel_for(chunks, opt.threads, [&](std::size_t c) {
+    // Chunks after an aborted one are not needed; every chunk before it runs.
+    if (c > first_abort.load() || interrupted.load()) return;
+    Sweep& out = part[c];
+    out.bound = Real(-1);
+    out.norm_lo = Real(0);
+    out.norm_hi = Real(0);
+    CellCache cache(f, nf);
+    const std::uint64_t end = std::min<std::uint64_t>(n, (c + 1) * chunk);
+    for (std::uint64_t key = c * chunk; key < end; ++key) {
+      if ((opt.interrupt && opt.interrupt->load(std::memory_order_relaxed)) || interrupted.load(std::memory_order_relaxed)) {
+        interrupted = true;
+        return;
+      }
+      GridPoint z = node_from_key(m, d, key);
+      PatchBounds pb = PatchSearch(cache, m, z, opt).run();
+      out.cells += pb.cells;
+      ++out.patches;
+      Dyadic a = coefficient(pb, opt.theta, opt.bits);
+      Real B = patch_bound(pb, a);
+      Real sup = pb.max_hi > -pb.min_lo ? pb.max_hi : Real(-pb.min_lo);
+      if (sup > out.norm_hi) out.norm_hi = sup;
+      if (pb.norm_lo > out.norm_lo) out.norm_lo = pb.norm_lo;
+      if (B > out.bound) {
+        out.bound = B;
+        out.worst = z;
+      }
+      if (!a.is_zero()) out.coefficients.emplace_back(std::move(z), std::move(a));
+      if (B > abort_above) {
+        out.complete = false;
+        for (std::size_t seen = first_abort.load(); c < seen && !first_abort.compare_exchange_weak(seen, c);) {
+        }
+        return;
+      }
+    }
+  });
   Sweep out;
   out.bound = Real(-1);
   out.norm_lo = Real(0);
   out.norm_hi = Real(0);
-  const std::uint64_t n = node_count(m, d);
-  std::optional<NodalValues> table;
-  if (F.finest_level() <= m) table.emplace(F, m);
-  NodalF nf(F, table ? &*table : nullptr);
-  CellCache cache(f, nf);
-  for (std::uint64_t key = 0; key < n; ++key) {
-    if (opt.interrupt && opt.interrupt->load(std::memory_order_relaxed)) {
-      out.complete = false;
-      out.interrupted = true;
-      return out;
+  if (interrupted) {
+    out.complete = false;
+    out.interrupted = true;
+    return out;
+  }
+  for (std::size_t c = 0; c < chunks; ++c) {
+    Sweep& p = part[c];
+    out.cells += p.cells;
+    out.patches += p.patches;
+    if (p.norm_hi > out.norm_hi) out.norm_hi = p.norm_hi;
+    if (p.norm_lo > out.norm_lo) out.norm_lo = p.norm_lo;
+    if (p.bound > out.bound) {
+      out.bound = p.bound;
+      out.worst = p.worst;
     }
-    GridPoint z = node_from_key(m, d, key);
-    PatchBounds pb = PatchSearch(cache, m, z, opt).run();
-    out.cells += pb.cells;
-    ++out.patches;
-    Dyadic a = coefficient(pb, opt.theta, opt.bits);
-    Real B = patch_bound(pb, a);
-    Real sup = pb.max_hi > -pb.min_lo ? pb.max_hi : Real(-pb.min_lo);
-    if (sup > out.norm_hi) out.norm_hi = sup;
-    if (pb.norm_lo > out.norm_lo) out.norm_lo = pb.norm_lo;
-    if (B > out.bound) {
-      out.bound = B;
-      out.worst = z;
-    }
-    if (!a.is_zero()) out.coefficients.emplace_back(std::move(z), std::move(a));
-    if (B > abort_above) {
+    for (auto& zc : p.coefficients) out.coefficients.push_back(std::move(zc));
+    if (!p.complete) {
       out.complete = false;
-      return out;
+      break;
     }
   }
   return out;

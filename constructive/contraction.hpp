@@ -18,6 +18,7 @@ struct ContractionOptions {
   Real tol = std::numeric_limits<double>::infinity();  // refine while a bound is looser than this
   Real goal = 0;  // stop refining a patch once its B_z <= goal (0: never)
   const std::atomic<bool>* interrupt = nullptr;  // checked between patches
+  unsigned threads = 1;                          // sweep threads (0: all cores); results do not depend on it
 };
 
 // Certified range of the residual e = f - F over the patch of phi_{m,z}.
@@ -41,6 +42,11 @@ Dyadic coefficient(const PatchBounds& pb, const Dyadic& theta, unsigned bits);
 Real patch_bound(const PatchBounds& pb, const Dyadic& a);
 
 // One application of T_m to e = f - F: all level-m nodes in lexicographic order.
+// The nodes are cut into chunks of whole rows (first coordinate) that do not
+// depend on the thread count; each chunk has its own cell cache, chunks run on
+// opt.threads threads and are merged in key order, so every field below is the
+// same for any thread count. An abort keeps the nodes up to the first (in key
+// order) whose B_z exceeds abort_above, as a sequential sweep would.
 struct Sweep {
   bool complete = true;                                  // false: aborted, some B_z > abort_above
   std::vector<std::pair<GridPoint, Dyadic>> coefficients;  // nonzero a_z, lexicographic order
@@ -51,6 +57,7 @@ struct Sweep {
   std::size_t patches = 0;                               // nodes examined (fewer when aborted)
   bool interrupted = false;                              // stopped by the interrupt flag
 };
+std::uint64_t sweep_chunk_nodes(int m, int d);
 Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptions& opt, const Real& abort_above);
 
 }  // namespace mgdl

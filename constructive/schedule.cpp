@@ -47,6 +47,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   copt.start_depth = opt.start_depth;
   copt.max_depth = opt.max_depth;
   copt.interrupt = opt.interrupt;
+  copt.threads = opt.threads;
 
   const Real inf(std::numeric_limits<double>::infinity());
   const Real eps = nearest(opt.eps);

@@ -347,3 +347,70 @@ TEST_CASE("an interrupted construction resumes to the same bytes as an uninterru
   CHECK_THROWS_AS(resume_state(tampered, f), InputError);
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+void check_same_sweep(const Sweep& a, const Sweep& b) {
+  CHECK(a.complete == b.complete);
+  CHECK(a.patches == b.patches);
+  CHECK(a.cells == b.cells);
+  CHECK(a.bound == b.bound);
+  CHECK(a.worst == b.worst);
+  CHECK(a.norm_lo == b.norm_lo);
+  CHECK(a.norm_hi == b.norm_hi);
+  REQUIRE(a.coefficients.size() == b.coefficients.size());
+  for (std::size_t i = 0; i < a.coefficients.size(); ++i) {
+    CHECK(a.coefficients[i].first == b.coefficients[i].first);
+    CHECK(a.coefficients[i].second.to_rational() == b.coefficients[i].second.to_rational());
+  }
+}
+}  // namespace
+
+TEST_CASE("sweeps and constructions do not depend on the thread count", "[threads]") {
+  set_precision_bits(128);
+  Target f = resolve_target("sin2pi");
+  Approximant F(1);
+  ContractionOptions copt;
+  const int m = 12;  // 4097 nodes in several chunks
+  REQUIRE(node_count(m, 1) > 4 * sweep_chunk_nodes(m, 1));
+  const Real inf(std::numeric_limits<double>::infinity());
+  copt.threads = 1;
+  Sweep full1 = sweep(f, F, m, copt, inf);
+  copt.threads = 3;
+  Sweep full3 = sweep(f, F, m, copt, inf);
+  CHECK(full1.complete);
+  CHECK(full1.patches == node_count(m, 1));
+  check_same_sweep(full1, full3);
+  // An abort keeps exactly the nodes up to the first (in key order) whose B_z
+  // exceeds the threshold, whichever thread met it first.
+  const Real above = full1.bound * 0.9;
+  copt.threads = 1;
+  Sweep cut1 = sweep(f, F, m, copt, above);
+  copt.threads = 3;
+  Sweep cut3 = sweep(f, F, m, copt, above);
+  CHECK_FALSE(cut1.complete);
+  CHECK(cut1.patches > sweep_chunk_nodes(m, 1));  // not in the first chunk
+  CHECK(cut1.patches < node_count(m, 1));
+  CHECK(cut1.bound > above);
+  check_same_sweep(cut1, cut3);
+  for (std::size_t i = 0; i < cut1.coefficients.size(); ++i)  // a prefix of the full sweep
+    CHECK(cut1.coefficients[i].first == full1.coefficients[i].first);
+  // Whole constructions, 1-D and 2-D: the same scheme bytes and statistics.
+  for (auto [name, eps] : {std::pair{"sin2pi", "1e-3"}, std::pair{"sinsin", "1e-1"}}) {
+    ScheduleOptions o;
+    o.eps = parse_decimal(eps);
+    o.threads = 1;
+    Construction c1 = construct(resolve_target(name), o);
+    o.threads = 2;
+    Construction c2 = construct(resolve_target(name), o);
+    CHECK(to_scheme(c1).net.grades.size() == c2.grades.size());
+    CHECK(c1.cells == c2.cells);
+    CHECK(c1.patches == c2.patches);
+    CHECK(c1.sweeps == c2.sweeps);
+    auto dir = std::filesystem::temp_directory_path() / "mgdl_test_threads";
+    std::filesystem::create_directories(dir);
+    write_scheme((dir / "a.json").string(), to_scheme(c1));
+    write_scheme((dir / "b.json").string(), to_scheme(c2));
+    CHECK(slurp((dir / "a.json").string()) == slurp((dir / "b.json").string()));
+    std::filesystem::remove_all(dir);
+  }
+}

@@ -35,6 +35,7 @@ std::vector<TargetRun> run_targets(const TablesOptions& opt) {
     r.dim = f.dim;
     ScheduleOptions so;
     so.eps = parse_decimal(tt.eps);
+    so.threads = opt.threads;
     auto t0 = std::chrono::steady_clock::now();
     r.construction = construct(f, so);
     auto t1 = std::chrono::steady_clock::now();

@@ -23,7 +23,7 @@ struct TargetRun {
 
 struct TablesOptions {
   bool quick = false;    // the subset CI regenerates (under two minutes on 2 cores)
-  unsigned threads = 0;  // for the checker; results do not depend on it
+  unsigned threads = 0;  // for the constructor and the checker; results do not depend on it
 };
 
 // The targets of the tables, in a fixed order, with their tolerances.

@@ -5,6 +5,7 @@
 #include "verify/checker.hpp"
 
 #include "constructive/approximant.hpp"
+#include "numbers/parallel.hpp"
 #include "verify/realise.hpp"
 
 #include <functional>
@@ -13,7 +14,6 @@
 #include <atomic>
 #include <deque>
 #include <exception>
-#include <thread>
 #include <sstream>
 
 namespace mgdl {
@@ -526,34 +526,6 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   mpfr_sqrt(out.l2_hi.backend().data(), s2h.backend().data(), MPFR_RNDU);
   if (best > out.inf_lo) out.inf_lo = best;
   return out;
-}
-
-// Runs fn(0..n-1) on `threads` threads (0: all cores). The first exception by
-// index is rethrown, so errors do not depend on the schedule.
-template <class Fn>
-void parallel_for(std::size_t n, unsigned threads, Fn fn) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
-  std::vector<std::exception_ptr> errors(n);
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
-      try {
-        fn(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  if (threads <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
-  }
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
 }
 
 // Rational lower bound of |a|^p (exact for integer p, else rounded down).

@@ -1,0 +1,46 @@
+// A minimal work-sharing loop: fn(i) for i = 0..n-1 on `threads` threads
+// (0: all cores). Indices are handed out in increasing order, so when fn(c)
+// starts every index below c has started. The first exception (by index) is
+// rethrown after all threads have joined. Results must not depend on which
+// thread ran an index: callers store them per index and merge in order.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <thread>
+#include <vector>
+
+namespace mgdl {
+
+inline unsigned resolve_threads(unsigned threads) {
+  return threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
+}
+
+template <class Fn>
+void parallel_for(std::size_t n, unsigned threads, Fn fn) {
+  threads = static_cast<unsigned>(std::min<std::size_t>(resolve_threads(threads), std::max<std::size_t>(n, 1)));
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        fn(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& t : pool) t.join();
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace mgdl

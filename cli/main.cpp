@@ -41,8 +41,21 @@ struct ConstructArgs {
   int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;
+  double time_limit = 0;
   bool json = false, quiet = false;
 };
+
+// Limits of the scheme reader, shared by every command that reads a scheme.
+SchemeLimits g_limits;
+
+void add_limit_options(CLI::App* app) {
+  app->add_option("--max-file-bytes", g_limits.max_bytes, "Largest scheme file read")->capture_default_str();
+  app->add_option("--max-json-depth", g_limits.max_depth, "Deepest JSON nesting read")->capture_default_str();
+  app->add_option("--max-width", g_limits.max_width, "Most neurons per layer and inputs per neuron read")->capture_default_str();
+  app->add_option("--max-layers", g_limits.max_layers, "Most layers per grade read")->capture_default_str();
+  app->add_option("--max-file-grades", g_limits.max_grades, "Most grades per file read")->capture_default_str();
+  app->add_option("--max-digits", g_limits.max_digits, "Most digits of a numerator or denominator read")->capture_default_str();
+}
 
 ScheduleOptions schedule_options(const ConstructArgs& a) {
   ScheduleOptions o;
@@ -107,7 +120,7 @@ int cmd_construct(const ConstructArgs& a) {
   std::string out = a.out;
   if (!a.resume.empty()) {
     // Everything but the output file comes from the scheme being resumed.
-    Scheme old = read_scheme(a.resume);
+    Scheme old = read_scheme(a.resume, g_limits);
     if (!old.params.contains("precision")) throw InputError("cannot resume " + a.resume + ": no construction parameters");
     set_precision_bits(old.params["precision"].get<unsigned>());
     f = scheme_target(old);
@@ -123,6 +136,7 @@ int cmd_construct(const ConstructArgs& a) {
   }
   attach_progress(o, a.quiet || a.json);
   o.threads = a.threads;
+  o.time_limit = a.time_limit;
   o.interrupt = &g_interrupted;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -173,6 +187,9 @@ int cmd_construct(const ConstructArgs& a) {
               << " completed levels; continue with: mgdl construct --resume " << out << "\n";
     return kExitInterrupted;
   }
+  if (c.stop == StopReason::TimeLimit)
+    std::cerr << "mgdl: time limit reached; " << out << " holds the " << c.levels.size()
+              << " completed levels; continue with: mgdl construct --resume " << out << "\n";
   return c.stop == StopReason::Tolerance ? kExitOk : kExitLimit;
 }
 
@@ -206,7 +223,7 @@ std::vector<std::vector<Rational>> read_points(std::istream& in, int d, const st
 
 int cmd_eval(const std::string& file, long grade, const std::string& points, unsigned precision, bool as_json) {
   set_precision_bits(precision);
-  Scheme s = read_scheme(file);
+  Scheme s = read_scheme(file, g_limits);
   if (std::string err = structure_error(s.net); !err.empty()) throw InputError(file + ": not an MGDL network: " + err);
   Target f = scheme_target(s);
   const long K = static_cast<long>(s.net.grades.size());
@@ -290,7 +307,7 @@ std::vector<std::string> split_list(const std::string& s) {
 
 int cmd_verify(const VerifyArgs& a) {
   set_precision_bits(a.precision);
-  Scheme s = read_scheme(a.file);
+  Scheme s = read_scheme(a.file, g_limits);
   Target f = a.target.empty() ? scheme_target(s) : resolve_target(a.target, s.net.dim);
   VerifyOptions o;
   o.p.clear();
@@ -532,10 +549,13 @@ int main(int argc, char** argv) {
   construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
   construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
   construct->add_option("--threads", ca.threads, "Threads (0: all cores); the scheme does not depend on it")->capture_default_str();
+  construct->add_option("--time-limit", ca.time_limit, "Stop after this many seconds, keeping the completed levels (0: none; exit 3, --resume continues)")
+      ->check(CLI::Range(0.0, 1e9));
   construct->add_option("-o,--output", ca.out, "Scheme file to write (checkpointed at every level end)");
   construct->add_option("--resume", ca.resume, "Continue an interrupted construction from its scheme file (written back to it unless -o)");
   construct->add_flag("--json", ca.json, "Machine-readable output");
   construct->add_flag("--quiet,-q", ca.quiet, "No progress lines on standard error");
+  add_limit_options(construct);
 
   std::string eval_file, eval_points;
   long eval_grade = -1;
@@ -546,6 +566,7 @@ int main(int argc, char** argv) {
   eval->add_option("--points,-p", eval_points, "File of points, one per line (default: standard input)");
   eval->add_option("--precision", eval_precision, "Working precision in bits for f")->capture_default_str();
   eval->add_flag("--json", as_json, "Machine-readable output");
+  add_limit_options(eval);
 
   VerifyArgs va;
   auto* verify = app.add_subcommand("verify", "Certify or refute the claims C1-C4 for every x (exit 0 proved, 1 refuted, 3 undecided)");
@@ -559,6 +580,7 @@ int main(int argc, char** argv) {
   verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
   verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str();
   verify->add_flag("--json", va.json, "Machine-readable output");
+  add_limit_options(verify);
 
   std::string tables_docs = "docs", tables_report;
   bool tables_quick = false, tables_check = false;

@@ -245,7 +245,8 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
   NodalF nf(F, table ? &*table : nullptr);
   std::vector<Sweep> part(chunks);
   std::atomic<std::size_t> first_abort{chunks};
-  std::atomic<bool> interrupted{false};
+  std::atomic<bool> interrupted{false}, timed_out{false};
+  const bool has_deadline = opt.deadline != std::chrono::steady_clock::time_point::max();
   parallel_for(chunks, opt.threads, [&](std::size_t c) {
     // Chunks after an aborted one are not needed; every chunk before it runs.
     if (c > first_abort.load() || interrupted.load()) return;
@@ -257,6 +258,11 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
     const std::uint64_t end = std::min<std::uint64_t>(n, (c + 1) * chunk);
     for (std::uint64_t key = c * chunk; key < end; ++key) {
       if ((opt.interrupt && opt.interrupt->load(std::memory_order_relaxed)) || interrupted.load(std::memory_order_relaxed)) {
+        interrupted = true;
+        return;
+      }
+      if (has_deadline && std::chrono::steady_clock::now() >= opt.deadline) {
+        timed_out = true;
         interrupted = true;
         return;
       }
@@ -289,6 +295,7 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
   if (interrupted) {
     out.complete = false;
     out.interrupted = true;
+    out.timed_out = timed_out;
     return out;
   }
   for (std::size_t c = 0; c < chunks; ++c) {

@@ -6,6 +6,7 @@
 #include "targets/target.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <limits>
 
 namespace mgdl {
@@ -19,6 +20,7 @@ struct ContractionOptions {
   Real goal = 0;  // stop refining a patch once its B_z <= goal (0: never)
   const std::atomic<bool>* interrupt = nullptr;  // checked between patches
   unsigned threads = 1;                          // sweep threads (0: all cores); results do not depend on it
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // checked between patches
 };
 
 // Certified range of the residual e = f - F over the patch of phi_{m,z}.
@@ -55,7 +57,8 @@ struct Sweep {
   GridPoint worst;                                       // node attaining B_m
   std::size_t cells = 0;
   std::size_t patches = 0;                               // nodes examined (fewer when aborted)
-  bool interrupted = false;                              // stopped by the interrupt flag
+  bool interrupted = false;                              // stopped by the interrupt flag or the deadline
+  bool timed_out = false;                                // stopped by the deadline
 };
 std::uint64_t sweep_chunk_nodes(int m, int d);
 Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptions& opt, const Real& abort_above);

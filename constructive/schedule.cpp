@@ -1,6 +1,8 @@
 // Theorem A's adaptive level schedule (docs/theory.md, "Theorem A").
 #include "constructive/schedule.hpp"
 
+#include <algorithm>
+
 namespace mgdl {
 
 const char* to_string(StopReason r) {
@@ -9,6 +11,7 @@ const char* to_string(StopReason r) {
     case StopReason::MaxGrades: return "max-grades";
     case StopReason::MaxLevel: return "max-level";
     case StopReason::Interrupted: return "interrupted";
+    case StopReason::TimeLimit: return "time-limit";
   }
   return "?";
 }
@@ -48,6 +51,10 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   copt.max_depth = opt.max_depth;
   copt.interrupt = opt.interrupt;
   copt.threads = opt.threads;
+  if (!(opt.time_limit >= 0)) throw InputError("--time-limit must be >= 0 seconds");
+  if (opt.time_limit > 0)
+    copt.deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(std::min(opt.time_limit, 1e9)));
 
   const Real inf(std::numeric_limits<double>::infinity());
   const Real eps = nearest(opt.eps);
@@ -104,7 +111,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
       c.stuck_m = m;
     }
     if (s.interrupted) {
-      c.stop = StopReason::Interrupted;
+      c.stop = s.timed_out ? StopReason::TimeLimit : StopReason::Interrupted;
       c.bound = c.levels.empty() ? inf : c.levels.back().bound;
       break;
     }

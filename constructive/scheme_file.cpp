@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 #include <unistd.h>
@@ -173,10 +174,10 @@ void write_scheme(const std::string& path, const Scheme& s) {
 
 namespace {
 using J = nlohmann::ordered_json;
-constexpr std::size_t kMaxWidth = 4096;
 
 struct Reader {
   std::string file;
+  const SchemeLimits& limits;
   [[noreturn]] void fail(const std::string& where, const std::string& what) const {
     throw InputError(file + ": " + where + ": " + what);
   }
@@ -195,7 +196,7 @@ struct Reader {
   Rational number(const J& v, const std::string& where) const {
     if (!v.is_string()) fail(where, "expected a string holding an exact rational");
     try {
-      return parse_rational(v.get_ref<const std::string&>());
+      return parse_rational(v.get_ref<const std::string&>(), limits.max_digits);
     } catch (const InputError& e) {
       fail(where, e.what());
     }
@@ -224,16 +225,41 @@ std::size_t json_depth(const std::string& text) {
   }
   return worst;
 }
-constexpr std::size_t kMaxDepth = 32;
 }  // namespace
 
-Scheme read_scheme(const std::string& path) {
+std::uint64_t scheme_read_memory_estimate(std::uint64_t file_bytes) { return 24 * file_bytes + (std::uint64_t{32} << 20); }
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  return 0;
+}
+
+Scheme read_scheme(const std::string& path, const SchemeLimits& limits) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || !std::filesystem::is_regular_file(path, ec)) throw InputError("cannot read scheme file " + path);
+  if (size > limits.max_bytes)
+    throw InputError(path + ": " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(limits.max_bytes) + " (--max-file-bytes)");
+  const std::uint64_t need = scheme_read_memory_estimate(size), avail = available_memory_bytes();
+  if (avail > 0 && need > avail)
+    throw InputError(path + ": reading it needs about " + std::to_string(need >> 20) + " MiB, only " + std::to_string(avail >> 20) + " MiB of memory are available");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read scheme file " + path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (json_depth(text) > kMaxDepth)
-    throw InputError(path + ": JSON nested deeper than " + std::to_string(kMaxDepth) + " levels (a scheme needs 6)");
-  Reader R{path};
+  return parse_scheme(text, path, limits);
+}
+
+Scheme parse_scheme(const std::string& text, const std::string& path, const SchemeLimits& limits) {
+  if (text.size() > limits.max_bytes)
+    throw InputError(path + ": " + std::to_string(text.size()) + " bytes, more than the limit of " + std::to_string(limits.max_bytes) + " (--max-file-bytes)");
+  if (json_depth(text) > limits.max_depth)
+    throw InputError(path + ": JSON nested deeper than " + std::to_string(limits.max_depth) + " levels (--max-json-depth; a scheme needs 6)");
+  Reader R{path, limits};
   J j;
   try {
     j = J::parse(text);
@@ -245,7 +271,7 @@ Scheme read_scheme(const std::string& path) {
   if (!fmt.is_string() || fmt.get<std::string>() != kSchemeFormat)
     R.fail("format", std::string("expected \"") + kSchemeFormat + "\"");
   s.net.dim = static_cast<int>(R.integer(R.field(j, "dim", "top level"), "dim", 1, 16));
-  s.net.width = static_cast<int>(R.integer(R.field(j, "width", "top level"), "width", 1, 4096));
+  s.net.width = static_cast<int>(R.integer(R.field(j, "width", "top level"), "width", 1, static_cast<long>(limits.max_width)));
   const J& t = R.field(j, "target", "top level");
   const J& expr = R.field(t, "expr", "target");
   if (!expr.is_string()) R.fail("target.expr", "expected a string");
@@ -256,6 +282,15 @@ Scheme read_scheme(const std::string& path) {
   if (j.contains("levels")) s.levels = j["levels"];
   const J& grades = R.field(j, "grades", "top level");
   if (!grades.is_array()) R.fail("grades", "expected an array");
+  if (grades.size() > limits.max_grades)
+    R.fail("grades", std::to_string(grades.size()) + " grades, more than the limit of " + std::to_string(limits.max_grades) + " (--max-file-grades)");
+  // The constructor records how many grades it wrote: a file that says more
+  // (or fewer) than it holds was cut short or edited.
+  if (s.result.is_object() && s.result.contains("grades")) {
+    const J& declared = s.result["grades"];
+    if (!declared.is_number_unsigned() || declared.get<std::uint64_t>() != grades.size())
+      R.fail("result.grades", "declares " + declared.dump() + " grades, but the file holds " + std::to_string(grades.size()));
+  }
   for (std::size_t k = 0; k < grades.size(); ++k) {
     const std::string gw = "grades[" + std::to_string(k) + "]";
     const J& gj = grades[k];
@@ -268,20 +303,22 @@ Scheme read_scheme(const std::string& path) {
       for (std::size_t i = 0; i < nd.size(); ++i) g.hint.node.push_back(R.integer(nd[i], gw + ".node", 0, 1L << 62));
     }
     const J& layers = R.field(gj, "layers", gw);
-    if (!layers.is_array() || layers.empty()) R.fail(gw + ".layers", "expected a non-empty array");
+    if (!layers.is_array() || layers.empty() || layers.size() > limits.max_layers)
+      R.fail(gw + ".layers", "expected 1.." + std::to_string(limits.max_layers) + " layers (--max-layers)");
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const std::string lw = gw + ".layers[" + std::to_string(i) + "]";
       // Sizes are read as they are; whether they fit the MGDL structure is
       // for structure_error() and the checker to judge.
       Layer L;
       const J& Wj = R.field(layers[i], "W", lw);
-      if (!Wj.is_array() || Wj.empty() || Wj.size() > kMaxWidth)
-        R.fail(lw + ".W", "expected 1.." + std::to_string(kMaxWidth) + " rows");
+      const std::size_t max_width = limits.max_width;
+      if (!Wj.is_array() || Wj.empty() || Wj.size() > max_width)
+        R.fail(lw + ".W", "expected 1.." + std::to_string(max_width) + " rows (--max-width)");
       L.out = static_cast<int>(Wj.size());
       for (std::size_t r = 0; r < Wj.size(); ++r) {
         const J& row = Wj[r];
-        if (!row.is_array() || row.empty() || row.size() > kMaxWidth || (r > 0 && row.size() != static_cast<std::size_t>(L.in)))
-          R.fail(lw + ".W[" + std::to_string(r) + "]", r == 0 ? "expected 1.." + std::to_string(kMaxWidth) + " columns"
+        if (!row.is_array() || row.empty() || row.size() > max_width || (r > 0 && row.size() != static_cast<std::size_t>(L.in)))
+          R.fail(lw + ".W[" + std::to_string(r) + "]", r == 0 ? "expected 1.." + std::to_string(max_width) + " columns (--max-width)"
                                                              : "expected " + std::to_string(L.in) + " columns, like row 0");
         L.in = static_cast<int>(row.size());
         for (std::size_t cidx = 0; cidx < row.size(); ++cidx) {

@@ -56,7 +56,7 @@ Interval dyadic_interval(std::int64_t a, std::int64_t b, int L) {
 
 namespace {
 bool all_digits(std::string_view s) {
-  if (s.empty() || s.size() > kMaxDigits) return false;
+  if (s.empty()) return false;
   for (char c : s)
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   return true;
@@ -68,7 +68,11 @@ Integer parse_integer(std::string_view s) {
 }
 }  // namespace
 
-Rational parse_rational(std::string_view s) {
+Rational parse_rational(std::string_view s) { return parse_rational(s, kMaxDigits); }
+
+Rational parse_rational(std::string_view s, std::size_t max_digits) {
+  if (s.size() > 2 * max_digits + 2)  // sign, slash, two numerals
+    throw InputError("exact rational longer than " + std::to_string(max_digits) + " digits: \"" + std::string(s.substr(0, 40)) + "...\"");
   std::string_view body = s;
   bool neg = false;
   if (!body.empty() && body[0] == '-') {
@@ -78,6 +82,8 @@ Rational parse_rational(std::string_view s) {
   auto slash = body.find('/');
   std::string_view num = body.substr(0, slash);
   std::string_view den = slash == std::string_view::npos ? std::string_view("1") : body.substr(slash + 1);
+  if (num.size() > max_digits || den.size() > max_digits)
+    throw InputError("exact rational longer than " + std::to_string(max_digits) + " digits: \"" + std::string(s.substr(0, 40)) + "...\"");
   if (!all_digits(num) || !all_digits(den))
     throw InputError("not an exact rational \"n\" or \"n/d\": \"" + std::string(s.substr(0, 40)) + "\"");
   Integer n = parse_integer(num), d = parse_integer(den);

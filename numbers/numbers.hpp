@@ -42,6 +42,8 @@ Interval dyadic_interval(std::int64_t a, std::int64_t b, int L);
 
 // Exact rational I/O: "n" or "n/d" in decimal, d > 0; canonical output.
 Rational parse_rational(std::string_view s);
+// The same with a limit on the digits of numerator and denominator (each).
+Rational parse_rational(std::string_view s, std::size_t max_digits);
 std::string to_string(const Rational& q);
 // Decimal input "1e-3", "-0.25", "3/4" read exactly as a rational.
 Rational parse_decimal(std::string_view s);

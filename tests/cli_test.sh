@@ -128,5 +128,52 @@ if [ -f "$DOCS/theorems.md" ]; then
 fi
 expect 2 "unknown theorem" -- "$MGDL" theorem nosuch
 
+# Hostile scheme files, one per class: verify and eval exit 2 with one line,
+# never a verdict (so never PROVED), within the reader's limits.
+python3 - "$T/s.json" "$T" <<'PY'
+import json, sys
+src, out = sys.argv[1], sys.argv[2]
+good = json.load(open(src))
+text = open(src).read()
+def put(name, obj):
+    with open(f"{out}/hostile-{name}.json", "w") as f:
+        f.write(obj if isinstance(obj, str) else json.dumps(obj))
+def edit(fn):
+    s = json.loads(json.dumps(good)); fn(s); return s
+put("truncated", text[: len(text) // 2])
+put("not-json", "this is not json")
+put("empty", "")
+put("wrong-format", edit(lambda s: s.update(format="mgdl-scheme/9")))
+put("dim-mismatch", edit(lambda s: s.update(dim=2)))
+put("wider-than-declared", edit(lambda s: s["grades"][0]["layers"][0]["W"].append(["1"] * 5)))
+put("one-over-zero", edit(lambda s: s["grades"][0]["layers"][0]["b"].__setitem__(0, "1/0")))
+put("zero-over-zero", edit(lambda s: s["grades"][0]["readout"].__setitem__("c0", "0/0")))
+put("huge-integer", edit(lambda s: s["grades"][0]["readout"].__setitem__("c0", "9" * 100001)))
+put("negative-width", edit(lambda s: s.update(width=-3)))
+put("absurd-width", edit(lambda s: s.update(width=10**12)))
+put("declared-absent", edit(lambda s: (s["result"].__setitem__("grades", 10**7), s.__setitem__("grades", s["grades"][:2]))))
+put("deep-nesting", "[" * 100000 + "]" * 100000)
+put("float-weight", edit(lambda s: s["grades"][0]["layers"][0]["b"].__setitem__(0, 0.5)))
+PY
+for f in "$T"/hostile-*.json; do
+  name=$(basename "$f" .json)
+  expect 2 "verify $name" -- timeout 60 "$MGDL" verify "$f"
+  grep -q "PROVED\|REFUTED\|UNDECIDED" "$T/out" && bad "verify $name printed a verdict" || ok
+  expect 2 "eval $name" -- sh -c "printf '0.5\n' | timeout 60 '$MGDL' eval '$f'"
+done
+expect 2 "reader limit: --max-file-bytes" -- "$MGDL" verify "$T/s.json" --max-file-bytes 1000
+grep -q -- "--max-file-bytes" "$T/err" && ok || bad "the error names --max-file-bytes"
+expect 2 "reader limit: --max-digits" -- "$MGDL" eval "$T/s.json" --max-digits 3 --points "$T/pts"
+grep -q "longer than 3 digits" "$T/err" && ok || bad "the error names the digit limit"
+expect 2 "reader limit: --max-file-grades" -- "$MGDL" verify "$T/s.json" --max-file-grades 1
+expect 0 "reader limits large enough" -- "$MGDL" eval "$T/s.json" --max-digits 1000 --max-file-grades 100000 --points "$T/pts"
+
+# --time-limit stops at the next patch, keeps the completed levels, exit 3.
+expect 3 "construct --time-limit" -- "$MGDL" construct --target sin2pi --eps 1e-5 --time-limit 1 -o "$T/tl.json" --quiet
+grep -q "time limit reached" "$T/err" && ok || bad "construct says the time limit was reached"
+grep -q '"stop":"time-limit"\|"stop": "time-limit"' "$T/tl.json" && ok || bad "the scheme records the time-limit stop"
+expect 0 "eval a time-limited scheme" -- "$MGDL" eval "$T/tl.json" --points "$T/pts"
+expect 2 "negative time limit" -- "$MGDL" construct --target sin2pi --time-limit -1 -o "$T/tl2.json"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -258,7 +258,7 @@ TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "0/0"}}]})")
             .find("zero denominator") != std::string::npos);
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": ")" +
-                std::string(200000, '9') + R"("}}]})").find("not an exact rational") != std::string::npos);
+                std::string(200000, '9') + R"("}}]})").find("longer than 100000 digits") != std::string::npos);
   CHECK(attempt(R"({"format": "mgdl-scheme/1", "dim": 1, "width": -3, "target": {"expr": "x"}, "grades": []})").find("width") != std::string::npos);
   CHECK(attempt(R"({"format": "other"})").find("format") != std::string::npos);
   CHECK(attempt(head + "[{}]}").find("grades[0]: missing field \"layers\"") != std::string::npos);
@@ -268,7 +268,42 @@ TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
             .find("grades[0].layers[0].W[1][0]: zero denominator") != std::string::npos);
   CHECK(attempt(head + R"([{"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0",0]}], "readout": {"c": ["0","0","0"], "c0": "0"}}]})")
             .find("b[2]: expected a string") != std::string::npos);
+  // A file that declares more grades than it holds (cut short) is refused.
+  CHECK(attempt(R"({"format": "mgdl-scheme/1", "dim": 1, "width": 3, "target": {"expr": "x"}, "result": {"grades": 10000000}, "grades": []})")
+            .find("result.grades: declares 10000000 grades, but the file holds 0") != std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("every reader limit is enforced, and is an option", "[scheme]") {
+  const std::string grade = R"({"layers": [{"W": [["1"],["1"],["1"]], "b": ["0","0","0"]}], "readout": {"c": ["0","0","0"], "c0": "12345/7"}})";
+  const std::string text = R"({"format": "mgdl-scheme/1", "dim": 1, "width": 3, "target": {"expr": "x"}, "grades": [)" + grade + "," + grade + "]}";
+  auto error = [&](const SchemeLimits& lim) -> std::string {
+    try {
+      parse_scheme(text, "t.json", lim);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  SchemeLimits lim;
+  CHECK(error(lim).empty());
+  CHECK(parse_scheme(text, "t.json", lim).net.grades.size() == 2);
+  auto with = [&](auto set) {
+    SchemeLimits l;
+    set(l);
+    return error(l);
+  };
+  CHECK(with([&](SchemeLimits& l) { l.max_bytes = text.size() - 1; }).find("--max-file-bytes") != std::string::npos);
+  CHECK(with([](SchemeLimits& l) { l.max_depth = 5; }).find("--max-json-depth") != std::string::npos);
+  CHECK(with([](SchemeLimits& l) { l.max_width = 2; }).find("width") != std::string::npos);
+  CHECK(with([](SchemeLimits& l) { l.max_grades = 1; }).find("--max-file-grades") != std::string::npos);
+  CHECK(with([](SchemeLimits& l) { l.max_layers = 0; }).find("--max-layers") != std::string::npos);
+  CHECK(with([](SchemeLimits& l) { l.max_digits = 4; }).find("longer than 4 digits") != std::string::npos);
+  CHECK(with([](SchemeLimits& l) { l.max_digits = 5; }).empty());
+  // The memory estimate covers what reading really takes (measured: about 16
+  // bytes per file byte) and is refused only above what the machine has.
+  CHECK(scheme_read_memory_estimate(std::uint64_t{30} << 20) >= (std::uint64_t{16} * 30) << 20);
+  CHECK(available_memory_bytes() > 0);
 }
 
 TEST_CASE("the integer forward pass equals the exact rational one, and detects overflow", "[fast]") {
@@ -341,6 +376,26 @@ TEST_CASE("an interrupted construction resumes to the same bytes as an uninterru
   Construction done = construct(f, st.options, {}, &st);
   write_scheme(part, to_scheme(done));
   CHECK(slurp(part) == slurp(full));
+  // A time limit stops like an interruption, at the next patch, and the run
+  // resumes to the same bytes.
+  {
+    ScheduleOptions t = o;
+    t.interrupt = nullptr;
+    t.time_limit = 1e-9;  // expired before the first patch
+    Construction timed = construct(f, t);
+    CHECK(timed.stop == StopReason::TimeLimit);
+    CHECK(timed.grades.empty());
+    write_scheme(part, to_scheme(timed));
+    Scheme ts = read_scheme(part);
+    CHECK(ts.result["stop"] == "time-limit");
+    Construction tst = resume_state(ts, f);
+    ScheduleOptions again = tst.options;
+    Construction tdone = construct(f, again, {}, &tst);
+    write_scheme(part, to_scheme(tdone));
+    CHECK(slurp(part) == slurp(full));
+    t.time_limit = -1;
+    CHECK_THROWS_AS(construct(f, t), InputError);
+  }
   // A file that is not the constructor's own cannot be resumed.
   Scheme tampered = read_scheme(full);
   tampered.net.grades[3].layers[0].W[1].v += 1;

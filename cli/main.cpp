@@ -135,6 +135,10 @@ int cmd_construct(const ConstructArgs& a) {
     o = schedule_options(a);
   }
   attach_progress(o, a.quiet || a.json);
+  // A run that could outgrow the machine says so before it starts.
+  if (const std::uint64_t need = construction_memory_estimate(o.max_grades, f.dim), avail = available_memory_bytes(); avail > 0 && need > avail)
+    std::cerr << "mgdl: warning: up to " << o.max_grades << " grades (--max-grades) may need about " << (need >> 20) << " MiB, more than the "
+              << (avail >> 20) << " MiB available; lower --max-grades to stop cleanly before that\n";
   o.threads = a.threads;
   o.time_limit = a.time_limit;
   o.interrupt = &g_interrupted;

@@ -157,6 +157,11 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   return c;
 }
 
+std::uint64_t construction_memory_estimate(std::size_t grades, int d) {
+  const std::uint64_t slots = static_cast<std::uint64_t>(hat_block_width(d)) * static_cast<std::uint64_t>(hat_block_depth(d));
+  return (std::uint64_t{32} << 20) + static_cast<std::uint64_t>(grades) * 600 * slots;
+}
+
 Network to_network(const Construction& c) {
   Network net;
   net.dim = c.target.dim;

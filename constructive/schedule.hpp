@@ -69,6 +69,12 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
                        const std::function<void(const Construction&)>& checkpoint = {},
                        const Construction* resume = nullptr);
 
+// Peak bytes a construction of `grades` grades in dimension d may take (the
+// grades, the sparse approximant, the network and the scheme text written at
+// the end): 600 bytes per weight slot of a hat block, an overestimate of what
+// was measured (issue 8 notes: 225 MB for 87292 grades in 1-D).
+std::uint64_t construction_memory_estimate(std::size_t grades, int d);
+
 // The explicit fixed-width MGDL network of a construction.
 Network to_network(const Construction& c);
 

@@ -173,6 +173,8 @@ expect 3 "construct --time-limit" -- "$MGDL" construct --target sin2pi --eps 1e-
 grep -q "time limit reached" "$T/err" && ok || bad "construct says the time limit was reached"
 grep -q '"stop":"time-limit"\|"stop": "time-limit"' "$T/tl.json" && ok || bad "the scheme records the time-limit stop"
 expect 0 "eval a time-limited scheme" -- "$MGDL" eval "$T/tl.json" --points "$T/pts"
+expect 0 "construct warns when --max-grades could exceed memory" -- "$MGDL" construct --target 'x^2' --eps 1e-1 --max-grades 100000000000 -o "$T/mem.json" --quiet
+grep -q "warning: up to 100000000000 grades (--max-grades) may need about" "$T/err" && ok || bad "construct prints a memory estimate"
 expect 2 "negative time limit" -- "$MGDL" construct --target sin2pi --time-limit -1 -o "$T/tl2.json"
 
 echo "$pass passed, $fail failed"

@@ -304,6 +304,8 @@ TEST_CASE("every reader limit is enforced, and is an option", "[scheme]") {
   // bytes per file byte) and is refused only above what the machine has.
   CHECK(scheme_read_memory_estimate(std::uint64_t{30} << 20) >= (std::uint64_t{16} * 30) << 20);
   CHECK(available_memory_bytes() > 0);
+  CHECK(construction_memory_estimate(87292, 1) >= std::uint64_t{225} << 20);  // measured peak, 1-D
+  CHECK(construction_memory_estimate(3890, 2) >= std::uint64_t{33} << 20);    // measured peak, sinsin 5e-2
 }
 
 TEST_CASE("the integer forward pass equals the exact rational one, and detects overflow", "[fast]") {

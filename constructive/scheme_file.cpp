@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <limits>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mgdl {
@@ -130,6 +131,11 @@ void write_file_atomic(const std::string& path, const std::string& text) {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+  // mkstemp creates the file private (0600); a scheme is meant to be shared,
+  // so give it the mode a plain open() would: 0666 less the umask.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ok = ok && ::fchmod(fd, 0666 & ~mask) == 0;
   ok = ok && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {

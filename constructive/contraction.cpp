@@ -45,7 +45,8 @@ struct CellValue {
 
 class CellCache {
  public:
-  CellCache(const Target& f, const NodalF& F) : f_(f), F_(F) {}
+  CellCache(const Target& f, const NodalF& F, const Real& point_width_max = Real(std::numeric_limits<double>::infinity()))
+      : f_(f), F_(F), point_width_max_(point_width_max) {}
   const CellValue& get(const GridPoint& q, int L, std::size_t& evaluations) {
     key_.assign(q.begin(), q.end());
     key_.push_back(L);
@@ -93,7 +94,11 @@ class CellCache {
     // The value at the centre: a point enclosure, and with the gradients the
     // centred (mean value) enclosure, intersected with the plain one.
     Interval fp = f_.box(pt);
-    if (is_finite(fp)) {
+    require_finite_on_cell(fp, q, L);  // undefined at the centre: not a continuous target
+    if (hi(fp) - lo(fp) > point_width_max_)
+      throw InputError("the target's enclosure at the centre of " + describe_cell(q, L) + " is [" + to_decimal(lo(fp), 6) + ", " +
+                       to_decimal(hi(fp), 6) + "], too wide for the tolerance: it cannot be evaluated accurately enough there");
+    {
       Interval ep = fp - F_.at(centre, L + 1).to_interval();
       out.point_ok = true;
       out.plo = lo(ep);
@@ -108,6 +113,7 @@ class CellCache {
   }
   const Target& f_;
   const NodalF& F_;
+  Real point_width_max_;
   std::vector<std::int64_t> key_;
   std::unordered_map<std::vector<std::int64_t>, CellValue, Hash> map_;
 };
@@ -254,7 +260,7 @@ Sweep sweep(const Target& f, const Approximant& F, int m, const ContractionOptio
     out.bound = Real(-1);
     out.norm_lo = Real(0);
     out.norm_hi = Real(0);
-    CellCache cache(f, nf);
+    CellCache cache(f, nf, opt.point_width_max);
     const std::uint64_t end = std::min<std::uint64_t>(n, (c + 1) * chunk);
     for (std::uint64_t key = c * chunk; key < end; ++key) {
       if ((opt.interrupt && opt.interrupt->load(std::memory_order_relaxed)) || interrupted.load(std::memory_order_relaxed)) {

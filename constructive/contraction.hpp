@@ -18,6 +18,9 @@ struct ContractionOptions {
   int max_depth = 8;                          // finest cells: level m + max_depth
   Real tol = std::numeric_limits<double>::infinity();  // refine while a bound is looser than this
   Real goal = 0;  // stop refining a patch once its B_z <= goal (0: never)
+  // A point enclosure of f wider than this means f cannot be evaluated
+  // accurately enough for the tolerance: InputError naming the point.
+  Real point_width_max = std::numeric_limits<double>::infinity();
   const std::atomic<bool>* interrupt = nullptr;  // checked between patches
   unsigned threads = 1;                          // sweep threads (0: all cores); results do not depend on it
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // checked between patches

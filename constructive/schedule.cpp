@@ -51,6 +51,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   copt.max_depth = opt.max_depth;
   copt.interrupt = opt.interrupt;
   copt.threads = opt.threads;
+  copt.point_width_max = nearest(opt.eps);
   if (!(opt.time_limit >= 0)) throw InputError("--time-limit must be >= 0 seconds");
   if (opt.time_limit > 0)
     copt.deadline = std::chrono::steady_clock::now() +

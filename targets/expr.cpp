@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 namespace mgdl {
 
@@ -219,6 +220,15 @@ namespace {
 // In-place operations on registers, so that evaluation allocates nothing once
 // the per-thread register file exists. Real: MPFR, round to nearest.
 // Interval: MPFI, outward rounding (every result encloses the exact image).
+// The range reduction of sin, cos and tan costs time proportional to the
+// exponent of the argument (found by fuzzing: tan(x + 2^2^21) took minutes).
+// Beyond 2^1024 in magnitude the point value is treated as undefined (NaN)
+// and the interval one as the whole range, [-1, 1] or (-inf, inf): sound.
+bool huge_trig_argument(Expr::Op op, const __mpfr_struct* x) {
+  if (op != Expr::Op::Sin && op != Expr::Op::Cos && op != Expr::Op::Tan) return false;
+  return mpfr_number_p(x) && !mpfr_zero_p(x) && mpfr_get_exp(x) > 1024;
+}
+
 struct RealOps {
   using S = Real;
   static auto* p(S& a) { return a.backend().data(); }
@@ -248,6 +258,7 @@ struct RealOps {
   }
   static void unary(Expr::Op op, S& a) {
     auto* d = p(a);
+    if (huge_trig_argument(op, d)) return mpfr_set_nan(d);
     switch (op) {
       case Expr::Op::Sin: mpfr_sin(d, d, MPFR_RNDN); break;
       case Expr::Op::Cos: mpfr_cos(d, d, MPFR_RNDN); break;
@@ -327,6 +338,15 @@ struct IntervalOps {
   }
   static void unary(Expr::Op op, S& a) {
     auto* d = p(a);
+    if (huge_trig_argument(op, &d->left) || huge_trig_argument(op, &d->right)) {
+      if (op == Expr::Op::Tan) {
+        mpfr_set_inf(&d->left, -1);
+        mpfr_set_inf(&d->right, 1);
+      } else {
+        mpfi_interv_si(d, -1, 1);
+      }
+      return;
+    }
     switch (op) {
       case Expr::Op::Sin: mpfi_sin(d, d); break;
       case Expr::Op::Cos: mpfi_cos(d, d); break;
@@ -552,6 +572,180 @@ void Expr::eval_gradient(std::span<const Interval> x, Interval& value, std::vect
   }
   value = st.back().v;
   grad = std::move(st.back().g);
+}
+
+namespace {
+// A value with its gradient and Hessian (row-major d x d), all intervals.
+struct Jet2 {
+  Interval v;
+  std::vector<Interval> g, h;
+};
+Interval entire() { return make_interval(Real(-std::numeric_limits<double>::infinity()), Real(std::numeric_limits<double>::infinity())); }
+// phi(u) with phi' in k1 and phi'' in k2 over the box: g = k1 g_u,
+// h = k1 h_u + k2 g_u g_u^T (the chain rule for second derivatives).
+void chain(Jet2& a, const Interval& v, const Interval& k1, const Interval& k2) {
+  const std::size_t d = a.g.size();
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = 0; j < d; ++j) a.h[i * d + j] = k1 * a.h[i * d + j] + k2 * (a.g[i] * a.g[j]);
+  for (auto& gi : a.g) gi = gi * k1;
+  a.v = v;
+}
+void not_c2(Jet2& a) {
+  for (auto& x : a.h) x = entire();
+}
+// a <- a * b.
+void mul_jet(Jet2& a, const Jet2& b) {
+  const std::size_t d = a.g.size();
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = 0; j < d; ++j)
+      a.h[i * d + j] = a.h[i * d + j] * b.v + a.v * b.h[i * d + j] + a.g[i] * b.g[j] + b.g[i] * a.g[j];
+  for (std::size_t i = 0; i < d; ++i) a.g[i] = a.g[i] * b.v + a.v * b.g[i];
+  a.v = a.v * b.v;
+}
+void unary_jet(Expr::Op op, Jet2& a) {
+  Interval v = apply1(op, a.v), k1, k2;
+  switch (op) {
+    case Expr::Op::Sin: k1 = apply1(Expr::Op::Cos, a.v); k2 = -v; break;
+    case Expr::Op::Cos: k1 = -apply1(Expr::Op::Sin, a.v); k2 = -v; break;
+    case Expr::Op::Tan: k1 = ival(1) + sq(v); k2 = ival(2) * v * k1; break;
+    case Expr::Op::Exp: k1 = v; k2 = v; break;
+    case Expr::Op::Log: k1 = ival(1) / a.v; k2 = -sq(k1); break;
+    case Expr::Op::Sqrt: k1 = ival(1) / (v * ival(2)); k2 = -k1 / (a.v * ival(2)); break;
+    case Expr::Op::Abs:
+      if (lo(a.v) >= 0) { k1 = ival(1); k2 = ival(0); }
+      else if (hi(a.v) <= 0) { k1 = ival(-1); k2 = ival(0); }
+      else {  // the kink may lie in the box
+        chain(a, v, make_interval(Real(-1), Real(1)), ival(0));
+        not_c2(a);
+        return;
+      }
+      break;
+    case Expr::Op::Tanh: k1 = ival(1) - sq(v); k2 = ival(-2) * v * k1; break;
+    case Expr::Op::Atan: k1 = ival(1) / (ival(1) + sq(a.v)); k2 = ival(-2) * a.v * sq(k1); break;
+    default: throw std::logic_error("not a unary function");
+  }
+  chain(a, v, k1, k2);
+}
+}  // namespace
+
+void Expr::eval_hessian(std::span<const Interval> x, Interval& value, std::vector<Interval>& grad,
+                        std::vector<Interval>& hess) const {
+  const std::size_t d = x.size();
+  std::vector<Jet2> st;
+  auto constant = [&](const Interval& v) { return Jet2{v, std::vector<Interval>(d, ival(0)), std::vector<Interval>(d * d, ival(0))}; };
+  for (const Instr& in : code_) {
+    switch (in.op) {
+      case Op::Const: {
+        Interval c;
+        IntervalOps::set_q(c, consts_[static_cast<std::size_t>(in.arg)]);
+        st.push_back(constant(c));
+        break;
+      }
+      case Op::Var: {
+        if (static_cast<std::size_t>(in.arg) >= d) throw InputError("expression uses x" + std::to_string(in.arg + 1) + " but the point has " + std::to_string(d) + " coordinates");
+        Jet2 c = constant(x[static_cast<std::size_t>(in.arg)]);
+        c.g[static_cast<std::size_t>(in.arg)] = ival(1);
+        st.push_back(std::move(c));
+        break;
+      }
+      case Op::Pi: case Op::E: {
+        Interval c;
+        if (in.op == Op::Pi) IntervalOps::set_pi(c);
+        else IntervalOps::set_e(c);
+        st.push_back(constant(c));
+        break;
+      }
+      case Op::Neg: {
+        Jet2& a = st.back();
+        a.v = -a.v;
+        for (auto& gi : a.g) gi = -gi;
+        for (auto& hi_ : a.h) hi_ = -hi_;
+        break;
+      }
+      case Op::PowInt: {
+        Jet2& a = st.back();
+        const long n = in.arg;
+        if (n == 0) {
+          a = constant(ival(1));
+          break;
+        }
+        Interval v = a.v, k1 = a.v, k2 = a.v;
+        IntervalOps::pow_int(v, n);
+        IntervalOps::pow_int(k1, n - 1);
+        k1 = k1 * ival(n);
+        if (n == 1) k2 = ival(0);
+        else {
+          IntervalOps::pow_int(k2, n - 2);
+          k2 = k2 * Interval(n) * Interval(n - 1);
+        }
+        chain(a, v, k1, k2);
+        break;
+      }
+      case Op::Sin: case Op::Cos: case Op::Tan: case Op::Exp: case Op::Log:
+      case Op::Sqrt: case Op::Abs: case Op::Tanh: case Op::Atan:
+        unary_jet(in.op, st.back());
+        break;
+      default: {
+        Jet2 b = std::move(st.back());
+        st.pop_back();
+        Jet2& a = st.back();
+        switch (in.op) {
+          case Op::Add: case Op::Sub: {
+            const bool add = in.op == Op::Add;
+            for (std::size_t i = 0; i < d; ++i) a.g[i] = add ? a.g[i] + b.g[i] : a.g[i] - b.g[i];
+            for (std::size_t i = 0; i < d * d; ++i) a.h[i] = add ? a.h[i] + b.h[i] : a.h[i] - b.h[i];
+            a.v = add ? a.v + b.v : a.v - b.v;
+            break;
+          }
+          case Op::Mul: mul_jet(a, b); break;
+          case Op::Div: {
+            // a / b = a * (1/b); 1/u has derivatives -1/u^2 and 2/u^3.
+            Interval r = ival(1) / b.v;
+            chain(b, r, -sq(r), ival(2) * r * sq(r));
+            mul_jet(a, b);
+            break;
+          }
+          case Op::Pow: {
+            // a^b = exp(b log a), for a > 0 on the box (else not finite).
+            Interval v = a.v;
+            IntervalOps::pow_gen(v, b.v);
+            unary_jet(Op::Log, a);
+            mul_jet(a, b);
+            chain(a, v, v, v);
+            break;
+          }
+          case Op::Min: case Op::Max: {
+            const bool is_min = in.op == Op::Min;
+            const bool a_wins = is_min ? hi(a.v) <= lo(b.v) : lo(a.v) >= hi(b.v);
+            const bool b_wins = is_min ? hi(b.v) <= lo(a.v) : lo(b.v) >= hi(a.v);
+            Interval v = a.v;
+            if (is_min) IntervalOps::fmin(v, b.v);
+            else IntervalOps::fmax(v, b.v);
+            if (b_wins && !a_wins) a = std::move(b);
+            else if (!a_wins) {  // the switch may lie in the box
+              for (std::size_t i = 0; i < d; ++i) a.g[i] = bmp::hull(a.g[i], b.g[i]);
+              not_c2(a);
+            }
+            a.v = v;
+            break;
+          }
+          default: throw std::logic_error("bad opcode");
+        }
+      }
+    }
+  }
+  value = st.back().v;
+  grad = std::move(st.back().g);
+  hess = std::move(st.back().h);
+  // h_ij and h_ji enclose the same number, rounded in different orders: keep
+  // their intersection in both (when both are finite).
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = i + 1; j < d; ++j) {
+      Interval& a = hess[i * d + j];
+      Interval& b = hess[j * d + i];
+      if (is_finite(a) && is_finite(b) && !(hi(a) < lo(b) || hi(b) < lo(a)))
+        a = b = make_interval(lo(a) > lo(b) ? lo(a) : lo(b), hi(a) < hi(b) ? hi(a) : hi(b));
+    }
 }
 
 }  // namespace mgdl

@@ -32,6 +32,14 @@ class Expr {
   // box, so f(x) - f(c) is in sum_i grad[i] (x_i - c_i) for x, c in the box
   // (Lebourg's mean value theorem). Infinite where f is not Lipschitz.
   void eval_gradient(std::span<const Interval> x, Interval& value, std::vector<Interval>& grad) const;
+  // Second-order interval forward mode: also hess (d x d, row-major) encloses
+  // the Hessian of f over the box whenever f is twice continuously
+  // differentiable on it. Where it may not be (abs or min/max switching
+  // branch inside the box, a pole, a root or log at 0) the enclosure is not
+  // finite, so a finite hess certifies that f is C^2 on the box with these
+  // bounds (docs/theory.md, "The second-order rule").
+  void eval_hessian(std::span<const Interval> x, Interval& value, std::vector<Interval>& grad,
+                    std::vector<Interval>& hess) const;
 
   enum class Op : unsigned char {
     Const, Var, Pi, E, Neg, Add, Sub, Mul, Div, PowInt, Pow,

@@ -24,6 +24,9 @@ Target target_from_expression(std::string_view text, int dim, std::string name) 
   t.point = [e](std::span<const Real> x) { return e->eval(x); };
   t.box = [e](std::span<const Interval> x) { return e->eval(x); };
   t.gradient = [e](std::span<const Interval> x, Interval& v, std::vector<Interval>& g) { e->eval_gradient(x, v, g); };
+  t.hessian = [e](std::span<const Interval> x, Interval& v, std::vector<Interval>& g, std::vector<Interval>& h) {
+    e->eval_hessian(x, v, g, h);
+  };
   return t;
 }
 

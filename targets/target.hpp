@@ -22,6 +22,10 @@ struct Target {
   // Optional: value and gradient enclosures over a box (see Expr::eval_gradient);
   // enables the sharper centred enclosures. Empty when not available.
   std::function<void(std::span<const Interval>, Interval&, std::vector<Interval>&)> gradient;
+  // Optional: value, gradient and Hessian (d x d, row-major) enclosures over a
+  // box (see Expr::eval_hessian); a finite Hessian certifies f is C^2 there.
+  // Enables the second-order coefficient rule. Empty when not available.
+  std::function<void(std::span<const Interval>, Interval&, std::vector<Interval>&, std::vector<Interval>&)> hessian;
 };
 
 // Wraps a functor with `template <class S> S operator()(std::span<const S>) const`:

@@ -184,6 +184,14 @@ TEST_CASE("targets that are not finite are rejected with the place named", "[sch
       CHECK(std::string(e.what()).find("not finite or not defined on [") != std::string::npos);
     }
   }
+  // Found by fuzzing: a target that cannot be evaluated accurately (here its
+  // sine's argument is beyond 2^1024) once made the schedule refine forever.
+  try {
+    build("sin(x + 2^2^21)", "1e-1");
+    FAIL("accepted a target that cannot be evaluated");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("too wide for the tolerance") != std::string::npos);
+  }
 }
 
 TEST_CASE("bad schedule options are rejected", "[schedule]") {

@@ -156,3 +156,105 @@ TEST_CASE("gradient enclosures satisfy the mean value inclusion", "[expr]") {
   }
   set_precision_bits(128);
 }
+
+namespace {
+// f on a thin box (a point) as an interval, at the working precision.
+Interval at_point(const Expr& e, const std::vector<Real>& x) {
+  std::vector<Interval> b;
+  for (const auto& v : x) b.push_back(make_interval(v, v));
+  return e.eval(b);
+}
+bool meets(const Interval& a, const Interval& b) { return !(hi(a) < lo(b) || hi(b) < lo(a)); }
+}  // namespace
+
+TEST_CASE("Hessian enclosures contain every second difference quotient", "[expr]") {
+  // For f in C^2: (f(x+h e_i) - 2 f(x) + f(x-h e_i)) / h^2 = f_ii(xi) for some xi
+  // on the segment, and (f(x+h e_i+h e_j) - f(x+h e_i) - f(x+h e_j) + f(x)) / h^2
+  // = f_ij(xi) for some xi in the square. Both quotients, enclosed by
+  // intervals at 256 bits, must meet the Hessian enclosure over a box holding
+  // the stencil; a wrong derivative rule (sign, factor) fails this.
+  const char* exprs[] = {"sin(2*pi*x1)*exp(-x2) + x1^3 - tanh(3*x2)",
+                         "sqrt(1 + x1*x2) / (1 + x1^2) + log(2 + x2) + (x1+1)^x2 + tan(x1/2)",
+                         "atan(3*x1 - x2) * cos(x1*x2) - 1/(2 + x1 - x2)^2 + abs(x1 + 1)",
+                         "exp(-(x1^2 + x2^2)) - min(x1 + 2, x2) + max(x1 - 3, x2^4)"};
+  std::mt19937_64 rng(23);
+  std::uniform_real_distribution<double> u(0.05, 0.95);
+  for (const char* text : exprs) {
+    INFO(text);
+    Expr e = Expr::parse(text);
+    for (int t = 0; t < 60; ++t) {
+      set_precision_bits(256);
+      const Real h = Real(1) / Real(1 << (4 + t % 10));
+      std::vector<Real> x{Real(u(rng)), Real(u(rng))};
+      std::vector<Interval> box{make_interval(x[0] - h, x[0] + h), make_interval(x[1] - h, x[1] + h)};
+      Interval v;
+      std::vector<Interval> g, H;
+      e.eval_hessian(box, v, g, H);
+      REQUIRE(H.size() == 4);
+      Interval plain = e.eval(box);
+      CHECK(lo(v) <= lo(plain));  // the same value enclosure, up to rounding order
+      CHECK(hi(plain) <= hi(v) + abs(hi(v)) * Real(1e-60) + Real(1e-70));
+      for (int i = 0; i < 2; ++i) {
+        INFO("t " << t << " i " << i);
+        REQUIRE(is_finite(H[static_cast<std::size_t>(i * 2 + i)]));
+        auto xp = x, xm = x;
+        xp[static_cast<std::size_t>(i)] += h;
+        xm[static_cast<std::size_t>(i)] -= h;
+        Interval q = (at_point(e, xp) - Interval(2) * at_point(e, x) + at_point(e, xm)) / Interval(h * h);
+        CHECK(meets(q, H[static_cast<std::size_t>(i * 2 + i)]));
+      }
+      auto x10 = x, x01 = x, x11 = x;
+      x10[0] += h;
+      x01[1] += h;
+      x11[0] += h;
+      x11[1] += h;
+      Interval q = (at_point(e, x11) - at_point(e, x10) - at_point(e, x01) + at_point(e, x)) / Interval(h * h);
+      CHECK(meets(q, H[1]));
+      CHECK(meets(q, H[2]));
+      CHECK(lo(H[1]) == lo(H[2]));  // symmetric
+    }
+  }
+  set_precision_bits(128);
+}
+
+TEST_CASE("trigonometric functions of huge arguments are bounded in time and stay sound", "[expr]") {
+  // Found by fuzzing: tan(x1 + 2^2^21) spent minutes in range reduction.
+  Expr e = Expr::parse("sin(x + 2^2^21)");
+  std::vector<Interval> box{make_interval(Real(0), Real(1))};
+  Interval v = e.eval(box);
+  CHECK(lo(v) == -1);
+  CHECK(hi(v) == 1);
+  std::vector<Real> x{Real(0.5)};
+  CHECK(boost::multiprecision::isnan(e.eval(std::span<const Real>(x))));
+  CHECK_FALSE(is_finite(Expr::parse("tan(x + 2^2^21)").eval(box)));
+  // Below the cap the values are the ordinary ones.
+  Interval s = Expr::parse("sin(x + 2^1000)").eval(box);
+  CHECK(lo(s) >= -1);
+  CHECK(hi(s) <= 1);
+}
+
+TEST_CASE("a Hessian enclosure is finite only where f is C^2 on the box", "[expr]") {
+  auto hess = [](const char* text, double a, double b) {
+    Expr e = Expr::parse(text);
+    std::vector<Interval> box{make_interval(Real(a), Real(b))};
+    Interval v;
+    std::vector<Interval> g, H;
+    e.eval_hessian(box, v, g, H);
+    return H[0];
+  };
+  CHECK_FALSE(is_finite(hess("abs(x - 1/3)", 0.25, 0.5)));   // the kink is inside
+  CHECK(is_finite(hess("abs(x - 1/3)", 0.5, 0.75)));          // affine there
+  CHECK(lo(hess("abs(x - 1/3)", 0.5, 0.75)) == 0);
+  CHECK_FALSE(is_finite(hess("max(x, 1 - x)", 0.25, 0.75)));  // the switch is inside
+  CHECK_FALSE(is_finite(hess("sqrt(x)", 0, 0.25)));           // not C^2 at 0
+  CHECK_FALSE(is_finite(hess("x^0.3", 0, 0.25)));
+  CHECK_FALSE(is_finite(hess("1/(x - 1/2)", 0.25, 0.75)));
+  Interval s = hess("sin(2*pi*x)", 0.2, 0.3);                 // -4 pi^2 sin(2 pi x), in [-39.48, -37.5]
+  CHECK(lo(s) < -39.47);
+  CHECK(hi(s) > -37.6);
+  CHECK(hi(s) < 0);
+  Interval p = hess("x^5", 0.5, 1);                           // 20 x^3 on [1/2, 1]: [2.5, 20]
+  CHECK(lo(p) <= 2.5);
+  CHECK(hi(p) >= 20);
+  CHECK(hi(p) - lo(p) < 17.6);
+}

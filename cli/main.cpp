@@ -37,7 +37,7 @@ Dyadic theta_from(const std::string& s) {
 }
 
 struct ConstructArgs {
-  std::string target, out, resume, eps = "1e-2", kappa = "1/2", theta = "255/256";
+  std::string target, out, resume, eps = "1e-2", kappa = "1/2", theta = "255/256", rule = "first-order", schedule = "adaptive";
   int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;
@@ -60,6 +60,8 @@ void add_limit_options(CLI::App* app) {
 ScheduleOptions schedule_options(const ConstructArgs& a) {
   ScheduleOptions o;
   o.eps = parse_decimal(a.eps);
+  o.rule = parse_rule(a.rule);
+  o.schedule = parse_schedule(a.schedule);
   o.kappa = parse_decimal(a.kappa);
   o.theta = theta_from(a.theta);
   o.max_grades = a.max_grades;
@@ -547,6 +549,8 @@ int main(int argc, char** argv) {
   construct->add_option("--eps", ca.eps, "Target tolerance for the certified sup-norm bound")->capture_default_str();
   construct->add_option("--max-grades", ca.max_grades, "Stop after this many grades")->capture_default_str();
   construct->add_option("--max-level", ca.max_level, "Finest grid level m allowed (default: largest the dimension allows)");
+  construct->add_option("--rule", ca.rule, "Coefficient rule: first-order or second-order")->capture_default_str();
+  construct->add_option("--schedule", ca.schedule, "Level schedule: uniform, adaptive or local")->capture_default_str();
   construct->add_option("--kappa", ca.kappa, "Contraction factor per level, in (0,1)")->capture_default_str();
   construct->add_option("--theta", ca.theta, "Damping theta in (0,1], 1 - theta < kappa")->capture_default_str();
   construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();

@@ -1,9 +1,32 @@
 // Theorem A's adaptive level schedule (docs/theory.md, "Theorem A").
 #include "constructive/schedule.hpp"
 
+#include "constructive/refine.hpp"
+
 #include <algorithm>
 
 namespace mgdl {
+
+const char* to_string(Rule r) { return r == Rule::FirstOrder ? "first-order" : "second-order"; }
+const char* to_string(Schedule s) {
+  switch (s) {
+    case Schedule::Uniform: return "uniform";
+    case Schedule::Adaptive: return "adaptive";
+    case Schedule::Local: return "local";
+  }
+  return "?";
+}
+Rule parse_rule(const std::string& s) {
+  if (s == "first-order") return Rule::FirstOrder;
+  if (s == "second-order") return Rule::SecondOrder;
+  throw InputError("unknown rule \"" + s.substr(0, 40) + "\" (first-order or second-order)");
+}
+Schedule parse_schedule(const std::string& s) {
+  if (s == "uniform") return Schedule::Uniform;
+  if (s == "adaptive") return Schedule::Adaptive;
+  if (s == "local") return Schedule::Local;
+  throw InputError("unknown schedule \"" + s.substr(0, 40) + "\" (uniform, adaptive or local)");
+}
 
 const char* to_string(StopReason r) {
   switch (r) {
@@ -39,6 +62,12 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   if (opt.start_depth < 0 || opt.max_depth < opt.start_depth || opt.max_depth > 20)
     throw InputError("need 0 <= start depth <= max depth <= 20");
 
+  if (opt.rule != Rule::FirstOrder || opt.schedule != Schedule::Adaptive) {
+    if (resume)
+      throw InputError(std::string("--resume continues first-order/adaptive constructions only; rerun the ") + to_string(opt.rule) + "/" +
+                       to_string(opt.schedule) + " construction (it is deterministic)");
+    return construct_refined(f, opt, checkpoint);
+  }
   Construction c;
   c.target = f;
   c.options = opt;

@@ -10,7 +10,21 @@
 
 namespace mgdl {
 
+// Coefficient rules (docs/theory.md, sections 5 and 8): the first-order patch
+// minorant of Theorem A, or the second-order per-simplex minorant.
+enum class Rule { FirstOrder, SecondOrder };
+// Schedules: uniform dyadic levels (level l on grid l); Theorem A's adaptive
+// schedule (smallest admissible m per level); local refinement (only cells
+// whose certified bound exceeds the level's target get grades).
+enum class Schedule { Uniform, Adaptive, Local };
+const char* to_string(Rule r);
+const char* to_string(Schedule s);
+Rule parse_rule(const std::string& s);          // InputError when unknown
+Schedule parse_schedule(const std::string& s);  // InputError when unknown
+
 struct ScheduleOptions {
+  Rule rule = Rule::FirstOrder;
+  Schedule schedule = Schedule::Adaptive;
   Rational kappa = Rational(1, 2);
   Dyadic theta = Dyadic(255).times_pow2(-8);
   Rational eps = Rational(1, 100);

@@ -26,8 +26,8 @@ Scheme to_scheme(const Construction& c) {
   s.target_name = c.target.name;
   s.target_expr = c.target.expr;
   const auto& o = c.options;
-  s.params = {{"rule", "first-order"},
-              {"schedule", "adaptive"},
+  s.params = {{"rule", to_string(o.rule)},
+              {"schedule", to_string(o.schedule)},
               {"kappa", to_string(o.kappa)},
               {"theta", o.theta.str()},
               {"precision", c.bits},
@@ -74,6 +74,8 @@ Construction resume_state(const Scheme& s, const Target& f) {
   c.target = f;
   try {
     auto& o = c.options;
+    if (s.params.contains("rule")) o.rule = parse_rule(s.params.at("rule").get<std::string>());
+    if (s.params.contains("schedule")) o.schedule = parse_schedule(s.params.at("schedule").get<std::string>());
     o.kappa = parse_rational(s.params.at("kappa").get<std::string>());
     o.theta = Dyadic::from_rational(parse_rational(s.params.at("theta").get<std::string>()));
     o.eps = parse_rational(s.params.at("eps").get<std::string>());

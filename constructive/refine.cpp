@@ -1,0 +1,666 @@
+// The cell-based engine (see refine.hpp and docs/theory.md, section 8).
+#include "constructive/refine.hpp"
+
+#include "numbers/parallel.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <unordered_map>
+
+namespace mgdl {
+
+namespace {
+
+using Key = std::vector<std::int64_t>;  // [level, q_1, ..., q_d]
+
+Key make_key(int level, const GridPoint& q) {
+  Key k;
+  k.reserve(q.size() + 1);
+  k.push_back(level);
+  k.insert(k.end(), q.begin(), q.end());
+  return k;
+}
+GridPoint key_point(const Key& k) { return GridPoint(k.begin() + 1, k.end()); }
+
+Real infinity() { return Real(std::numeric_limits<double>::infinity()); }
+
+Real rnd(const Real& a, const Real& b, int op, mpfr_rnd_t r) {
+  Real out;
+  switch (op) {
+    case 0: mpfr_add(out.backend().data(), a.backend().data(), b.backend().data(), r); break;
+    case 1: mpfr_sub(out.backend().data(), a.backend().data(), b.backend().data(), r); break;
+    default: mpfr_mul(out.backend().data(), a.backend().data(), b.backend().data(), r); break;
+  }
+  return out;
+}
+Real add_up(const Real& a, const Real& b) { return rnd(a, b, 0, MPFR_RNDU); }
+Real sub_up(const Real& a, const Real& b) { return rnd(a, b, 1, MPFR_RNDU); }
+Real sub_down(const Real& a, const Real& b) { return rnd(a, b, 1, MPFR_RNDD); }
+Real mul_down(const Real& a, const Real& b) { return rnd(a, b, 2, MPFR_RNDD); }
+Real mul_up(const Real& a, const Real& b) { return rnd(a, b, 2, MPFR_RNDU); }
+
+struct Hash {
+  std::size_t operator()(const std::vector<std::int64_t>& v) const {
+    std::uint64_t h = 1469598103934665603ull;
+    for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+// The d! Kuhn simplices of a cell: permutation p visits corners
+// 0, e_p0, e_p0 + e_p1, ... (bit masks), as in simplex_weights().
+struct Simplices {
+  std::vector<std::vector<std::uint32_t>> masks;  // [simplex][k], k = 0..d
+  explicit Simplices(int d) {
+    std::vector<int> p(static_cast<std::size_t>(d));
+    std::iota(p.begin(), p.end(), 0);
+    do {
+      std::vector<std::uint32_t> m{0};
+      for (int i : p) m.push_back(m.back() | (1u << i));
+      masks.push_back(std::move(m));
+    } while (std::next_permutation(p.begin(), p.end()));
+  }
+};
+
+struct NodeValue {
+  Dyadic F;    // F at the node, exact
+  Interval e;  // f - F at the node
+};
+
+// What one level-m cell contributes: e at its corners, an enclosure of e on
+// it, the interpolation defects, and per Kuhn simplex the sign and the
+// allowances (a_v may be at most theta * allow at vertex k; docs/theory.md 8.1).
+struct CellData {
+  std::vector<Interval> corner;
+  Real elo, ehi;
+  Real below, above;  // I e - e <= below, e - I e <= above on each simplex
+  std::vector<int> sign;
+  std::vector<std::vector<Real>> allow;
+};
+
+}  // namespace
+
+void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& below, Real& above) {
+  below = above = infinity();
+  const std::size_t n = static_cast<std::size_t>(d);
+  if (H.size() != n * n || !std::all_of(H.begin(), H.end(), [](const Interval& x) { return is_finite(x); })) return;
+  Real lmax(0), lmin_neg(0);  // upper bounds of lambda_max(H) and lambda_max(-H), at least 0
+  for (std::size_t i = 0; i < n; ++i) {
+    Real off(0);
+    for (std::size_t j = 0; j < n; ++j)
+      if (j != i) off = add_up(off, std::max(abs(lo(H[i * n + j])), abs(hi(H[i * n + j]))));
+    Real up = add_up(hi(H[i * n + i]), off), dn = add_up(Real(-lo(H[i * n + i])), off);
+    if (up > lmax) lmax = up;
+    if (dn > lmin_neg) lmin_neg = dn;
+  }
+  // (R^2 / 2) lambda with R^2 = d h^2 / 4: d * 2^(-2m) / 8.
+  Real scale(d);
+  mpfr_mul_2si(scale.backend().data(), scale.backend().data(), -2 * m - 3, MPFR_RNDU);
+  below = mul_up(lmax, scale);
+  above = mul_up(lmin_neg, scale);
+}
+
+namespace {
+
+class Engine {
+ public:
+  Engine(const Target& f, const ScheduleOptions& opt, unsigned bits)
+      : f_(f), opt_(opt), d_(f.dim), simplices_(f.dim), F_(f.dim), bits_(bits), theta_(opt.theta.to_real()) {
+    if (opt.time_limit > 0)
+      deadline_ = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(std::min(opt.time_limit, 1e9)));
+  }
+
+  Construction run(const std::function<void(const Construction&)>& checkpoint);
+
+ private:
+  bool second() const { return opt_.rule == Rule::SecondOrder && static_cast<bool>(f_.hessian); }
+
+  // --- values of the current residual e = f - F --------------------------------
+  NodeValue node_value(int m, const GridPoint& v) {
+    Key k = make_key(m, v);
+    auto it = nodes_.find(k);
+    if (it != nodes_.end()) return it->second;
+    NodeValue nv = compute_node(m, v);
+    return nodes_.emplace(std::move(k), nv).first->second;
+  }
+  NodeValue compute_node(int m, const GridPoint& v) const {
+    std::vector<Interval> pt(static_cast<std::size_t>(d_));
+    for (std::size_t i = 0; i < pt.size(); ++i) pt[i] = dyadic_interval(v[i], v[i], m);
+    Interval fv = f_.box(pt);
+    require_finite_on_cell(fv, v, m);
+    if (hi(fv) - lo(fv) > point_width_max_)
+      throw InputError("the target's enclosure at a grid point of level " + std::to_string(m) + " is [" + to_decimal(lo(fv)) + ", " +
+                       to_decimal(hi(fv)) + "], too wide for the tolerance: it cannot be evaluated accurately enough there");
+    NodeValue nv;
+    nv.F = F_.at(v, m);
+    nv.e = fv - nv.F.to_interval();
+    return nv;
+  }
+
+  CellData compute_cell(int m, const GridPoint& q, const std::vector<NodeValue>& corners) const;
+  const CellData& cell(int m, const GridPoint& q) {
+    Key k = make_key(m, q);
+    auto it = cells_.find(k);
+    if (it != cells_.end()) return it->second;
+    std::vector<NodeValue> corners(std::size_t{1} << d_);
+    GridPoint v(static_cast<std::size_t>(d_));
+    for (std::uint32_t mask = 0; mask < corners.size(); ++mask) {
+      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      corners[mask] = node_value(m, v);
+    }
+    return cells_.emplace(std::move(k), compute_cell(m, q, corners)).first->second;
+  }
+  // Computes the data of many cells on the worker threads (results identical
+  // to computing them one by one).
+  void prefetch(int m, const std::vector<GridPoint>& qs);
+
+  // --- the bound map ------------------------------------------------------------
+  // Level j of the map cell containing the level-m cell q, or m + 1 when the
+  // region of q is split finer than m.
+  int cover_level(int m, const GridPoint& q) const {
+    GridPoint a = q;
+    for (int j = m; j >= 0; --j) {
+      if (map_.count(make_key(j, a))) return j;
+      for (auto& x : a) x >>= 1;
+    }
+    return m + 1;
+  }
+  // Splits the map cell of level j containing the level-m cell q until q is a map cell.
+  void split_down(int j, int m, const GridPoint& q) {
+    GridPoint a(q.size());
+    for (; j < m; ++j) {
+      for (std::size_t i = 0; i < q.size(); ++i) a[i] = q[i] >> (m - j);
+      auto it = map_.find(make_key(j, a));
+      Real b = it->second;
+      map_.erase(it);
+      GridPoint child(q.size());
+      for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
+        for (std::size_t i = 0; i < q.size(); ++i) child[i] = 2 * a[i] + ((mask >> i) & 1);
+        map_.emplace(make_key(j + 1, child), b);
+      }
+    }
+  }
+  void split(const Key& k, const Real& b) {
+    map_.erase(k);
+    const int j = static_cast<int>(k[0]);
+    GridPoint child(static_cast<std::size_t>(d_));
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
+      for (int i = 0; i < d_; ++i) child[static_cast<std::size_t>(i)] = 2 * k[static_cast<std::size_t>(i) + 1] + ((mask >> i) & 1);
+      map_.emplace(make_key(j + 1, child), b);
+    }
+  }
+  Real max_bound() const {
+    Real u(0);
+    for (const auto& [k, b] : map_)
+      if (b > u) u = b;
+    return u;
+  }
+
+  // --- the rule -----------------------------------------------------------------
+  // |T e| bound on simplex s of a cell, given the (signed) coefficients at its vertices.
+  Real simplex_bound(const CellData& c, std::size_t s, const std::vector<Real>& a) const;
+  Real ideal_bound(const CellData& c) const;
+  Dyadic coefficient(int m, const GridPoint& z);
+
+  bool stop_requested() {
+    if (opt_.interrupt && opt_.interrupt->load(std::memory_order_relaxed)) return true;
+    if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) {
+      timed_out_ = true;
+      return true;
+    }
+    return false;
+  }
+
+  // One pass at grid level m against target t. Returns false when stopped.
+  enum class PassEnd { Done, Stopped, MaxGrades };
+  PassEnd pass(int m, const Real& t, bool uniform_split, bool commit_all, Construction& c, int level);
+
+  const Target& f_;
+  const ScheduleOptions& opt_;
+  int d_;
+  Simplices simplices_;
+  Approximant F_;
+  unsigned bits_;
+  Real theta_;
+  Real point_width_max_ = infinity();
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool timed_out_ = false;
+  std::map<Key, Real> map_;
+  std::unordered_map<Key, NodeValue, Hash> nodes_;  // valid within one pass
+  std::unordered_map<Key, CellData, Hash> cells_;   // valid within one pass
+  Real L_{0};                                       // lower bound of ||e||_inf seen in the current level
+  GridPoint stuck_;
+  int stuck_m_ = -1;
+};
+
+CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeValue>& nv) const {
+  const std::size_t d = static_cast<std::size_t>(d_);
+  CellData c;
+  std::vector<Interval> box(d), pt(d);
+  GridPoint centre(d);
+  for (std::size_t i = 0; i < d; ++i) {
+    box[i] = dyadic_interval(q[i], q[i] + 1, m);
+    centre[i] = 2 * q[i] + 1;
+    pt[i] = dyadic_interval(centre[i], centre[i], m + 1);
+  }
+  Interval fb;
+  std::vector<Interval> grad, H;
+  if (second()) f_.hessian(box, fb, grad, H);
+  else if (f_.gradient) f_.gradient(box, fb, grad);
+  else fb = f_.box(box);
+  require_finite_on_cell(fb, q, m);
+  std::vector<Dyadic> Fc(nv.size());
+  Dyadic Fmin = nv[0].F, Fmax = nv[0].F;
+  for (std::size_t k = 0; k < nv.size(); ++k) {
+    Fc[k] = nv[k].F;
+    c.corner.push_back(nv[k].e);
+    if (compare(Fc[k], Fmin) < 0) Fmin = Fc[k];
+    if (compare(Fc[k], Fmax) > 0) Fmax = Fc[k];
+  }
+  // Fact N: F is affine on each level-m simplex of the cell, so its range is
+  // the hull of the corner values.
+  Interval e = fb - make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
+  Interval fp = f_.box(pt);
+  require_finite_on_cell(fp, q, m);
+  if (!grad.empty() && std::all_of(grad.begin(), grad.end(), [](const Interval& g) { return is_finite(g); })) {
+    Interval ep = fp - F_.at(centre, m + 1).to_interval();
+    e = intersect_enclosures(e, centred_enclosure(ep, grad, cell_gradient_hull(Fc, m, d_), m));
+  }
+  c.below = c.above = infinity();
+  if (second()) interpolation_defects(H, d_, m, c.below, c.above);
+  if (c.below < infinity() && c.above < infinity()) {
+    // Fact I: on each simplex, I e - below <= e <= I e + above, and I e lies in the corner hull.
+    Real lo_c = infinity(), hi_c = -infinity();
+    for (const auto& x : c.corner) {
+      if (lo(x) < lo_c) lo_c = lo(x);
+      if (hi(x) > hi_c) hi_c = hi(x);
+    }
+    e = intersect_enclosures(e, make_interval(sub_down(lo_c, c.below), add_up(hi_c, c.above)));
+  }
+  c.elo = lo(e);
+  c.ehi = hi(e);
+  // Per simplex: one bound type for all its vertices (docs/theory.md 8.1).
+  for (const auto& masks : simplices_.masks) {
+    std::vector<Real> pos_aff, neg_aff;
+    bool pos_ok = c.below < infinity(), neg_ok = c.above < infinity();
+    for (std::uint32_t mk : masks) {
+      if (pos_ok) {
+        Real u = sub_down(lo(c.corner[mk]), c.below);
+        if (!(u > 0)) pos_ok = false;  // strictly: e > 0 on the closed simplex
+
+        pos_aff.push_back(u);
+      }
+      if (neg_ok) {
+        Real u = sub_down(Real(-hi(c.corner[mk])), c.above);
+        if (!(u > 0)) neg_ok = false;
+        neg_aff.push_back(u);
+      }
+    }
+    auto choose = [&](bool aff_ok, const std::vector<Real>& aff, bool const_ok, const Real& cst) -> std::optional<std::vector<Real>> {
+      if (aff_ok && (!const_ok || *std::min_element(aff.begin(), aff.end()) >= cst)) return aff;
+      if (const_ok) return std::vector<Real>(masks.size(), cst);
+      if (aff_ok) return aff;
+      return std::nullopt;
+    };
+    auto pos = choose(pos_ok, pos_aff, c.elo > 0, c.elo);
+    auto neg = choose(neg_ok, neg_aff, c.ehi < 0, Real(-c.ehi));
+    if (pos) {
+      c.sign.push_back(1);
+      c.allow.push_back(std::move(*pos));
+    } else if (neg) {
+      c.sign.push_back(-1);
+      c.allow.push_back(std::move(*neg));
+    } else {
+      c.sign.push_back(0);
+      c.allow.emplace_back(masks.size(), Real(0));
+    }
+  }
+  return c;
+}
+
+void Engine::prefetch(int m, const std::vector<GridPoint>& qs) {
+  // Corner values first (shared between cells), then the cells.
+  std::vector<GridPoint> nodes;
+  std::vector<Key> keys;
+  for (const GridPoint& q : qs) {
+    if (cells_.count(make_key(m, q))) continue;
+    GridPoint v(q.size());
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
+      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      Key k = make_key(m, v);
+      if (!nodes_.count(k)) {
+        nodes.push_back(v);
+        keys.push_back(std::move(k));
+      }
+    }
+  }
+  std::vector<std::size_t> order(keys.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  order.erase(std::unique(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] == keys[b]; }), order.end());
+  std::vector<NodeValue> values(order.size());
+  parallel_for(order.size(), opt_.threads, [&](std::size_t i) { values[i] = compute_node(m, nodes[order[i]]); });
+  for (std::size_t i = 0; i < order.size(); ++i) nodes_.emplace(keys[order[i]], values[i]);
+  std::vector<GridPoint> todo;
+  for (const GridPoint& q : qs)
+    if (!cells_.count(make_key(m, q))) todo.push_back(q);
+  std::sort(todo.begin(), todo.end());
+  todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
+  std::vector<std::vector<NodeValue>> corners(todo.size());
+  for (std::size_t t = 0; t < todo.size(); ++t) {
+    GridPoint v(todo[t].size());
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
+      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = todo[t][static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      corners[t].push_back(nodes_.at(make_key(m, v)));
+    }
+  }
+  std::vector<CellData> data(todo.size());
+  parallel_for(todo.size(), opt_.threads, [&](std::size_t t) { data[t] = compute_cell(m, todo[t], corners[t]); });
+  for (std::size_t t = 0; t < todo.size(); ++t) cells_.emplace(make_key(m, todo[t]), std::move(data[t]));
+}
+
+Real Engine::simplex_bound(const CellData& c, std::size_t s, const std::vector<Real>& a) const {
+  const auto& masks = simplices_.masks[s];
+  const int sg = c.sign[s];
+  if (sg == 0) {  // no coefficient at its vertices: e is unchanged on it
+    Real b = std::max(c.ehi, Real(-c.elo));
+    if (c.above < infinity() && c.below < infinity()) {
+      Real hi_v = -infinity(), lo_v = infinity();
+      for (std::uint32_t mk : masks) {
+        if (hi(c.corner[mk]) > hi_v) hi_v = hi(c.corner[mk]);
+        if (lo(c.corner[mk]) < lo_v) lo_v = lo(c.corner[mk]);
+      }
+      Real bi = std::max(add_up(hi_v, c.above), add_up(Real(-lo_v), c.below));
+      if (bi < b) b = bi;
+    }
+    return b;
+  }
+  // e_new = e - I(a) lies between 0 and e (Lemma 1); its magnitude is at most
+  // min( max_v (|e_v| - |a_v|) + defect,  sup |e| - min_v |a_v| ).
+  Real b1 = -infinity(), amin = infinity();
+  for (std::size_t k = 0; k < masks.size(); ++k) {
+    const Interval& ev = c.corner[masks[k]];
+    Real mag = sg > 0 ? sub_up(hi(ev), a[k]) : sub_up(a[k], lo(ev));  // a[k] signed
+    if (mag > b1) b1 = mag;
+    Real am = sg > 0 ? a[k] : Real(-a[k]);
+    if (am < amin) amin = am;
+  }
+  const Real& defect = sg > 0 ? c.above : c.below;
+  b1 = defect < infinity() ? add_up(b1, defect) : infinity();
+  Real b2 = sub_up(sg > 0 ? c.ehi : Real(-c.elo), amin);
+  Real b = b1 < b2 ? b1 : b2;
+  return b < 0 ? Real(0) : b;
+}
+
+Real Engine::ideal_bound(const CellData& c) const {
+  Real worst(0);
+  for (std::size_t s = 0; s < c.sign.size(); ++s) {
+    std::vector<Real> a;
+    for (const Real& u : c.allow[s]) {
+      Real v = mul_down(theta_, u);
+      a.push_back(c.sign[s] < 0 ? Real(-v) : v);
+    }
+    Real b = simplex_bound(c, s, a);
+    if (b > worst) worst = b;
+  }
+  return worst;
+}
+
+Dyadic Engine::coefficient(int m, const GridPoint& z) {
+  const std::int64_t top = std::int64_t{1} << m;
+  int sign = 0;
+  Real best = infinity();
+  GridPoint q(z.size());
+  for (std::uint32_t c = 0; c < (1u << d_); ++c) {
+    bool inside = true;
+    for (int i = 0; i < d_; ++i) {
+      q[static_cast<std::size_t>(i)] = z[static_cast<std::size_t>(i)] - ((c >> i) & 1);
+      if (q[static_cast<std::size_t>(i)] < 0 || q[static_cast<std::size_t>(i)] >= top) inside = false;
+    }
+    if (!inside) continue;
+    const CellData& cd = cell(m, q);
+    const int k = std::popcount(c);
+    for (std::size_t s = 0; s < simplices_.masks.size(); ++s) {
+      if (simplices_.masks[s][static_cast<std::size_t>(k)] != c) continue;  // z is not a vertex of this simplex
+      const int sg = cd.sign[s];
+      if (sg == 0 || (sign != 0 && sg != sign)) return Dyadic();
+      sign = sg;
+      if (cd.allow[s][static_cast<std::size_t>(k)] < best) best = cd.allow[s][static_cast<std::size_t>(k)];
+    }
+  }
+  if (sign == 0 || !(best > 0)) return Dyadic();
+  Dyadic a = Dyadic::toward_zero(mul_down(theta_, best), bits_);
+  return sign > 0 ? a : -a;
+}
+
+Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool commit_all, Construction& c, int level) {
+  nodes_.clear();
+  cells_.clear();
+  std::vector<Key> hot;
+  for (const auto& [k, b] : map_)
+    if (k[0] == m && (commit_all || b > t)) hot.push_back(k);
+  std::vector<GridPoint> hot_q;
+  for (const Key& k : hot) hot_q.push_back(key_point(k));
+  prefetch(m, hot_q);
+  if (stop_requested()) return PassEnd::Stopped;
+  // Candidates: corners of hot cells whose ideal bound meets the target.
+  std::vector<GridPoint> cand;
+  bool all_ideal = true;
+  for (const GridPoint& q : hot_q) {
+    const CellData& cd = cell(m, q);
+    for (const auto& v : cd.corner) {
+      Real low = lo(v) > 0 ? lo(v) : (hi(v) < 0 ? Real(-hi(v)) : Real(0));
+      if (low > L_) L_ = low;
+    }
+    if (!commit_all && ideal_bound(cd) > t) {
+      all_ideal = false;
+      continue;
+    }
+    GridPoint v(q.size());
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
+      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      cand.push_back(v);
+    }
+  }
+  if (uniform_split && !all_ideal) {  // Theorem A: the whole grid goes one level finer
+    for (const Key& k : hot) split(k, map_.at(k));
+    return PassEnd::Done;
+  }
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  // A node gets a grade only when every level-m cell around it is a map cell
+  // of level m (coarser neighbours are split down to m; finer ones exclude it).
+  const std::int64_t top = std::int64_t{1} << m;
+  std::vector<GridPoint> nodes, patch_cells;
+  for (const GridPoint& z : cand) {
+    bool ok = true;
+    std::vector<GridPoint> around;
+    GridPoint q(z.size());
+    for (std::uint32_t cm = 0; cm < (1u << d_) && ok; ++cm) {
+      bool inside = true;
+      for (int i = 0; i < d_; ++i) {
+        q[static_cast<std::size_t>(i)] = z[static_cast<std::size_t>(i)] - ((cm >> i) & 1);
+        if (q[static_cast<std::size_t>(i)] < 0 || q[static_cast<std::size_t>(i)] >= top) inside = false;
+      }
+      if (!inside) continue;
+      const int j = cover_level(m, q);
+      if (j > m) ok = false;
+      else if (j < m) split_down(j, m, q);
+      around.push_back(q);
+    }
+    if (!ok) continue;
+    nodes.push_back(z);
+    patch_cells.insert(patch_cells.end(), around.begin(), around.end());
+  }
+  prefetch(m, patch_cells);
+  if (stop_requested()) return PassEnd::Stopped;
+  std::vector<std::pair<GridPoint, Dyadic>> coef;
+  std::unordered_map<Key, Real, Hash> a_at;
+  for (const GridPoint& z : nodes) {
+    Dyadic a = coefficient(m, z);
+    if (a.is_zero()) continue;
+    a_at.emplace(make_key(m, z), a.to_real());
+    coef.emplace_back(z, std::move(a));
+  }
+  bool truncated = false;
+  for (auto& [z, a] : coef) {
+    if (c.grades.size() >= opt_.max_grades) {
+      truncated = true;
+      break;
+    }
+    F_.add(m, z, a);
+    c.grades.push_back({level, m, z, a});
+  }
+  if (truncated) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
+  // New bounds of the hot cells; those above t go one level finer.
+  bool any_fail = false;
+  std::vector<std::pair<Key, Real>> updates;
+  for (std::size_t h = 0; h < hot.size(); ++h) {
+    const CellData& cd = cell(m, hot_q[h]);
+    Real worst(0);
+    for (std::size_t s = 0; s < cd.sign.size(); ++s) {
+      std::vector<Real> a;
+      for (std::uint32_t mk : simplices_.masks[s]) {
+        GridPoint v(hot_q[h].size());
+        for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = hot_q[h][static_cast<std::size_t>(i)] + ((mk >> i) & 1);
+        auto it = a_at.find(make_key(m, v));
+        a.push_back(it == a_at.end() ? Real(0) : it->second);
+      }
+      Real b = simplex_bound(cd, s, a);
+      if (b > worst) worst = b;
+    }
+    Real old = map_.at(hot[h]);
+    if (old < worst) worst = old;
+    updates.emplace_back(hot[h], worst);
+    if (worst > t) any_fail = true;
+  }
+  for (auto& [k, b] : updates) {
+    const bool split_it = commit_all ? false : (uniform_split ? any_fail : b > t);
+    if (split_it) {
+      if (m + 1 > c.options.max_level) {
+        stuck_ = key_point(k);
+        stuck_m_ = m;
+        map_.at(k) = b;
+        continue;
+      }
+      split(k, b);
+    } else {
+      map_.at(k) = b;
+    }
+  }
+  return PassEnd::Done;
+}
+
+Construction Engine::run(const std::function<void(const Construction&)>& checkpoint) {
+  Construction c;
+  c.target = f_;
+  c.options = opt_;
+  c.bits = bits_;
+  const int max_level = opt_.max_level < 0 ? max_level_for_dim(d_) : opt_.max_level;
+  c.options.max_level = max_level;
+  const Real eps = nearest(opt_.eps);
+  point_width_max_ = eps;
+  // Level 0: the whole cube, bounded by the enclosure of f on it.
+  {
+    GridPoint root(static_cast<std::size_t>(d_), 0);
+    const CellData& cd = cell(0, root);
+    map_.emplace(make_key(0, root), std::max(cd.ehi, Real(-cd.elo)));
+  }
+  Real U = max_bound();
+  c.bound = U;
+  for (int level = 1;; ++level) {
+    if (U <= eps) {
+      c.stop = StopReason::Tolerance;
+      break;
+    }
+    if (c.grades.size() >= opt_.max_grades) {
+      c.stop = StopReason::MaxGrades;
+      break;
+    }
+    const std::size_t first = c.grades.size();
+    Real kq;  // t = kappa * U, rounded down
+    mpfr_set_q(kq.backend().data(), opt_.kappa.backend().data(), MPFR_RNDD);
+    const Real t = mul_down(kq, U);
+    L_ = Real(0);
+    int finest = 0;
+    PassEnd end = PassEnd::Done;
+    stuck_m_ = -1;
+    if (opt_.schedule == Schedule::Uniform) {
+      // Level l on grid l: every cell is split to level l and every node gets its coefficient.
+      const int m = level;
+      if (m > max_level) {
+        c.stop = StopReason::MaxLevel;
+        break;
+      }
+      for (;;) {
+        std::vector<std::pair<Key, Real>> coarse;
+        for (const auto& [k, b] : map_)
+          if (k[0] < m) coarse.emplace_back(k, b);
+        if (coarse.empty()) break;
+        for (const auto& [k, b] : coarse) split(k, b);
+      }
+      end = pass(m, t, false, true, c, level);
+      finest = m;
+    } else {
+      const bool uniform_split = opt_.schedule == Schedule::Adaptive;
+      for (;;) {
+        int m = -1;
+        for (const auto& [k, b] : map_)
+          if (b > t && (m < 0 || k[0] < m)) m = static_cast<int>(k[0]);
+        if (m < 0) break;
+        if (stuck_m_ >= 0) break;
+        end = pass(m, t, uniform_split, false, c, level);
+        finest = std::max(finest, m);
+        if (end != PassEnd::Done) break;
+        if (opt_.progress) opt_.progress(level, m, c.grades.size(), U);
+      }
+    }
+    if (end == PassEnd::Stopped) {
+      c.grades.resize(first);
+      c.stop = timed_out_ ? StopReason::TimeLimit : StopReason::Interrupted;
+      c.bound = c.levels.empty() ? c.bound : c.levels.back().bound;
+      break;
+    }
+    LevelRecord rec;
+    rec.level = level;
+    rec.m = finest;
+    rec.first_grade = first;
+    rec.grades = c.grades.size() - first;
+    rec.norm_lo = L_;
+    rec.norm_hi = U;
+    rec.truncated = end == PassEnd::MaxGrades;
+    Real newU = max_bound();
+    rec.bound = newU < U ? newU : U;
+    U = rec.bound;
+    c.bound = U;
+    c.levels.push_back(rec);
+    if (checkpoint) checkpoint(c);
+    if (opt_.progress) opt_.progress(level, finest, c.grades.size(), U);
+    if (rec.truncated) {
+      c.stop = StopReason::MaxGrades;
+      break;
+    }
+    if (stuck_m_ >= 0) {
+      c.stop = StopReason::MaxLevel;
+      c.stuck_node = stuck_;
+      c.stuck_m = stuck_m_;
+      break;
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+Construction construct_refined(const Target& f, const ScheduleOptions& opt,
+                               const std::function<void(const Construction&)>& checkpoint) {
+  if (f.dim > 4) throw InputError("the " + std::string(to_string(opt.rule)) + "/" + to_string(opt.schedule) + " engine handles d <= 4, got d = " + std::to_string(f.dim));
+  Engine e(f, opt, precision_bits());
+  return e.run(checkpoint);
+}
+
+}  // namespace mgdl

@@ -1,0 +1,32 @@
+// The cell-based construction engine: the second-order coefficient rule and
+// the uniform and local schedules (docs/theory.md, section 8).
+//
+// State: a partition of the cube into dyadic cells, each with a certified
+// upper bound of |e| for the current residual e (the "bound map"). Bounds stay
+// valid as grades are added, by Lemma 1 (|e| never grows anywhere). Level l
+// has the target t_l = kappa * U_(l-1), U the largest bound; passes at grid
+// levels m = m_min, m_min + 1, ... give grades to the corners of the cells
+// still above t_l and split those that stay above it, until none is left.
+// A grade phi_{m,z} is added only when every level-m cell around z is a cell of
+// the map at level exactly m, so every map cell of level j sees only hats of
+// levels <= j, on which F is affine on its level-j Kuhn simplices: the exact
+// range and interpolation arguments (Facts N and I) apply on every map cell.
+#pragma once
+
+#include "constructive/schedule.hpp"
+
+namespace mgdl {
+
+// Called by construct() for every rule and schedule other than first-order
+// adaptive (the patch-sweep engine of Theorem A). Dimensions 1..4.
+Construction construct_refined(const Target& f, const ScheduleOptions& opt,
+                               const std::function<void(const Construction&)>& checkpoint);
+
+// Interpolation defects on a level-m Kuhn simplex S for a C^2 function g whose
+// Hessian lies in the interval matrix H (d x d) over S: with R^2 = d h^2 / 4,
+//   I_S g - g <= (R^2 / 2) max(0, lambda_max(H)),  g - I_S g <= (R^2 / 2) max(0, lambda_max(-H)),
+// lambda_max bounded by Gershgorin's theorem. Both rounded up; +inf when H is
+// not finite (g not known to be C^2 on S).
+void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& below, Real& above);
+
+}  // namespace mgdl

@@ -8,6 +8,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 namespace mgdl {
@@ -203,7 +204,7 @@ class Engine {
   // --- the rule -----------------------------------------------------------------
   // |T e| bound on simplex s of a cell, given the (signed) coefficients at its vertices.
   Real simplex_bound(const CellData& c, std::size_t s, const std::vector<Real>& a) const;
-  Real ideal_bound(const CellData& c) const;
+  Real cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, Hash>& a_at);
   Dyadic coefficient(int m, const GridPoint& z);
 
   bool stop_requested() {
@@ -396,20 +397,6 @@ Real Engine::simplex_bound(const CellData& c, std::size_t s, const std::vector<R
   return b < 0 ? Real(0) : b;
 }
 
-Real Engine::ideal_bound(const CellData& c) const {
-  Real worst(0);
-  for (std::size_t s = 0; s < c.sign.size(); ++s) {
-    std::vector<Real> a;
-    for (const Real& u : c.allow[s]) {
-      Real v = mul_down(theta_, u);
-      a.push_back(c.sign[s] < 0 ? Real(-v) : v);
-    }
-    Real b = simplex_bound(c, s, a);
-    if (b > worst) worst = b;
-  }
-  return worst;
-}
-
 Dyadic Engine::coefficient(int m, const GridPoint& z) {
   const std::int64_t top = std::int64_t{1} << m;
   int sign = 0;
@@ -437,6 +424,23 @@ Dyadic Engine::coefficient(int m, const GridPoint& z) {
   return sign > 0 ? a : -a;
 }
 
+Real Engine::cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, Hash>& a_at) {
+  const CellData& cd = cell(m, q);
+  Real worst(0);
+  GridPoint v(q.size());
+  for (std::size_t s = 0; s < cd.sign.size(); ++s) {
+    std::vector<Real> a;
+    for (std::uint32_t mk : simplices_.masks[s]) {
+      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mk >> i) & 1);
+      auto it = a_at.find(make_key(m, v));
+      a.push_back(it == a_at.end() ? Real(0) : it->second);
+    }
+    Real b = simplex_bound(cd, s, a);
+    if (b > worst) worst = b;
+  }
+  return worst;
+}
+
 Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool commit_all, Construction& c, int level) {
   nodes_.clear();
   cells_.clear();
@@ -445,37 +449,22 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     if (k[0] == m && (commit_all || b > t)) hot.push_back(k);
   std::vector<GridPoint> hot_q;
   for (const Key& k : hot) hot_q.push_back(key_point(k));
-  prefetch(m, hot_q);
-  if (stop_requested()) return PassEnd::Stopped;
-  // Candidates: corners of hot cells whose ideal bound meets the target.
+  // 1. Candidates: every corner of a hot cell.
   std::vector<GridPoint> cand;
-  bool all_ideal = true;
   for (const GridPoint& q : hot_q) {
-    const CellData& cd = cell(m, q);
-    for (const auto& v : cd.corner) {
-      Real low = lo(v) > 0 ? lo(v) : (hi(v) < 0 ? Real(-hi(v)) : Real(0));
-      if (low > L_) L_ = low;
-    }
-    if (!commit_all && ideal_bound(cd) > t) {
-      all_ideal = false;
-      continue;
-    }
     GridPoint v(q.size());
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
       for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mask >> i) & 1);
       cand.push_back(v);
     }
   }
-  if (uniform_split && !all_ideal) {  // Theorem A: the whole grid goes one level finer
-    for (const Key& k : hot) split(k, map_.at(k));
-    return PassEnd::Done;
-  }
   std::sort(cand.begin(), cand.end());
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-  // A node gets a grade only when every level-m cell around it is a map cell
-  // of level m (coarser neighbours are split down to m; finer ones exclude it).
+  // 2. A node may get a grade only when every level-m cell around it is a map
+  // cell of level m (coarser neighbours are split down to m; finer ones
+  // exclude the node).
   const std::int64_t top = std::int64_t{1} << m;
-  std::vector<GridPoint> nodes, patch_cells;
+  std::vector<GridPoint> nodes, patch_cells = hot_q;
   for (const GridPoint& z : cand) {
     bool ok = true;
     std::vector<GridPoint> around;
@@ -498,58 +487,73 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   }
   prefetch(m, patch_cells);
   if (stop_requested()) return PassEnd::Stopped;
-  std::vector<std::pair<GridPoint, Dyadic>> coef;
-  std::unordered_map<Key, Real, Hash> a_at;
+  for (const GridPoint& q : hot_q)
+    for (const auto& v : cell(m, q).corner) {
+      Real low = lo(v) > 0 ? lo(v) : (hi(v) < 0 ? Real(-hi(v)) : Real(0));
+      if (low > L_) L_ = low;  // |e| at a point: a lower bound of ||e^(l-1)||_inf (Lemma 1)
+    }
+  // 3. Tentative coefficients, and the bound each hot cell would get.
+  std::unordered_map<Key, Real, Hash> tentative;
+  std::map<GridPoint, Dyadic> coef_of;
   for (const GridPoint& z : nodes) {
     Dyadic a = coefficient(m, z);
     if (a.is_zero()) continue;
-    a_at.emplace(make_key(m, z), a.to_real());
-    coef.emplace_back(z, std::move(a));
+    tentative.emplace(make_key(m, z), a.to_real());
+    coef_of.emplace(z, std::move(a));
   }
-  bool truncated = false;
-  for (auto& [z, a] : coef) {
-    if (c.grades.size() >= opt_.max_grades) {
-      truncated = true;
-      break;
+  std::vector<Real> bound(hot.size());
+  std::vector<char> passes(hot.size());
+  bool all_pass = true;
+  for (std::size_t h = 0; h < hot.size(); ++h) {
+    bound[h] = cell_bound(m, hot_q[h], tentative);
+    passes[h] = bound[h] <= t;
+    if (!passes[h]) all_pass = false;
+  }
+  if (uniform_split && !all_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
+    for (std::size_t h = 0; h < hot.size(); ++h) {
+      if (m + 1 > c.options.max_level) {
+        stuck_ = hot_q[h];
+        stuck_m_ = m;
+        return PassEnd::Done;
+      }
+      split(hot[h], map_.at(hot[h]));
     }
+    return PassEnd::Done;
+  }
+  // 4. Commit the corners of the cells that meet the target (all, when
+  // commit_all); a corner of a failing cell only when a passing cell shares it.
+  std::set<GridPoint> chosen;
+  for (std::size_t h = 0; h < hot.size(); ++h) {
+    if (!commit_all && !passes[h]) continue;
+    GridPoint v(hot_q[h].size());
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
+      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = hot_q[h][static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      if (coef_of.count(v)) chosen.insert(v);
+    }
+  }
+  std::unordered_map<Key, Real, Hash> a_at;
+  for (const GridPoint& z : chosen) {  // lexicographic order
+    if (c.grades.size() >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
+    const Dyadic& a = coef_of.at(z);
     F_.add(m, z, a);
     c.grades.push_back({level, m, z, a});
+    a_at.emplace(make_key(m, z), a.to_real());
   }
-  if (truncated) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
-  // New bounds of the hot cells; those above t go one level finer.
-  bool any_fail = false;
-  std::vector<std::pair<Key, Real>> updates;
+  // 5. Certified bounds with the committed coefficients; cells above t go one level finer.
   for (std::size_t h = 0; h < hot.size(); ++h) {
-    const CellData& cd = cell(m, hot_q[h]);
-    Real worst(0);
-    for (std::size_t s = 0; s < cd.sign.size(); ++s) {
-      std::vector<Real> a;
-      for (std::uint32_t mk : simplices_.masks[s]) {
-        GridPoint v(hot_q[h].size());
-        for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = hot_q[h][static_cast<std::size_t>(i)] + ((mk >> i) & 1);
-        auto it = a_at.find(make_key(m, v));
-        a.push_back(it == a_at.end() ? Real(0) : it->second);
-      }
-      Real b = simplex_bound(cd, s, a);
-      if (b > worst) worst = b;
-    }
+    Real b = passes[h] ? bound[h] : cell_bound(m, hot_q[h], a_at);
     Real old = map_.at(hot[h]);
-    if (old < worst) worst = old;
-    updates.emplace_back(hot[h], worst);
-    if (worst > t) any_fail = true;
-  }
-  for (auto& [k, b] : updates) {
-    const bool split_it = commit_all ? false : (uniform_split ? any_fail : b > t);
-    if (split_it) {
+    if (old < b) b = old;
+    if (!commit_all && b > t) {
       if (m + 1 > c.options.max_level) {
-        stuck_ = key_point(k);
+        stuck_ = hot_q[h];
         stuck_m_ = m;
-        map_.at(k) = b;
+        map_.at(hot[h]) = b;
         continue;
       }
-      split(k, b);
+      split(hot[h], b);
     } else {
-      map_.at(k) = b;
+      map_.at(hot[h]) = b;
     }
   }
   return PassEnd::Done;
@@ -584,7 +588,8 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     const std::size_t first = c.grades.size();
     Real kq;  // t = kappa * U, rounded down
     mpfr_set_q(kq.backend().data(), opt_.kappa.backend().data(), MPFR_RNDD);
-    const Real t = mul_down(kq, U);
+    // The last level need not go below the tolerance.
+    const Real t = std::max(mul_down(kq, U), eps);
     L_ = Real(0);
     int finest = 0;
     PassEnd end = PassEnd::Done;

@@ -5,6 +5,7 @@
 #include "verify/checker.hpp"
 
 #include "constructive/approximant.hpp"
+#include "constructive/refine.hpp"
 #include "numbers/parallel.hpp"
 #include "verify/realise.hpp"
 
@@ -83,6 +84,37 @@ class IndexedHats {
   void add(std::size_t grade, int m, const GridPoint& z, const Dyadic& a) {
     if (static_cast<int>(by_level_.size()) <= m) by_level_.resize(static_cast<std::size_t>(m) + 1);
     by_level_[static_cast<std::size_t>(m)][node_key(m, z)].emplace_back(grade, a);
+    // Every coarser cell holding a level-m cell of the support is unresolved
+    // below level m: the hat is not affine on its Kuhn simplices.
+    const std::int64_t top = std::int64_t{1} << m;
+    GridPoint q(z.size());
+    for (std::uint64_t c = 0; c < (std::uint64_t{1} << d_); ++c) {
+      bool inside = true;
+      for (std::size_t i = 0; i < z.size(); ++i) {
+        q[i] = z[i] - static_cast<std::int64_t>((c >> i) & 1);
+        if (q[i] < 0 || q[i] >= top) inside = false;
+      }
+      if (!inside) continue;
+      std::vector<std::int64_t> key(z.size() + 1);
+      for (int j = m - 1; j >= 0; --j) {
+        key[0] = j;
+        for (std::size_t i = 0; i < z.size(); ++i) key[i + 1] = q[i] >> (m - j);
+        auto [it, fresh] = finer_.emplace(key, m);
+        if (!fresh) {
+          if (it->second >= m) break;  // and so are all its ancestors
+          it->second = m;
+        }
+      }
+    }
+  }
+  // True when no hat finer than L meets the interior of the level-L cell q:
+  // then the sum of the hats is affine on each Kuhn simplex of the cell (Fact N).
+  bool resolved(const GridPoint& q, int L) const {
+    std::vector<std::int64_t> key(q.size() + 1);
+    key[0] = L;
+    std::copy(q.begin(), q.end(), key.begin() + 1);
+    auto it = finer_.find(key);
+    return it == finer_.end() || it->second <= L;
   }
   // Exact sum at p / 2^L of the hats of grades <= upto (all of level <= L).
   Dyadic at(std::span<const std::int64_t> p, int L, std::size_t upto) const {
@@ -103,8 +135,16 @@ class IndexedHats {
   }
 
  private:
+  struct KeyHash {
+    std::size_t operator()(const std::vector<std::int64_t>& v) const {
+      std::uint64_t h = 1469598103934665603ull;
+      for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
+      return static_cast<std::size_t>(h);
+    }
+  };
   int d_;
   std::vector<std::unordered_map<std::uint64_t, std::vector<std::pair<std::size_t, Dyadic>>>> by_level_;
+  std::unordered_map<std::vector<std::int64_t>, int, KeyHash> finer_;  // [level, q] -> finest hat level inside
 };
 
 // Everything the checks read, shared by all threads.
@@ -126,6 +166,7 @@ class Residual {
   Residual(const Target& f, int d, const Store& store, std::size_t upto) : f_(f), d_(d), store_(store), upto_(upto) {}
 
   int finest() const { return store_.prefix_finest[upto_]; }
+  bool resolved(const GridPoint& q, int L) const { return store_.hats.resolved(q, L); }
   int dim() const { return d_; }
   bool has_general() const { return !store_.general.empty() && store_.general.front().grade <= upto_; }
 
@@ -149,6 +190,10 @@ class Residual {
     std::vector<Interval> grad;
     Interval centre;
     bool has_centred = false;
+    // Fact I: f at the corners and the interpolation defects on the cell's simplices.
+    std::vector<Interval> corner;
+    Real below, above;
+    bool has_interp = false;
   };
   FCell f_eval(const GridPoint& q, int L) const {
     FCell out;
@@ -158,7 +203,21 @@ class Residual {
     }
     std::vector<Interval> box(q.size());
     for (std::size_t i = 0; i < q.size(); ++i) box[i] = dyadic_interval(q[i], q[i] + 1, L);
-    f_.gradient(box, out.box, out.grad);
+    if (f_.hessian) {
+      std::vector<Interval> H;
+      f_.hessian(box, out.box, out.grad, H);
+      interpolation_defects(H, d_, L, out.below, out.above);
+      if (out.below < Real(std::numeric_limits<double>::infinity()) && out.above < Real(std::numeric_limits<double>::infinity())) {
+        GridPoint corner(q.size());
+        for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << q.size()); ++mask) {
+          for (std::size_t i = 0; i < q.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+          out.corner.push_back(f_point(corner, L));
+        }
+        out.has_interp = std::all_of(out.corner.begin(), out.corner.end(), [](const Interval& v) { return is_finite(v); });
+      }
+    } else {
+      f_.gradient(box, out.box, out.grad);
+    }
     require_finite_on_cell(out.box, q, L);
     GridPoint c(q.size());
     for (std::size_t i = 0; i < q.size(); ++i) c[i] = 2 * q[i] + 1;
@@ -175,6 +234,20 @@ class Residual {
       if (compare(v, mx) > 0) mx = v;
     }
     Interval nat = fc.box - to_iv(general_cell(q, L)) - hull(mn, mx);
+    if (fc.has_interp) {
+      // Fact I: f - H is within [-below, above] of its linear interpolant on
+      // each Kuhn simplex (H affine there), whose values lie in the corner hull.
+      Real l(std::numeric_limits<double>::infinity()), h(-std::numeric_limits<double>::infinity());
+      for (std::size_t k = 0; k < corners.size(); ++k) {
+        Interval v = fc.corner[k] - corners[k].to_interval();
+        if (lo(v) < l) l = lo(v);
+        if (hi(v) > h) h = hi(v);
+      }
+      Real il, ih;
+      mpfr_sub(il.backend().data(), l.backend().data(), fc.below.backend().data(), MPFR_RNDD);
+      mpfr_add(ih.backend().data(), h.backend().data(), fc.above.backend().data(), MPFR_RNDU);
+      nat = intersect_enclosures(nat, make_interval(il, ih));
+    }
     if (!fc.has_centred) return nat;
     Interval cen = centred_enclosure(fc.centre - centre.to_interval(), fc.grad, cell_gradient_hull(corners, L, d_), L);
     return intersect_enclosures(nat, cen);
@@ -256,12 +329,16 @@ struct PointTest {
 
 template <class OnCell, class OnPoint>
 GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyOptions& opt, OnCell on_cell, OnPoint on_point,
-                            std::function<bool(const Cell&)> meets_support) {
+                            std::function<bool(const Cell&)> meets_support, const Residual& R) {
   GradeCheck out;
   while (!queue.empty()) {
     Cell c = std::move(queue.front());
     queue.pop_front();
     if (!meets_support(c)) continue;
+    if (!R.resolved(c.q, c.L)) {  // a finer hat inside: the exact corner ranges need smaller cells
+      children(c, [&](Cell ch) { queue.push_back(std::move(ch)); });
+      continue;
+    }
     if (out.cells >= opt.budget) {
       ++out.open_cells;
       continue;
@@ -301,7 +378,7 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
 // C2 for a proved hat grade g = a phi_{m,z} on the cells of its support box.
 GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt) {
   const int d = R.dim();
-  const int L0 = std::max({m + 1, R.finest(), 0});
+  const int L0 = m + 1;  // cells holding finer hats are split by the search
   const int s0 = L0 - m;
   const std::int64_t top = std::int64_t{1} << L0;
   GridPoint lo_c(static_cast<std::size_t>(d)), hi_c(static_cast<std::size_t>(d));
@@ -356,7 +433,7 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
     return t;
   };
   auto meets = [&](const Cell& c) { return patch_gauge_lower(m, z, c.q, c.L - m) < (std::int64_t{1} << (c.L - m)); };
-  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, meets);
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, meets, R);
   out.nonzero = true;
   return out;
 }
@@ -364,7 +441,7 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
 // C2 for a grade that is a function of x but not a proved hat: over the whole cube.
 GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const Carriers& in, const VerifyOptions& opt) {
   const int d = R.dim();
-  const int L0 = std::max(R.finest(), 0);
+  const int L0 = 0;
   GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
   std::deque<Cell> queue;
   cells_in(lo_c, hi_c, L0, [&](Cell c) { queue.push_back(std::move(c)); });
@@ -408,18 +485,21 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
                  to_decimal(nearest(g), 10) + ", r_" + std::to_string(k) + "(x) in " + enc(cur);
     return t;
   };
-  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; });
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; }, R);
   return out;
 }
 
 // Certified enclosures of ||r||_inf, ||r||_1, ||r||_2 for the current residual.
 NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const VerifyOptions& opt) {
   const int d = R.dim();
-  const int L0 = std::max(R.finest(), 1);
+  const int L0 = 1;
   NormEnclosure out;
   out.grade = k;
   out.level = level;
-  const NodalValues F = R.nodal(L0);
+  struct Sparse {
+    const Residual& R;
+    Dyadic at(const GridPoint& p, int L) const { return R.hat_part(p, L); }
+  } F{R};
   struct NC {
     GridPoint q;
     int L;
@@ -452,16 +532,27 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
     return c;
   };
   const Real inf(std::numeric_limits<double>::infinity());
-  std::uint64_t count = std::uint64_t{1} << (L0 * d);
-  if (count > 8 * opt.budget) {
-    out.inf_lo = out.l1_lo = out.l2_lo = Real(0);
-    out.inf_hi = out.l1_hi = out.l2_hi = inf;
-    return out;
+  // The coarsest cells on which the hats are affine per simplex (Fact N).
+  std::vector<Cell> start;
+  {
+    std::deque<Cell> todo;
+    GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
+    cells_in(lo_c, hi_c, L0, [&](Cell c) { todo.push_back(std::move(c)); });
+    while (!todo.empty()) {
+      Cell c = std::move(todo.front());
+      todo.pop_front();
+      if (R.resolved(c.q, c.L)) start.push_back(std::move(c));
+      else children(c, [&](Cell ch) { todo.push_back(std::move(ch)); });
+      if (start.size() + todo.size() > 8 * opt.budget) {
+        out.inf_lo = out.l1_lo = out.l2_lo = Real(0);
+        out.inf_hi = out.l1_hi = out.l2_hi = inf;
+        return out;
+      }
+    }
   }
   std::vector<NC> cells;
   Real best(0);
-  GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
-  cells_in(lo_c, hi_c, L0, [&](Cell c) { cells.push_back(eval(c.q, c.L, best, out.argmax)); });
+  for (const Cell& c : start) cells.push_back(eval(c.q, c.L, best, out.argmax));
   const Real rel = nearest(opt.rel_width);
   // Sup norm: split cells whose bound may exceed the best point value by more than rel.
   for (;;) {

@@ -185,7 +185,7 @@ class Engine {
       }
     }
   }
-  void split(const Key& k, const Real& b) {
+  void split(const Key& k, Real b) {  // b by value: erasing k would invalidate a reference into the map
     map_.erase(k);
     const int j = static_cast<int>(k[0]);
     GridPoint child(static_cast<std::size_t>(d_));

@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include "constructive/fast_eval.hpp"
+#include "constructive/refine.hpp"
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
+#include "verify/checker.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -478,4 +480,143 @@ TEST_CASE("sweeps and constructions do not depend on the thread count", "[thread
     CHECK(slurp((dir / "a.json").string()) == slurp((dir / "b.json").string()));
     std::filesystem::remove_all(dir);
   }
+}
+
+// ---- The second-order rule and the uniform/local schedules (constructive/refine) ----
+
+namespace {
+Construction build_with(const std::string& target, const char* eps, Rule rule, Schedule schedule, int max_level = -1,
+                        unsigned threads = 0) {
+  set_precision_bits(128);
+  ScheduleOptions o;
+  o.eps = parse_decimal(eps);
+  o.rule = rule;
+  o.schedule = schedule;
+  o.max_level = max_level;
+  o.threads = threads;
+  return construct(resolve_target(target), o);
+}
+Verdict verify_all(const Construction& c) {
+  VerifyOptions vo;
+  vo.eps = c.options.eps;
+  return verify_scheme(to_network(c), c.target, vo).overall();
+}
+}  // namespace
+
+TEST_CASE("interpolation defects bound I f - f and f - I f on Kuhn simplices", "[refine]") {
+  // Fact I: for f in C^2, |I_S f - f| is bounded from the Hessian; check it at
+  // random points of random simplices against 256-bit enclosures of f.
+  const char* exprs[] = {"sin(2*pi*x1)", "exp(-3*x1)*cos(5*x2) + x1*x2^2", "atan(x1 - x2) + x3^3 - x1*x3",
+                         "x1^2"};
+  const int dims[] = {1, 2, 3, 1};
+  std::mt19937_64 rng(31);
+  for (int e = 0; e < 4; ++e) {
+    INFO(exprs[e]);
+    const int d = dims[e];
+    Target f = target_from_expression(exprs[e], d);
+    for (int t = 0; t < 40; ++t) {
+      set_precision_bits(128);
+      const int m = 2 + t % 6;
+      std::uniform_int_distribution<std::int64_t> uq(0, (std::int64_t{1} << m) - 1);
+      GridPoint q(static_cast<std::size_t>(d));
+      std::vector<Interval> box(static_cast<std::size_t>(d));
+      for (int i = 0; i < d; ++i) {
+        q[static_cast<std::size_t>(i)] = uq(rng);
+        box[static_cast<std::size_t>(i)] = dyadic_interval(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(i)] + 1, m);
+      }
+      Interval v;
+      std::vector<Interval> g, H;
+      f.hessian(box, v, g, H);
+      Real below, above;
+      interpolation_defects(H, d, m, below, above);
+      REQUIRE(below < Real(1e300));
+      if (e == 3) {  // x^2: I f - f <= h^2 / 4 exactly (at the midpoint), f - I f <= 0
+        CHECK(below == ldexp(Real(1), -2 * m - 2));
+        CHECK(above == 0);
+      }
+      // A random point of the cell: its Kuhn simplex, barycentric weights, I f there.
+      set_precision_bits(256);
+      const int L = m + 12;
+      std::uniform_int_distribution<std::int64_t> up(0, std::int64_t{1} << 12);
+      GridPoint p(static_cast<std::size_t>(d));
+      for (int i = 0; i < d; ++i) p[static_cast<std::size_t>(i)] = (q[static_cast<std::size_t>(i)] << 12) + up(rng);
+      SimplexWeights sw = simplex_weights(m, p, L);
+      Interval If(0);
+      for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
+        std::vector<Interval> vx;
+        for (auto c : sw.vertex[k]) vx.push_back(dyadic_interval(c, c, m));
+        If += f.box(vx) * Interval(sw.weight[k]) / Interval(std::int64_t{1} << sw.shift);
+      }
+      std::vector<Interval> px;
+      for (auto c : p) px.push_back(dyadic_interval(c, c, L));
+      Interval diff = If - f.box(px);
+      CHECK(lo(diff) <= below);
+      CHECK(-hi(diff) <= above);
+    }
+  }
+  set_precision_bits(128);
+}
+
+TEST_CASE("second-order/local: far fewer grades, Lemma 1 at points, and the checker proves every claim", "[refine]") {
+  // 1-D smooth, 1-D kink, 2-D smooth and kink, 3-D, and a target without a
+  // Hessian (the rule falls back to per-simplex minima).
+  const std::pair<const char*, const char*> rows[] = {{"sin2pi", "1e-3"}, {"runge", "1e-3"}, {"kink", "1e-4"},
+                                                       {"sinsin", "5e-2"}, {"absdiff", "5e-2"}, {"sum3", "2.5e-1"},
+                                                       {"takagi", "5e-2"}};
+  for (auto [name, eps] : rows) {
+    INFO(name << " " << eps);
+    Construction c = build_with(name, eps, Rule::SecondOrder, Schedule::Local);
+    CHECK(c.stop == StopReason::Tolerance);
+    CHECK(c.bound <= nearest(parse_decimal(eps)));
+    CHECK(structure_error(to_network(c)).empty());
+    check_lemma1_and_bound(c, 20);
+    CHECK(verify_all(c) == Verdict::Proved);
+  }
+  // The grade counts the rule exists for (first-order/adaptive: 21762 at 1e-3).
+  Construction s = build_with("sin2pi", "1e-3", Rule::SecondOrder, Schedule::Local);
+  CHECK(s.grades.size() < 1000);
+}
+
+TEST_CASE("every rule and schedule gives a valid scheme; the cell engine is thread-independent", "[refine]") {
+  for (Rule r : {Rule::FirstOrder, Rule::SecondOrder})
+    for (Schedule sc : {Schedule::Uniform, Schedule::Adaptive, Schedule::Local}) {
+      if (r == Rule::FirstOrder && sc == Schedule::Adaptive) continue;  // the patch engine, tested above
+      INFO(to_string(r) << "/" << to_string(sc));
+      Construction c = build_with("runge", "2e-2", r, sc);
+      CHECK(c.stop == StopReason::Tolerance);
+      check_lemma1_and_bound(c, 20);
+      CHECK(verify_all(c) == Verdict::Proved);
+    }
+  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_refine";
+  std::filesystem::create_directories(dir);
+  write_scheme((dir / "a.json").string(), to_scheme(build_with("sinsin", "5e-2", Rule::SecondOrder, Schedule::Local, -1, 1)));
+  write_scheme((dir / "b.json").string(), to_scheme(build_with("sinsin", "5e-2", Rule::SecondOrder, Schedule::Local, -1, 2)));
+  CHECK(slurp((dir / "a.json").string()) == slurp((dir / "b.json").string()));
+  // The file records the rule and schedule; resuming this engine is refused with a reason.
+  Scheme sch = read_scheme((dir / "a.json").string());
+  CHECK(sch.params["rule"] == "second-order");
+  CHECK(sch.params["schedule"] == "local");
+  Construction st = resume_state(sch, resolve_target("sinsin"));
+  CHECK(st.options.rule == Rule::SecondOrder);
+  CHECK_THROWS_AS(construct(resolve_target("sinsin"), st.options, {}, &st), InputError);
+  std::filesystem::remove_all(dir);
+  CHECK_THROWS_AS(parse_rule("third-order"), InputError);
+  CHECK_THROWS_AS(parse_schedule("sometimes"), InputError);
+}
+
+TEST_CASE("second-order/local: a near-jump stops at max-level near the jump; a planted defect is refuted", "[refine]") {
+  Construction c = build_with("max(-1, min(1, (x - 1/3)*10^12))", "1e-2", Rule::SecondOrder, Schedule::Local, 12);
+  REQUIRE(c.stop == StopReason::MaxLevel);
+  REQUIRE(c.stuck_m == 12);
+  CHECK(bmp::abs(Rational(c.stuck_node[0], 4096) - Rational(1, 3)) <= Rational(2, 4096));
+  check_lemma1_and_bound(c, 20);
+  // Doubling one coefficient of a second-order scheme breaks C2 there.
+  Construction s = build_with("sin2pi", "1e-2", Rule::SecondOrder, Schedule::Local);
+  Network net = to_network(s);
+  const std::size_t k = net.grades.size() / 2;
+  for (auto& [col, v] : net.grades[k].readout.c) v *= 2;
+  VerifyOptions vo;
+  vo.eps = s.options.eps;
+  VerifyReport r = verify_scheme(net, s.target, vo);
+  CHECK(r.overall() == Verdict::Refuted);
 }

@@ -106,6 +106,8 @@ void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& b
 
 namespace {
 
+constexpr int kLocalSpan = 24;  // grid levels one level of the local schedule may span before the guard
+
 class Engine {
  public:
   Engine(const Target& f, const ScheduleOptions& opt, unsigned bits)
@@ -611,13 +613,35 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       end = pass(m, t, false, true, c, level);
       finest = m;
     } else {
-      const bool uniform_split = opt_.schedule == Schedule::Adaptive;
+      bool uniform_split = opt_.schedule == Schedule::Adaptive;
+      int first_m = -1;
       for (;;) {
-        int m = -1;
+        int m = -1, deepest = -1;
         for (const auto& [k, b] : map_)
-          if (b > t && (m < 0 || k[0] < m)) m = static_cast<int>(k[0]);
+          if (b > t) {
+            if (m < 0 || k[0] < m) m = static_cast<int>(k[0]);
+            deepest = std::max(deepest, static_cast<int>(k[0]));
+          }
         if (m < 0) break;
         if (stuck_m_ >= 0) break;
+        if (first_m < 0) first_m = m;
+        // The termination guard of the local schedule (docs/theory.md 8.3):
+        // after kLocalSpan grid levels in one level, the remaining hot cells
+        // are brought to one grid level and continue under the adaptive rule
+        // (nothing is committed until all of them meet the target).
+        if (!uniform_split && m > first_m + kLocalSpan) {
+          for (bool again = true; again;) {
+            again = false;
+            for (const auto& [k, b] : map_)
+              if (b > t && k[0] < deepest) {
+                split(k, b);
+                again = true;
+                break;
+              }
+          }
+          uniform_split = true;
+          continue;
+        }
         end = pass(m, t, uniform_split, false, c, level);
         finest = std::max(finest, m);
         if (end != PassEnd::Done) break;

@@ -37,7 +37,7 @@ Dyadic theta_from(const std::string& s) {
 }
 
 struct ConstructArgs {
-  std::string target, out, resume, eps = "1e-2", kappa = "1/2", theta = "255/256", rule = "first-order", schedule = "adaptive";
+  std::string target, out, resume, eps = "1e-2", kappa = "1/2", theta = "255/256", rule = "second-order", schedule = "local";
   int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;

@@ -117,7 +117,7 @@ class Engine {
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(std::min(opt.time_limit, 1e9)));
   }
 
-  Construction run(const std::function<void(const Construction&)>& checkpoint);
+  Construction run(const std::function<void(const Construction&)>& checkpoint, const Construction* resume);
 
  private:
   bool second() const { return opt_.rule == Rule::SecondOrder && static_cast<bool>(f_.hessian); }
@@ -561,7 +561,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   return PassEnd::Done;
 }
 
-Construction Engine::run(const std::function<void(const Construction&)>& checkpoint) {
+Construction Engine::run(const std::function<void(const Construction&)>& checkpoint, const Construction* resume) {
   Construction c;
   c.target = f_;
   c.options = opt_;
@@ -570,15 +570,26 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
   c.options.max_level = max_level;
   const Real eps = nearest(opt_.eps);
   point_width_max_ = eps;
-  // Level 0: the whole cube, bounded by the enclosure of f on it.
-  {
+  if (resume && !resume->levels.empty()) {  // the state at the end of the last completed level
+    c.grades = resume->grades;
+    c.levels = resume->levels;
+    for (const auto& g : c.grades) F_.add(g.m, g.node, g.a);
+    for (const auto& cb : resume->cell_bounds) map_.emplace(make_key(cb.level, cb.q), cb.bound);
+    if (c.levels.back().truncated) {
+      c.stop = StopReason::MaxGrades;
+      c.bound = c.levels.back().bound;
+      c.cell_bounds = resume->cell_bounds;
+      return c;
+    }
+  } else {
+    // Level 0: the whole cube, bounded by the enclosure of f on it.
     GridPoint root(static_cast<std::size_t>(d_), 0);
     const CellData& cd = cell(0, root);
     map_.emplace(make_key(0, root), std::max(cd.ehi, Real(-cd.elo)));
   }
-  Real U = max_bound();
+  Real U = resume && !resume->levels.empty() ? resume->levels.back().bound : max_bound();
   c.bound = U;
-  for (int level = 1;; ++level) {
+  for (int level = static_cast<int>(c.levels.size()) + 1;; ++level) {
     if (U <= eps) {
       c.stop = StopReason::Tolerance;
       break;
@@ -667,6 +678,8 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     U = rec.bound;
     c.bound = U;
     c.levels.push_back(rec);
+    c.cell_bounds.clear();
+    for (const auto& [k, b] : map_) c.cell_bounds.push_back({static_cast<int>(k[0]), key_point(k), b});
     if (checkpoint) checkpoint(c);
     if (opt_.progress) opt_.progress(level, finest, c.grades.size(), U);
     if (rec.truncated) {
@@ -686,10 +699,10 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
 }  // namespace
 
 Construction construct_refined(const Target& f, const ScheduleOptions& opt,
-                               const std::function<void(const Construction&)>& checkpoint) {
+                               const std::function<void(const Construction&)>& checkpoint, const Construction* resume) {
   if (f.dim > 4) throw InputError("the " + std::string(to_string(opt.rule)) + "/" + to_string(opt.schedule) + " engine handles d <= 4, got d = " + std::to_string(f.dim));
   Engine e(f, opt, precision_bits());
-  return e.run(checkpoint);
+  return e.run(checkpoint, resume);
 }
 
 }  // namespace mgdl

@@ -19,8 +19,11 @@ namespace mgdl {
 
 // Called by construct() for every rule and schedule other than first-order
 // adaptive (the patch-sweep engine of Theorem A). Dimensions 1..4.
+// With `resume` (a state read by resume_state: grades, levels and the bound
+// map of the last completed level) the result equals an uninterrupted run's.
 Construction construct_refined(const Target& f, const ScheduleOptions& opt,
-                               const std::function<void(const Construction&)>& checkpoint);
+                               const std::function<void(const Construction&)>& checkpoint,
+                               const Construction* resume = nullptr);
 
 // Interpolation defects on a level-m Kuhn simplex S for a C^2 function g whose
 // Hessian lies in the interval matrix H (d x d) over S: with R^2 = d h^2 / 4,

@@ -63,10 +63,9 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
     throw InputError("need 0 <= start depth <= max depth <= 20");
 
   if (opt.rule != Rule::FirstOrder || opt.schedule != Schedule::Adaptive) {
-    if (resume)
-      throw InputError(std::string("--resume continues first-order/adaptive constructions only; rerun the ") + to_string(opt.rule) + "/" +
-                       to_string(opt.schedule) + " construction (it is deterministic)");
-    return construct_refined(f, opt, checkpoint);
+    if (resume && !resume->levels.empty() && resume->cell_bounds.empty())
+      throw InputError("cannot resume: the file has no cell_bounds (the state of the cell engine)");
+    return construct_refined(f, opt, checkpoint, resume);
   }
   Construction c;
   c.target = f;

@@ -73,6 +73,14 @@ struct Construction {
   std::size_t cells = 0;    // interval cells examined
   std::size_t patches = 0;  // patches examined over all sweeps, rejected trials included
   std::size_t sweeps = 0;   // sweeps (level trials), rejected ones included
+  // Cell engine (constructive/refine): the bound map at the end of the last
+  // completed level, so that --resume can continue exactly.
+  struct CellBound {
+    int level;
+    GridPoint q;
+    Real bound;
+  };
+  std::vector<CellBound> cell_bounds;
 };
 
 // Throws InputError for bad options or a target that is not finite somewhere.

@@ -38,6 +38,16 @@ Scheme to_scheme(const Construction& c) {
               {"max_depth", o.max_depth}};
   s.result = {{"stop", to_string(c.stop)}, {"grades", c.grades.size()}, {"levels", c.levels.size()},
               {"bound", real_exact(c.bound)}};
+  if (!c.cell_bounds.empty()) {
+    s.cell_bounds = nlohmann::ordered_json::array();
+    for (const auto& cb : c.cell_bounds) {
+      nlohmann::ordered_json row = nlohmann::ordered_json::array();
+      row.push_back(cb.level);
+      for (auto v : cb.q) row.push_back(v);
+      row.push_back(real_exact(cb.bound));
+      s.cell_bounds.push_back(std::move(row));
+    }
+  }
   s.levels = nlohmann::ordered_json::array();
   for (const auto& L : c.levels)
     s.levels.push_back({{"level", L.level},
@@ -95,6 +105,21 @@ Construction resume_state(const Scheme& s, const Target& f) {
       r.bound = exact_real(L.at("bound").get<std::string>());
       r.truncated = L.at("truncated").get<bool>();
       c.levels.push_back(r);
+    }
+    if (!s.cell_bounds.is_null()) {
+      for (const auto& row : s.cell_bounds) {
+        if (!row.is_array() || row.size() != static_cast<std::size_t>(s.net.dim) + 2) throw bad("malformed cell_bounds");
+        Construction::CellBound cb;
+        cb.level = row.at(0).get<int>();
+        if (cb.level < 0 || cb.level > 62) throw bad("malformed cell_bounds");
+        for (int i = 0; i < s.net.dim; ++i) {
+          std::int64_t v = row.at(static_cast<std::size_t>(i) + 1).get<std::int64_t>();
+          if (v < 0 || v >= (std::int64_t{1} << cb.level)) throw bad("malformed cell_bounds");
+          cb.q.push_back(v);
+        }
+        cb.bound = exact_real(row.at(static_cast<std::size_t>(s.net.dim) + 1).get<std::string>());
+        c.cell_bounds.push_back(std::move(cb));
+      }
     }
   } catch (const nlohmann::ordered_json::exception& e) {
     throw bad(std::string("malformed params or levels (") + e.what() + ")");
@@ -161,7 +186,9 @@ void write_scheme(const std::string& path, const Scheme& s) {
   os << "{\n\"format\": \"" << kSchemeFormat << "\",\n\"dim\": " << s.net.dim << ",\n\"width\": " << s.net.width
      << ",\n\"target\": " << nlohmann::ordered_json{{"name", s.target_name}, {"expr", s.target_expr}}.dump()
      << ",\n\"params\": " << s.params.dump() << ",\n\"result\": " << s.result.dump()
-     << ",\n\"levels\": " << (s.levels.is_null() ? "[]" : s.levels.dump()) << ",\n\"grades\": [";
+     << ",\n\"levels\": " << (s.levels.is_null() ? "[]" : s.levels.dump());
+  if (!s.cell_bounds.is_null()) os << ",\n\"cell_bounds\": " << s.cell_bounds.dump();
+  os << ",\n\"grades\": [";
   for (std::size_t k = 0; k < s.net.grades.size(); ++k) {
     const Grade& g = s.net.grades[k];
     os << (k ? ",\n" : "\n") << "{";
@@ -288,6 +315,7 @@ Scheme parse_scheme(const std::string& text, const std::string& path, const Sche
   if (j.contains("params")) s.params = j["params"];
   if (j.contains("result")) s.result = j["result"];
   if (j.contains("levels")) s.levels = j["levels"];
+  if (j.contains("cell_bounds")) s.cell_bounds = j["cell_bounds"];
   const J& grades = R.field(j, "grades", "top level");
   if (!grades.is_array()) R.fail("grades", "expected an array");
   if (grades.size() > limits.max_grades)

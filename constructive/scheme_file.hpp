@@ -17,6 +17,7 @@ struct Scheme {
   Network net;
   std::string target_name, target_expr;
   nlohmann::ordered_json params, result, levels;  // as written; hints only
+  nlohmann::ordered_json cell_bounds;             // cell engine only: [[level, q_1..q_d, "bound"], ...] for --resume
 };
 
 // The scheme of a construction (network, parameters, level history).

@@ -45,6 +45,8 @@ expect 2 "dimension too small" -- "$MGDL" construct --target 'x1*x3' --dim 2 -o 
 expect 2 "dimension out of range" -- "$MGDL" construct --target 'x' --dim 0 -o "$T/a.json"
 expect 2 "bad eps" -- "$MGDL" construct --target 'x' --eps abc -o "$T/a.json"
 expect 2 "negative eps" -- "$MGDL" construct --target 'x' --eps -1 -o "$T/a.json"
+expect 2 "unknown rule" -- "$MGDL" construct --target 'x' --rule third-order -o "$T/a.json"
+expect 2 "unknown schedule" -- "$MGDL" construct --target 'x' --schedule sometimes -o "$T/a.json"
 expect 2 "bad kappa" -- "$MGDL" construct --target 'x' --kappa 2 -o "$T/a.json"
 expect 2 "theta too small for kappa" -- "$MGDL" construct --target 'x' --theta 0.25 -o "$T/a.json"
 expect 2 "unknown option" -- "$MGDL" construct --target 'x' --frobnicate -o "$T/a.json"
@@ -74,8 +76,8 @@ printf '{"format": "mgdl-scheme/1", "dim": 1' >"$T/trunc.json"
 expect 2 "eval truncated file" -- "$MGDL" eval "$T/trunc.json" --points "$T/pts"
 
 # Interrupt (SIGINT) and resume: the resumed file equals an uninterrupted run's.
-"$MGDL" construct --target sin2pi --eps 1e-3 -o "$T/full.json" --quiet >/dev/null 2>&1
-"$MGDL" construct --target sin2pi --eps 1e-3 -o "$T/int.json" --quiet >/dev/null 2>"$T/interr" &
+"$MGDL" construct --target sin2pi --eps 1e-3 --rule first-order --schedule adaptive -o "$T/full.json" --quiet >/dev/null 2>&1
+"$MGDL" construct --target sin2pi --eps 1e-3 --rule first-order --schedule adaptive -o "$T/int.json" --quiet >/dev/null 2>"$T/interr" &
 pid=$!
 for _ in $(seq 1 100); do [ -s "$T/int.json" ] && break; sleep 0.02; done
 sleep 0.3
@@ -176,7 +178,7 @@ expect 2 "reader limit: --max-file-grades" -- "$MGDL" verify "$T/s.json" --max-f
 expect 0 "reader limits large enough" -- "$MGDL" eval "$T/s.json" --max-digits 1000 --max-file-grades 100000 --points "$T/pts"
 
 # --time-limit stops at the next patch, keeps the completed levels, exit 3.
-expect 3 "construct --time-limit" -- "$MGDL" construct --target sin2pi --eps 1e-5 --time-limit 1 -o "$T/tl.json" --quiet
+expect 3 "construct --time-limit" -- "$MGDL" construct --target sin2pi --eps 1e-5 --rule first-order --schedule adaptive --time-limit 1 -o "$T/tl.json" --quiet
 grep -q "time limit reached" "$T/err" && ok || bad "construct says the time limit was reached"
 grep -q '"stop":"time-limit"\|"stop": "time-limit"' "$T/tl.json" && ok || bad "the scheme records the time-limit stop"
 expect 0 "eval a time-limited scheme" -- "$MGDL" eval "$T/tl.json" --points "$T/pts"

@@ -592,13 +592,34 @@ TEST_CASE("every rule and schedule gives a valid scheme; the cell engine is thre
   write_scheme((dir / "a.json").string(), to_scheme(build_with("sinsin", "5e-2", Rule::SecondOrder, Schedule::Local, -1, 1)));
   write_scheme((dir / "b.json").string(), to_scheme(build_with("sinsin", "5e-2", Rule::SecondOrder, Schedule::Local, -1, 2)));
   CHECK(slurp((dir / "a.json").string()) == slurp((dir / "b.json").string()));
-  // The file records the rule and schedule; resuming this engine is refused with a reason.
+  // The file records the rule, the schedule and the bound map: an interrupted
+  // run resumes to the same bytes.
   Scheme sch = read_scheme((dir / "a.json").string());
   CHECK(sch.params["rule"] == "second-order");
   CHECK(sch.params["schedule"] == "local");
-  Construction st = resume_state(sch, resolve_target("sinsin"));
-  CHECK(st.options.rule == Rule::SecondOrder);
-  CHECK_THROWS_AS(construct(resolve_target("sinsin"), st.options, {}, &st), InputError);
+  CHECK(sch.cell_bounds.is_array());
+  {
+    set_precision_bits(128);
+    Target f = resolve_target("sinsin");
+    ScheduleOptions o;
+    o.eps = parse_decimal("5e-2");
+    o.rule = Rule::SecondOrder;
+    o.schedule = Schedule::Local;
+    std::atomic<bool> stop{false};
+    o.interrupt = &stop;
+    const std::string part = (dir / "part.json").string();
+    Construction c = construct(f, o, [&](const Construction& now) {
+      write_scheme(part, to_scheme(now));
+      if (now.levels.size() == 2) stop = true;
+    });
+    REQUIRE(c.stop == StopReason::Interrupted);
+    Construction st = resume_state(read_scheme(part), f);
+    CHECK(st.options.rule == Rule::SecondOrder);
+    CHECK(st.levels.size() == 2);
+    Construction done = construct(f, st.options, {}, &st);
+    write_scheme(part, to_scheme(done));
+    CHECK(slurp(part) == slurp((dir / "a.json").string()));
+  }
   std::filesystem::remove_all(dir);
   CHECK_THROWS_AS(parse_rule("third-order"), InputError);
   CHECK_THROWS_AS(parse_schedule("sometimes"), InputError);

@@ -555,8 +555,12 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   for (const Cell& c : start) cells.push_back(eval(c.q, c.L, best, out.argmax));
   const Real rel = nearest(opt.rel_width);
   // Sup norm: split cells whose bound may exceed the best point value by more than rel.
+  // With a tolerance, also refine until the sup norm is decided against it:
+  // a bound within rel of the best point value may still straddle eps.
+  const std::optional<Real> tol = opt.eps ? std::optional<Real>(nearest(*opt.eps)) : std::nullopt;
   for (;;) {
     Real target = best * (1 + rel);
+    if (tol && best <= *tol && *tol < target) target = *tol;
     std::vector<NC> next;
     bool split = false;
     for (auto& c : cells) {

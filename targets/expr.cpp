@@ -447,6 +447,18 @@ Interval apply1(Expr::Op op, const Interval& a) {
   IntervalOps::unary(op, r);
   return r;
 }
+// min or max of two enclosures, and whether each operand certainly wins on the box.
+struct MinMax {
+  Interval v;
+  bool a_wins, b_wins;
+};
+MinMax min_max(Expr::Op op, const Interval& a, const Interval& b) {
+  const bool is_min = op == Expr::Op::Min;
+  MinMax r{a, is_min ? hi(a) <= lo(b) : lo(a) >= hi(b), is_min ? hi(b) <= lo(a) : lo(b) >= hi(a)};
+  if (is_min) IntervalOps::fmin(r.v, b);
+  else IntervalOps::fmax(r.v, b);
+  return r;
+}
 void scale(std::vector<Interval>& g, const Interval& k) {
   for (auto& x : g) x = x * k;
 }
@@ -553,12 +565,7 @@ void Expr::eval_gradient(std::span<const Interval> x, Interval& value, std::vect
           }
           case Op::Min: case Op::Max: {
             // The smaller (larger) operand when certain; else the hull of both gradients.
-            const bool is_min = in.op == Op::Min;
-            const bool a_wins = is_min ? hi(a.v) <= lo(b.v) : lo(a.v) >= hi(b.v);
-            const bool b_wins = is_min ? hi(b.v) <= lo(a.v) : lo(b.v) >= hi(a.v);
-            Interval v = a.v;
-            if (is_min) IntervalOps::fmin(v, b.v);
-            else IntervalOps::fmax(v, b.v);
+            auto [v, a_wins, b_wins] = min_max(in.op, a.v, b.v);
             if (b_wins && !a_wins) a.g = b.g;
             else if (!a_wins)
               for (std::size_t i = 0; i < d; ++i) a.g[i] = bmp::hull(a.g[i], b.g[i]);
@@ -715,12 +722,7 @@ void Expr::eval_hessian(std::span<const Interval> x, Interval& value, std::vecto
             break;
           }
           case Op::Min: case Op::Max: {
-            const bool is_min = in.op == Op::Min;
-            const bool a_wins = is_min ? hi(a.v) <= lo(b.v) : lo(a.v) >= hi(b.v);
-            const bool b_wins = is_min ? hi(b.v) <= lo(a.v) : lo(b.v) >= hi(a.v);
-            Interval v = a.v;
-            if (is_min) IntervalOps::fmin(v, b.v);
-            else IntervalOps::fmax(v, b.v);
+            auto [v, a_wins, b_wins] = min_max(in.op, a.v, b.v);
             if (b_wins && !a_wins) a = std::move(b);
             else if (!a_wins) {  // the switch may lie in the box
               for (std::size_t i = 0; i < d; ++i) a.g[i] = bmp::hull(a.g[i], b.g[i]);

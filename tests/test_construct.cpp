@@ -577,7 +577,7 @@ TEST_CASE("second-order/local: far fewer grades, Lemma 1 at points, and the chec
   CHECK(s.grades.size() < 1000);
 }
 
-TEST_CASE("every rule and schedule gives a valid scheme; the cell engine is thread-independent", "[refine]") {
+TEST_CASE("every rule and schedule gives a valid scheme, and the cell engine is thread-independent", "[refine]") {
   for (Rule r : {Rule::FirstOrder, Rule::SecondOrder})
     for (Schedule sc : {Schedule::Uniform, Schedule::Adaptive, Schedule::Local}) {
       if (r == Rule::FirstOrder && sc == Schedule::Adaptive) continue;  // the patch engine, tested above
@@ -625,7 +625,7 @@ TEST_CASE("every rule and schedule gives a valid scheme; the cell engine is thre
   CHECK_THROWS_AS(parse_schedule("sometimes"), InputError);
 }
 
-TEST_CASE("second-order/local: a near-jump stops at max-level near the jump; a planted defect is refuted", "[refine]") {
+TEST_CASE("second-order/local: a near-jump stops at max-level near the jump, and a planted defect is refuted", "[refine]") {
   Construction c = build_with("max(-1, min(1, (x - 1/3)*10^12))", "1e-2", Rule::SecondOrder, Schedule::Local, 12);
   REQUIRE(c.stop == StopReason::MaxLevel);
   REQUIRE(c.stuck_m == 12);

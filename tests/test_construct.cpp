@@ -561,7 +561,7 @@ TEST_CASE("second-order/local: far fewer grades, Lemma 1 at points, and the chec
   // 1-D smooth, 1-D kink, 2-D smooth and kink, 3-D, and a target without a
   // Hessian (the rule falls back to per-simplex minima).
   const std::pair<const char*, const char*> rows[] = {{"sin2pi", "1e-3"}, {"runge", "1e-3"}, {"kink", "1e-4"},
-                                                       {"sinsin", "5e-2"}, {"absdiff", "5e-2"}, {"sum3", "2.5e-1"},
+                                                       {"sinsin", "1e-1"}, {"absdiff", "1e-1"}, {"sum3", "5e-1"},
                                                        {"takagi", "5e-2"}};
   for (auto [name, eps] : rows) {
     INFO(name << " " << eps);

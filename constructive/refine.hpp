@@ -3,8 +3,8 @@
 //
 // State: a partition of the cube into dyadic cells, each with a certified
 // upper bound of |e| for the current residual e (the "bound map"). Bounds stay
-// valid as grades are added, by Lemma 1 (|e| never grows anywhere). Level l
-// has the target t_l = kappa * U_(l-1), U the largest bound; passes at grid
+// valid as grades are added, by Lemma 1' (|e| never grows anywhere). Level l
+// has the target t_l = max(kappa * U_(l-1), eps), U the largest bound; passes at grid
 // levels m = m_min, m_min + 1, ... give grades to the corners of the cells
 // still above t_l and split those that stay above it, until none is left.
 // A grade phi_{m,z} is added only when every level-m cell around z is a cell of

@@ -32,8 +32,8 @@ struct ScheduleOptions {
   int max_level = -1;   // -1: the largest level the dimension allows
   int start_depth = 1;
   int max_depth = 8;
-  unsigned threads = 0;
-  double time_limit = 0;  // seconds from the start of construct(); 0: none. Stops like an interruption (StopReason::TimeLimit)  // sweep threads (0: all cores); the construction does not depend on it
+  unsigned threads = 0;    // sweep threads (0: all cores); the construction does not depend on it
+  double time_limit = 0;  // seconds from the start of construct(); 0: none. Stops like an interruption (StopReason::TimeLimit)
   // Called after each level and each rejected level trial.
   std::function<void(int level, int m, std::size_t grades, const Real& bound)> progress;
   // Set (e.g. by a signal handler) to stop at the next patch; the result then

@@ -40,6 +40,21 @@ void construct_bench(benchmark::State& st, const char* target, const char* eps) 
   st.counters["s_per_grade"] = benchmark::Counter(static_cast<double>(grades), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+// The cell engine: second-order rule, local schedule (docs/rules.md).
+void construct_so_bench(benchmark::State& st, const char* target, const char* eps) {
+  set_precision_bits(128);
+  ScheduleOptions o;
+  o.eps = parse_decimal(eps);
+  o.rule = Rule::SecondOrder;
+  o.schedule = Schedule::Local;
+  o.threads = static_cast<unsigned>(st.range(0));
+  Target f = resolve_target(target);
+  std::size_t grades = 0;
+  for (auto _ : st) grades = construct(f, o).grades.size();
+  st.counters["grades"] = static_cast<double>(grades);
+  st.counters["s_per_grade"] = benchmark::Counter(static_cast<double>(grades), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 void verify_bench(benchmark::State& st, const char* target, const char* eps) {
   const Construction& c = built(target, eps);
   Network net = to_network(c);
@@ -100,6 +115,8 @@ void forward_mpfr(benchmark::State& st) {
 }  // namespace
 
 // Argument: threads (1 and 2 in one run give the speed-up on this machine).
+BENCHMARK_CAPTURE(construct_so_bench, sin2pi_1e_6, "sin2pi", "1e-6")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
+BENCHMARK_CAPTURE(construct_so_bench, sinsin_1e_2, "sinsin", "1e-2")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
 BENCHMARK_CAPTURE(construct_bench, sin2pi_1e_2, "sin2pi", "1e-2")->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(construct_bench, sin2pi_1e_3, "sin2pi", "1e-3")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
 BENCHMARK_CAPTURE(construct_bench, sinsin_5e_2, "sinsin", "5e-2")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();

@@ -67,13 +67,7 @@ class CellCache {
   };
   CellValue evaluate(const GridPoint& q, int L) const {
     const std::size_t d = q.size();
-    std::vector<Interval> box(d), pt(d);
-    GridPoint centre(d);
-    for (std::size_t i = 0; i < d; ++i) {
-      box[i] = dyadic_interval(q[i], q[i] + 1, L);
-      centre[i] = 2 * q[i] + 1;
-      pt[i] = dyadic_interval(centre[i], centre[i], L + 1);
-    }
+    const auto [box, pt, centre] = cell_points(q, L);
     Interval fb;
     std::vector<Interval> grad;
     if (f_.gradient) f_.gradient(box, fb, grad);

@@ -105,6 +105,19 @@ std::int64_t patch_gauge_lower(int m, std::span<const std::int64_t> node, std::s
   return pos + neg;
 }
 
+CellPoints cell_points(std::span<const std::int64_t> q, int L) {
+  CellPoints c;
+  c.box.resize(q.size());
+  c.centre_box.resize(q.size());
+  c.centre.resize(q.size());
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    c.box[i] = dyadic_interval(q[i], q[i] + 1, L);
+    c.centre[i] = 2 * q[i] + 1;
+    c.centre_box[i] = dyadic_interval(c.centre[i], c.centre[i], L + 1);
+  }
+  return c;
+}
+
 std::string describe_cell(std::span<const std::int64_t> q, int L) {
   std::string s;
   for (std::size_t i = 0; i < q.size(); ++i) {

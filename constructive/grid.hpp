@@ -79,6 +79,14 @@ void for_each_point(const GridPoint& lo, const GridPoint& hi, Fn&& fn) {
 // when the result is >= 2^s.
 std::int64_t patch_gauge_lower(int m, std::span<const std::int64_t> node, std::span<const std::int64_t> q, int s);
 
+// The level-L cell q + [0,1]^d as a box of intervals, its centre as a point of
+// level L + 1, and that centre as thin intervals (for point enclosures).
+struct CellPoints {
+  std::vector<Interval> box, centre_box;
+  GridPoint centre;
+};
+CellPoints cell_points(std::span<const std::int64_t> q, int L);
+
 // "[a, b] x [c, d]" for the cell q + [0,1]^d at level L, exact rationals.
 std::string describe_cell(std::span<const std::int64_t> q, int L);
 

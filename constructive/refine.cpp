@@ -243,13 +243,7 @@ class Engine {
 CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeValue>& nv) const {
   const std::size_t d = static_cast<std::size_t>(d_);
   CellData c;
-  std::vector<Interval> box(d), pt(d);
-  GridPoint centre(d);
-  for (std::size_t i = 0; i < d; ++i) {
-    box[i] = dyadic_interval(q[i], q[i] + 1, m);
-    centre[i] = 2 * q[i] + 1;
-    pt[i] = dyadic_interval(centre[i], centre[i], m + 1);
-  }
+  const auto [box, pt, centre] = cell_points(q, m);
   Interval fb;
   std::vector<Interval> grad, H;
   if (second()) f_.hessian(box, fb, grad, H);

@@ -241,7 +241,6 @@ class Engine {
 };
 
 CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeValue>& nv) const {
-  const std::size_t d = static_cast<std::size_t>(d_);
   CellData c;
   const auto [box, pt, centre] = cell_points(q, m);
   Interval fb;

@@ -89,9 +89,7 @@ class CellCache {
     // centred (mean value) enclosure, intersected with the plain one.
     Interval fp = f_.box(pt);
     require_finite_on_cell(fp, q, L);  // undefined at the centre: not a continuous target
-    if (hi(fp) - lo(fp) > point_width_max_)
-      throw InputError("the target's enclosure at the centre of " + describe_cell(q, L) + " is [" + to_decimal(lo(fp), 6) + ", " +
-                       to_decimal(hi(fp), 6) + "], too wide for the tolerance: it cannot be evaluated accurately enough there");
+    if (hi(fp) - lo(fp) > point_width_max_) require_accurate_point(fp, "the centre of " + describe_cell(q, L), point_width_max_);
     {
       Interval ep = fp - F_.at(centre, L + 1).to_interval();
       out.point_ok = true;

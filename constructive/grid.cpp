@@ -105,6 +105,12 @@ std::int64_t patch_gauge_lower(int m, std::span<const std::int64_t> node, std::s
   return pos + neg;
 }
 
+void require_accurate_point(const Interval& v, const std::string& where, const Real& width_max) {
+  if (hi(v) - lo(v) > width_max)
+    throw InputError("the target's enclosure at " + where + " is [" + to_decimal(lo(v), 6) + ", " + to_decimal(hi(v), 6) +
+                     "], too wide for the tolerance: it cannot be evaluated accurately enough there");
+}
+
 CellPoints cell_points(std::span<const std::int64_t> q, int L) {
   CellPoints c;
   c.box.resize(q.size());

@@ -26,6 +26,25 @@ Key make_key(int level, const GridPoint& q) {
 }
 GridPoint key_point(const Key& k) { return GridPoint(k.begin() + 1, k.end()); }
 
+// Corner `mask` of the cell with lower corner q (bit i: +1 in coordinate i).
+GridPoint corner_of(const GridPoint& q, std::uint32_t mask) {
+  GridPoint v = q;
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] += (mask >> i) & 1;
+  return v;
+}
+// The level-m cell q having the node z as its corner `c`; false when that
+// cell lies outside the cube.
+bool cell_with_corner(const GridPoint& z, std::uint32_t c, int m, GridPoint& q) {
+  const std::int64_t top = std::int64_t{1} << m;
+  q.resize(z.size());
+  bool inside = true;
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    q[i] = z[i] - ((c >> i) & 1);
+    if (q[i] < 0 || q[i] >= top) inside = false;
+  }
+  return inside;
+}
+
 Real infinity() { return Real(std::numeric_limits<double>::infinity()); }
 
 Real rnd(const Real& a, const Real& b, int op, mpfr_rnd_t r) {
@@ -135,9 +154,7 @@ class Engine {
     for (std::size_t i = 0; i < pt.size(); ++i) pt[i] = dyadic_interval(v[i], v[i], m);
     Interval fv = f_.box(pt);
     require_finite_on_cell(fv, v, m);
-    if (hi(fv) - lo(fv) > point_width_max_)
-      throw InputError("the target's enclosure at a grid point of level " + std::to_string(m) + " is [" + to_decimal(lo(fv)) + ", " +
-                       to_decimal(hi(fv)) + "], too wide for the tolerance: it cannot be evaluated accurately enough there");
+    if (hi(fv) - lo(fv) > point_width_max_) require_accurate_point(fv, "a grid point of level " + std::to_string(m), point_width_max_);
     NodeValue nv;
     nv.F = F_.at(v, m);
     nv.e = fv - nv.F.to_interval();
@@ -150,9 +167,8 @@ class Engine {
     auto it = cells_.find(k);
     if (it != cells_.end()) return it->second;
     std::vector<NodeValue> corners(std::size_t{1} << d_);
-    GridPoint v(static_cast<std::size_t>(d_));
     for (std::uint32_t mask = 0; mask < corners.size(); ++mask) {
-      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      const GridPoint v = corner_of(q, mask);
       corners[mask] = node_value(m, v);
     }
     return cells_.emplace(std::move(k), compute_cell(m, q, corners)).first->second;
@@ -324,9 +340,8 @@ void Engine::prefetch(int m, const std::vector<GridPoint>& qs) {
   std::vector<Key> keys;
   for (const GridPoint& q : qs) {
     if (cells_.count(make_key(m, q))) continue;
-    GridPoint v(q.size());
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      const GridPoint v = corner_of(q, mask);
       Key k = make_key(m, v);
       if (!nodes_.count(k)) {
         nodes.push_back(v);
@@ -348,9 +363,8 @@ void Engine::prefetch(int m, const std::vector<GridPoint>& qs) {
   todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
   std::vector<std::vector<NodeValue>> corners(todo.size());
   for (std::size_t t = 0; t < todo.size(); ++t) {
-    GridPoint v(todo[t].size());
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = todo[t][static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      const GridPoint v = corner_of(todo[t], mask);
       corners[t].push_back(nodes_.at(make_key(m, v)));
     }
   }
@@ -393,17 +407,11 @@ Real Engine::simplex_bound(const CellData& c, std::size_t s, const std::vector<R
 }
 
 Dyadic Engine::coefficient(int m, const GridPoint& z) {
-  const std::int64_t top = std::int64_t{1} << m;
   int sign = 0;
   Real best = infinity();
   GridPoint q(z.size());
   for (std::uint32_t c = 0; c < (1u << d_); ++c) {
-    bool inside = true;
-    for (int i = 0; i < d_; ++i) {
-      q[static_cast<std::size_t>(i)] = z[static_cast<std::size_t>(i)] - ((c >> i) & 1);
-      if (q[static_cast<std::size_t>(i)] < 0 || q[static_cast<std::size_t>(i)] >= top) inside = false;
-    }
-    if (!inside) continue;
+    if (!cell_with_corner(z, c, m, q)) continue;
     const CellData& cd = cell(m, q);
     const int k = std::popcount(c);
     for (std::size_t s = 0; s < simplices_.masks.size(); ++s) {
@@ -422,11 +430,10 @@ Dyadic Engine::coefficient(int m, const GridPoint& z) {
 Real Engine::cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, Hash>& a_at) {
   const CellData& cd = cell(m, q);
   Real worst(0);
-  GridPoint v(q.size());
   for (std::size_t s = 0; s < cd.sign.size(); ++s) {
     std::vector<Real> a;
     for (std::uint32_t mk : simplices_.masks[s]) {
-      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mk >> i) & 1);
+      const GridPoint v = corner_of(q, mk);
       auto it = a_at.find(make_key(m, v));
       a.push_back(it == a_at.end() ? Real(0) : it->second);
     }
@@ -447,9 +454,8 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   // 1. Candidates: every corner of a hot cell.
   std::vector<GridPoint> cand;
   for (const GridPoint& q : hot_q) {
-    GridPoint v(q.size());
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = q[static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      const GridPoint v = corner_of(q, mask);
       cand.push_back(v);
     }
   }
@@ -458,19 +464,13 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   // 2. A node may get a grade only when every level-m cell around it is a map
   // cell of level m (coarser neighbours are split down to m; finer ones
   // exclude the node).
-  const std::int64_t top = std::int64_t{1} << m;
   std::vector<GridPoint> nodes, patch_cells = hot_q;
   for (const GridPoint& z : cand) {
     bool ok = true;
     std::vector<GridPoint> around;
     GridPoint q(z.size());
     for (std::uint32_t cm = 0; cm < (1u << d_) && ok; ++cm) {
-      bool inside = true;
-      for (int i = 0; i < d_; ++i) {
-        q[static_cast<std::size_t>(i)] = z[static_cast<std::size_t>(i)] - ((cm >> i) & 1);
-        if (q[static_cast<std::size_t>(i)] < 0 || q[static_cast<std::size_t>(i)] >= top) inside = false;
-      }
-      if (!inside) continue;
+      if (!cell_with_corner(z, cm, m, q)) continue;
       const int j = cover_level(m, q);
       if (j > m) ok = false;
       else if (j < m) split_down(j, m, q);
@@ -520,9 +520,8 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   std::set<GridPoint> chosen;
   for (std::size_t h = 0; h < hot.size(); ++h) {
     if (!commit_all && !passes[h]) continue;
-    GridPoint v(hot_q[h].size());
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      for (int i = 0; i < d_; ++i) v[static_cast<std::size_t>(i)] = hot_q[h][static_cast<std::size_t>(i)] + ((mask >> i) & 1);
+      const GridPoint v = corner_of(hot_q[h], mask);
       if (coef_of.count(v)) chosen.insert(v);
     }
   }

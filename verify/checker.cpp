@@ -157,7 +157,6 @@ struct Store {
     Carriers in;
   };
   std::vector<General> general;       // in grade order
-  std::vector<int> prefix_finest;     // [j]: finest hat level among grades 1..j
 };
 
 // The residual r_j = f - (g_1 + ... + g_j), as seen by one check.
@@ -165,7 +164,6 @@ class Residual {
  public:
   Residual(const Target& f, int d, const Store& store, std::size_t upto) : f_(f), d_(d), store_(store), upto_(upto) {}
 
-  int finest() const { return store_.prefix_finest[upto_]; }
   bool resolved(const GridPoint& q, int L) const { return store_.hats.resolved(q, L); }
   int dim() const { return d_; }
   bool has_general() const { return !store_.general.empty() && store_.general.front().grade <= upto_; }
@@ -253,9 +251,6 @@ class Residual {
     return intersect_enclosures(nat, cen);
   }
   Dyadic hat_part(const GridPoint& p, int L) const { return store_.hats.at(p, L, upto_); }
-  NodalValues nodal(int m) const {
-    return NodalValues(m, d_, [this](std::span<const std::int64_t> p, int L) { return store_.hats.at(p, L, upto_); });
-  }
   // Enclosure of the non-hat grades on a cell (exact rational interval).
   QI general_cell(const GridPoint& q, int L) const {
     QI sum{Rational(0), Rational(0)};
@@ -717,16 +712,13 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
     }
   });
   Store store(net.dim);
-  store.prefix_finest.assign(K + 1, -1);
   for (std::size_t k = 1; k <= K; ++k) {
-    store.prefix_finest[k] = store.prefix_finest[k - 1];
     if (k > supported) continue;
     const Grade& G = net.grades[k - 1];
     if (model[k].a) {
       ++rep.hat_grades;
       if (model[k].a->is_zero()) ++rep.trivial_grades;
       store.hats.add(k, G.hint.m, G.hint.node, *model[k].a);
-      store.prefix_finest[k] = std::max(store.prefix_finest[k], G.hint.m);
     } else {
       ++rep.general_grades;
       store.general.push_back({k, &G, in[k - 1]});

@@ -1,4 +1,5 @@
 // mgdl: command-line front end (targets, construct, eval, defaults).
+#include "constructive/block.hpp"
 #include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"

@@ -63,39 +63,4 @@ Dyadic NodalValues::at(std::span<const std::int64_t> p, int L) const {
   return sum;
 }
 
-std::vector<Interval> cell_gradient_hull(const std::vector<Dyadic>& corners, int L, int d) {
-  std::vector<Interval> g(static_cast<std::size_t>(d));
-  for (int i = 0; i < d; ++i) {
-    const std::size_t bit = std::size_t{1} << i;
-    Dyadic mn, mx;
-    bool first = true;
-    for (std::size_t k = 0; k < corners.size(); ++k) {
-      if (k & bit) continue;
-      Dyadic diff = corners[k | bit] - corners[k];
-      if (first || compare(diff, mn) < 0) mn = diff;
-      if (first || compare(diff, mx) > 0) mx = diff;
-      first = false;
-    }
-    g[static_cast<std::size_t>(i)] = make_interval(lo(mn.times_pow2(L).to_interval()), hi(mx.times_pow2(L).to_interval()));
-  }
-  return g;
-}
-
-Interval centred_enclosure(const Interval& r_centre, const std::vector<Interval>& grad_f,
-                           const std::vector<Interval>& grad_F, int L) {
-  Interval r = r_centre;
-  const Interval half = dyadic_interval(-1, 1, L + 1);
-  for (std::size_t i = 0; i < grad_f.size(); ++i) r += (grad_f[i] - grad_F[i]) * half;
-  return r;
-}
-
-Interval intersect_enclosures(const Interval& a, const Interval& b) {
-  if (!is_finite(b)) return a;
-  if (!is_finite(a)) return b;
-  Real l = lo(a) > lo(b) ? lo(a) : lo(b);
-  Real h = hi(a) < hi(b) ? hi(a) : hi(b);
-  if (l > h) throw std::logic_error("disjoint enclosures of one quantity");
-  return make_interval(l, h);
-}
-
 }  // namespace mgdl

@@ -4,7 +4,8 @@
 // O(levels * d) and never depends on the number of grades.
 #pragma once
 
-#include "constructive/grid.hpp"
+#include "kernel/enclose.hpp"
+#include "kernel/grid.hpp"
 
 #include <unordered_map>
 
@@ -50,19 +51,5 @@ class NodalValues {
   int m_;
   std::vector<Dyadic> v_;
 };
-
-// Gradient hull of a function affine on each Kuhn simplex of the cell q + [0,1]^d
-// at level L, from its 2^d corner values (corner k = q + bits of k): for each
-// coordinate i, the hull over the cell's edges in direction i of the edge
-// difference times 2^L. Every simplex's gradient lies in it.
-std::vector<Interval> cell_gradient_hull(const std::vector<Dyadic>& corners, int L, int d);
-
-// Centred enclosure of r = f - F on a cell of level L with centre c:
-// r(c) + sum_i (grad f_i - grad F_i) [-2^-(L+1), 2^-(L+1)] (mean value theorem).
-Interval centred_enclosure(const Interval& r_centre, const std::vector<Interval>& grad_f,
-                           const std::vector<Interval>& grad_F, int L);
-
-// The tighter of two enclosures of the same quantity (their intersection).
-Interval intersect_enclosures(const Interval& a, const Interval& b);
 
 }  // namespace mgdl

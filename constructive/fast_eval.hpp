@@ -13,7 +13,7 @@
 // checked arithmetic throws std::overflow_error instead of returning a wrong value.
 #pragma once
 
-#include "constructive/network.hpp"
+#include "kernel/network.hpp"
 
 #include <optional>
 

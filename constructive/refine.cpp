@@ -1,6 +1,7 @@
 // The cell-based engine (see refine.hpp and docs/theory.md, section 8).
 #include "constructive/refine.hpp"
 
+#include "kernel/rounding.hpp"
 #include "numbers/parallel.hpp"
 
 #include <algorithm>
@@ -45,23 +46,6 @@ bool cell_with_corner(const GridPoint& z, std::uint32_t c, int m, GridPoint& q) 
   return inside;
 }
 
-Real infinity() { return Real(std::numeric_limits<double>::infinity()); }
-
-Real rnd(const Real& a, const Real& b, int op, mpfr_rnd_t r) {
-  Real out;
-  switch (op) {
-    case 0: mpfr_add(out.backend().data(), a.backend().data(), b.backend().data(), r); break;
-    case 1: mpfr_sub(out.backend().data(), a.backend().data(), b.backend().data(), r); break;
-    default: mpfr_mul(out.backend().data(), a.backend().data(), b.backend().data(), r); break;
-  }
-  return out;
-}
-Real add_up(const Real& a, const Real& b) { return rnd(a, b, 0, MPFR_RNDU); }
-Real sub_up(const Real& a, const Real& b) { return rnd(a, b, 1, MPFR_RNDU); }
-Real sub_down(const Real& a, const Real& b) { return rnd(a, b, 1, MPFR_RNDD); }
-Real mul_down(const Real& a, const Real& b) { return rnd(a, b, 2, MPFR_RNDD); }
-Real mul_up(const Real& a, const Real& b) { return rnd(a, b, 2, MPFR_RNDU); }
-
 struct Hash {
   std::size_t operator()(const std::vector<std::int64_t>& v) const {
     std::uint64_t h = 1469598103934665603ull;
@@ -102,26 +86,6 @@ struct CellData {
 };
 
 }  // namespace
-
-void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& below, Real& above) {
-  below = above = infinity();
-  const std::size_t n = static_cast<std::size_t>(d);
-  if (H.size() != n * n || !std::all_of(H.begin(), H.end(), [](const Interval& x) { return is_finite(x); })) return;
-  Real lmax(0), lmin_neg(0);  // upper bounds of lambda_max(H) and lambda_max(-H), at least 0
-  for (std::size_t i = 0; i < n; ++i) {
-    Real off(0);
-    for (std::size_t j = 0; j < n; ++j)
-      if (j != i) off = add_up(off, std::max(abs(lo(H[i * n + j])), abs(hi(H[i * n + j]))));
-    Real up = add_up(hi(H[i * n + i]), off), dn = add_up(Real(-lo(H[i * n + i])), off);
-    if (up > lmax) lmax = up;
-    if (dn > lmin_neg) lmin_neg = dn;
-  }
-  // (R^2 / 2) lambda with R^2 = d h^2 / 4: d * 2^(-2m) / 8.
-  Real scale(d);
-  mpfr_mul_2si(scale.backend().data(), scale.backend().data(), -2 * m - 3, MPFR_RNDU);
-  below = mul_up(lmax, scale);
-  above = mul_up(lmin_neg, scale);
-}
 
 namespace {
 

@@ -25,11 +25,4 @@ Construction construct_refined(const Target& f, const ScheduleOptions& opt,
                                const std::function<void(const Construction&)>& checkpoint,
                                const Construction* resume = nullptr);
 
-// Interpolation defects on a level-m Kuhn simplex S for a C^2 function g whose
-// Hessian lies in the interval matrix H (d x d) over S: with R^2 = d h^2 / 4,
-//   I_S g - g <= (R^2 / 2) max(0, lambda_max(H)),  g - I_S g <= (R^2 / 2) max(0, lambda_max(-H)),
-// lambda_max bounded by Gershgorin's theorem. Both rounded up; +inf when H is
-// not finite (g not known to be C^2 on S).
-void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& below, Real& above);
-
 }  // namespace mgdl

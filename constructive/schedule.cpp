@@ -1,6 +1,8 @@
 // Theorem A's adaptive level schedule (docs/theory.md, "Theorem A").
 #include "constructive/schedule.hpp"
 
+#include "constructive/block.hpp"
+
 #include "constructive/refine.hpp"
 
 #include <algorithm>

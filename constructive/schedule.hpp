@@ -4,7 +4,7 @@
 #pragma once
 
 #include "constructive/contraction.hpp"
-#include "constructive/network.hpp"
+#include "kernel/network.hpp"
 
 #include <functional>
 

@@ -1,9 +1,10 @@
-// Scheme files (format mgdl-scheme/1, JSON): the network with every weight an
-// exact rational string, its target, parameters and residual history.
-// Writing is atomic (temporary file, then rename).
+// Writing scheme files (format mgdl-scheme/1, kernel/scheme.hpp), and the
+// state of an interrupted construction read back from one. Writing is atomic
+// (temporary file, then rename).
 #pragma once
 
 #include "constructive/schedule.hpp"
+#include "kernel/scheme.hpp"
 
 #include <nlohmann/json.hpp>
 #include <cstdint>
@@ -11,45 +12,11 @@
 
 namespace mgdl {
 
-inline constexpr const char* kSchemeFormat = "mgdl-scheme/1";
-
-struct Scheme {
-  Network net;
-  std::string target_name, target_expr;
-  nlohmann::ordered_json params, result, levels;  // as written; hints only
-  nlohmann::ordered_json cell_bounds;             // cell engine only: [[level, q_1..q_d, "bound"], ...] for --resume
-};
-
 // The scheme of a construction (network, parameters, level history).
 Scheme to_scheme(const Construction& c);
 
 // Writes atomically; on failure nothing is left at `path`. Throws InputError.
 void write_scheme(const std::string& path, const Scheme& s);
-// What a reader accepts. A file outside these limits is rejected with a
-// one-line error before it can take unbounded time or memory; each limit is an
-// option of the commands that read schemes (README, "Scheme files").
-struct SchemeLimits {
-  std::uint64_t max_bytes = std::uint64_t{2} << 30;  // file size (2 GiB)
-  std::size_t max_depth = 32;        // JSON nesting (a scheme needs 6)
-  std::size_t max_width = 4096;      // neurons per layer, inputs per neuron
-  std::size_t max_layers = 1024;     // layers per grade
-  std::size_t max_grades = 10000000; // grades per file
-  std::size_t max_digits = 100000;   // digits of a numerator or denominator
-};
-
-// Reads and validates structure and numbers. Throws InputError naming the
-// offending field (or the limit that was exceeded).
-Scheme read_scheme(const std::string& path, const SchemeLimits& limits = {});
-// The same from text in memory; `name` is used in messages.
-Scheme parse_scheme(const std::string& text, const std::string& name, const SchemeLimits& limits = {});
-
-// Bytes of memory that reading a scheme file of `file_bytes` bytes may take
-// at its peak (the JSON tree and the network); an estimate, measured in the
-// notes of issue 8 (bench/README.md).
-std::uint64_t scheme_read_memory_estimate(std::uint64_t file_bytes);
-// MemAvailable from /proc/meminfo in bytes, or 0 when unknown.
-std::uint64_t available_memory_bytes();
-
 // The state of an interrupted `mgdl construct` (a scheme it wrote), to resume
 // from: options from params, grades from the hat blocks (checked to be exactly
 // the constructor's blocks), levels from the history. Throws InputError.

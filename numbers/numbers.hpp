@@ -24,6 +24,13 @@ struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown when a self-check fails: an enclosure that contradicts another one
+// (lower above upper, disjoint enclosures of one quantity, a point value
+// outside its cell's enclosure). Never a verdict: `mgdl` exits 4.
+struct InternalError : std::logic_error {
+  using std::logic_error::logic_error;
+};
+
 // Working precision of newly created Real and Interval values, in bits.
 // The effective precision is at least `bits` (Boost stores decimal digits).
 void set_precision_bits(unsigned bits);

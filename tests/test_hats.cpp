@@ -3,8 +3,9 @@
 // box, the cell-range fact used by the constructor, and the hat block.
 #include <catch2/catch.hpp>
 
+#include "constructive/block.hpp"
 #include "constructive/approximant.hpp"
-#include "constructive/network.hpp"
+#include "kernel/network.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -4,10 +4,11 @@
 // UNDECIDED when the budget is too small.
 #include <catch2/catch.hpp>
 
+#include "constructive/block.hpp"
 #include "constructive/schedule.hpp"
 #include "targets/catalogue.hpp"
 #include "verify/checker.hpp"
-#include "verify/realise.hpp"
+#include "kernel/realise.hpp"
 
 #include <random>
 

@@ -4,10 +4,10 @@
 // that are not proved hats are enclosed by exact interval propagation.
 #include "verify/checker.hpp"
 
-#include "constructive/approximant.hpp"
-#include "constructive/refine.hpp"
+#include "kernel/enclose.hpp"
+#include "kernel/rounding.hpp"
 #include "numbers/parallel.hpp"
-#include "verify/realise.hpp"
+#include "kernel/realise.hpp"
 
 #include <functional>
 
@@ -37,30 +37,6 @@ Verdict VerifyReport::overall() const {
   return undecided ? Verdict::Undecided : Verdict::Proved;
 }
 
-Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p) {
-  // (number of Kuhn simplices of the cube at z) * h^d / prod_{i=1..d} (p + i).
-  const std::int64_t top = std::int64_t{1} << m;
-  Integer simplices = 0;
-  for (std::uint64_t v = 0; v < (std::uint64_t{1} << d); ++v) {
-    bool inside = true;
-    int k = 0;
-    for (int i = 0; i < d; ++i) {
-      int bit = static_cast<int>((v >> i) & 1);
-      std::int64_t c = node[static_cast<std::size_t>(i)] - bit;  // cell lower corner
-      inside = inside && c >= 0 && c + 1 <= top;
-      k += bit;
-    }
-    if (!inside) continue;
-    Integer term = 1;
-    for (int i = 2; i <= k; ++i) term *= i;
-    for (int i = 2; i <= d - k; ++i) term *= i;
-    simplices += term;
-  }
-  Rational r(simplices, Integer(1) << (m * d));
-  for (int i = 1; i <= d; ++i) r /= (p + i);
-  return r;
-}
-
 namespace {
 
 using QI = QInterval;
@@ -72,8 +48,6 @@ std::vector<Rational> as_point(const GridPoint& p, int L) {
   for (auto v : p) x.emplace_back(v, Integer(1) << L);
   return x;
 }
-Interval to_iv(const QI& q) { return make_interval(lo(enclose(q.lo)), hi(enclose(q.hi))); }
-Interval hull(const Dyadic& a, const Dyadic& b) { return make_interval(lo(a.to_interval()), hi(b.to_interval())); }
 
 // Proved hats with the grade that added each one, so that the sum of the
 // hats of grades 1..j can be evaluated for any j from one shared, read-only
@@ -168,87 +142,20 @@ class Residual {
   int dim() const { return d_; }
   bool has_general() const { return !store_.general.empty() && store_.general.front().grade <= upto_; }
 
-  Interval f_cell(const GridPoint& q, int L) const {
-    std::vector<Interval> box(q.size());
-    for (std::size_t i = 0; i < q.size(); ++i) box[i] = dyadic_interval(q[i], q[i] + 1, L);
-    Interval v = f_.box(box);
-    require_finite_on_cell(v, q, L);
-    return v;
-  }
   Interval f_point(const GridPoint& p, int L) const {
     std::vector<Interval> pt(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) pt[i] = dyadic_interval(p[i], p[i], L);
     return f_.box(pt);
   }
   bool centred() const { return static_cast<bool>(f_.gradient) && !has_general(); }
-  // What a cell needs from f: its enclosure, and for the centred form the
-  // gradient enclosure and the value at the centre (level L + 1).
-  struct FCell {
-    Interval box;
-    std::vector<Interval> grad;
-    Interval centre;
-    bool has_centred = false;
-    // Fact I: f at the corners and the interpolation defects on the cell's simplices.
-    std::vector<Interval> corner;
-    Real below, above;
-    bool has_interp = false;
-  };
-  FCell f_eval(const GridPoint& q, int L) const {
-    FCell out;
-    if (!centred()) {
-      out.box = f_cell(q, L);
-      return out;
-    }
-    std::vector<Interval> box(q.size());
-    for (std::size_t i = 0; i < q.size(); ++i) box[i] = dyadic_interval(q[i], q[i] + 1, L);
-    if (f_.hessian) {
-      std::vector<Interval> H;
-      f_.hessian(box, out.box, out.grad, H);
-      interpolation_defects(H, d_, L, out.below, out.above);
-      if (out.below < Real(std::numeric_limits<double>::infinity()) && out.above < Real(std::numeric_limits<double>::infinity())) {
-        GridPoint corner(q.size());
-        for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << q.size()); ++mask) {
-          for (std::size_t i = 0; i < q.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-          out.corner.push_back(f_point(corner, L));
-        }
-        out.has_interp = std::all_of(out.corner.begin(), out.corner.end(), [](const Interval& v) { return is_finite(v); });
-      }
-    } else {
-      f_.gradient(box, out.box, out.grad);
-    }
-    require_finite_on_cell(out.box, q, L);
-    GridPoint c(q.size());
-    for (std::size_t i = 0; i < q.size(); ++i) c[i] = 2 * q[i] + 1;
-    out.centre = f_point(c, L + 1);
-    out.has_centred = is_finite(out.centre) && std::all_of(out.grad.begin(), out.grad.end(), [](const Interval& g) { return is_finite(g); });
-    return out;
-  }
+  // What a cell needs from f (kernel/enclose.hpp): derivatives only when no
+  // general grade is present (the centred form needs every grade's gradient).
+  using FCell = TargetCell;
+  FCell f_eval(const GridPoint& q, int L) const { return target_on_cell(f_, q, L, centred()); }
   // Enclosure of f - H - (other grades) on the cell, H affine on each Kuhn
   // simplex of the cell with the given corner values and centre value.
   Interval diff_on_cell(const FCell& fc, const GridPoint& q, int L, const std::vector<Dyadic>& corners, const Dyadic& centre) const {
-    Dyadic mn = corners[0], mx = corners[0];
-    for (const auto& v : corners) {
-      if (compare(v, mn) < 0) mn = v;
-      if (compare(v, mx) > 0) mx = v;
-    }
-    Interval nat = fc.box - to_iv(general_cell(q, L)) - hull(mn, mx);
-    if (fc.has_interp) {
-      // Fact I: f - H is within [-below, above] of its linear interpolant on
-      // each Kuhn simplex (H affine there), whose values lie in the corner hull.
-      Real l(std::numeric_limits<double>::infinity()), h(-std::numeric_limits<double>::infinity());
-      for (std::size_t k = 0; k < corners.size(); ++k) {
-        Interval v = fc.corner[k] - corners[k].to_interval();
-        if (lo(v) < l) l = lo(v);
-        if (hi(v) > h) h = hi(v);
-      }
-      Real il, ih;
-      mpfr_sub(il.backend().data(), l.backend().data(), fc.below.backend().data(), MPFR_RNDD);
-      mpfr_add(ih.backend().data(), h.backend().data(), fc.above.backend().data(), MPFR_RNDU);
-      nat = intersect_enclosures(nat, make_interval(il, ih));
-    }
-    if (!fc.has_centred) return nat;
-    Interval cen = centred_enclosure(fc.centre - centre.to_interval(), fc.grad, cell_gradient_hull(corners, L, d_), L);
-    return intersect_enclosures(nat, cen);
+    return enclose_residual(fc, L, corners, centre, general_cell(q, L));
   }
   Dyadic hat_part(const GridPoint& p, int L) const { return store_.hats.at(p, L, upto_); }
   // Enclosure of the non-hat grades on a cell (exact rational interval).
@@ -445,24 +352,24 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
     for (auto v : c.q) box.push_back({Rational(v, Integer(1) << c.L), Rational(v + 1, Integer(1) << c.L)});
     QI gq = grade_range(G, in, box);
     if (gq.lo == 0 && gq.hi == 0) return CellTest{true, true, true};
-    Dyadic fmin, fmax;
-    GridPoint corner(c.q.size());
-    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+    std::vector<Dyadic> corners(std::size_t{1} << d);
+    GridPoint corner(c.q.size()), centre(c.q.size());
+    for (std::uint64_t mask = 0; mask < corners.size(); ++mask) {
       for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = c.q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-      Dyadic F = R.hat_part(corner, c.L);
-      if (mask == 0) fmin = fmax = F;
-      if (compare(F, fmin) < 0) fmin = F;
-      if (compare(F, fmax) > 0) fmax = F;
+      corners[mask] = R.hat_part(corner, c.L);
     }
-    Interval prev = R.f_cell(c.q, c.L) - to_iv(R.general_cell(c.q, c.L)) - hull(fmin, fmax);
-    Real glo = lo(enclose(gq.lo)), ghi = hi(enclose(gq.hi));
+    for (std::size_t i = 0; i < centre.size(); ++i) centre[i] = 2 * c.q[i] + 1;
+    const Interval prev = R.diff_on_cell(R.f_eval(c.q, c.L), c.q, c.L, corners, R.hat_part(centre, c.L + 1));
+    // g in [glo, ghi] (outward). Exact comparisons: 2 r >= g >= 0 gives g (2 r - g) >= 0 (C2),
+    // r >= g >= 0 gives 0 <= r - g <= r (the sign form); symmetrically for g <= 0.
+    const Real glo = lo(enclose(gq.lo)), ghi = hi(enclose(gq.hi));
     CellTest t{false, false, false};
     if (gq.lo >= 0) {
-      t.weak_ok = lo(prev) * 2 - ghi >= 0;
-      t.sign_ok = lo(prev) - ghi >= 0;
+      t.weak_ok = lo(prev) * 2 >= ghi;
+      t.sign_ok = lo(prev) >= ghi;
     } else if (gq.hi <= 0) {
-      t.weak_ok = hi(prev) * 2 - glo <= 0;
-      t.sign_ok = hi(prev) - glo <= 0;
+      t.weak_ok = hi(prev) * 2 <= glo;
+      t.sign_ok = hi(prev) <= glo;
     }
     return t;
   };

@@ -5,7 +5,8 @@
 // only choose what to try; nothing the constructor recorded is trusted.
 #pragma once
 
-#include "constructive/network.hpp"
+#include "kernel/enclose.hpp"
+#include "kernel/network.hpp"
 #include "targets/target.hpp"
 
 #include <optional>
@@ -62,8 +63,5 @@ struct VerifyReport {
 
 // Reads nothing but the network and the target.
 VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt);
-
-// ||phi_{m,z}||_p^p exactly, for rational p >= 1 (docs/theory.md, "The norm of a hat").
-Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p);
 
 }  // namespace mgdl

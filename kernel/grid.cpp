@@ -1,5 +1,5 @@
 // Grid indexing, exact hat values and Kuhn simplex location.
-#include "constructive/grid.hpp"
+#include "kernel/grid.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -14,7 +14,19 @@ std::uint64_t node_count(int m, int d) {
   return n;
 }
 
+bool valid_node(int m, std::span<const std::int64_t> node, int d) {
+  if (d < 1 || m < 0 || m > max_level_for_dim(d) || node.size() != static_cast<std::size_t>(d)) return false;
+  const std::int64_t top = std::int64_t{1} << m;
+  return std::all_of(node.begin(), node.end(), [&](std::int64_t z) { return z >= 0 && z <= top; });
+}
+
+void require_valid_node(int m, std::span<const std::int64_t> node, int d) {
+  if (!valid_node(m, node, d))
+    throw InternalError("not a node of the level-" + std::to_string(m) + " grid of [0,1]^" + std::to_string(d));
+}
+
 std::uint64_t node_key(int m, std::span<const std::int64_t> node) {
+  require_valid_node(m, node, static_cast<int>(node.size()));
   std::uint64_t key = 0, side = (std::uint64_t{1} << m) + 1;
   for (std::int64_t j : node) key = key * side + static_cast<std::uint64_t>(j);
   return key;

@@ -11,7 +11,7 @@
 // - Otherwise: exact rational interval propagation over boxes (sound).
 #pragma once
 
-#include "constructive/network.hpp"
+#include "kernel/network.hpp"
 
 #include <optional>
 #include <string>

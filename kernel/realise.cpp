@@ -1,5 +1,5 @@
 // Exact realisation proofs for grades (see realise.hpp).
-#include "verify/realise.hpp"
+#include "kernel/realise.hpp"
 
 #include <algorithm>
 #include <numeric>

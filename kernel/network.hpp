@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,18 +50,18 @@ struct Network {
   std::vector<Grade> grades;
 };
 
-// The first violation of the MGDL structure (every layer has net.width
-// neurons; grade 1 reads x; every other layer reads the layer before it, and
-// grade k's first layer reads grade k-1's last layer), or "" when there is none.
+// A violation of the MGDL structure, as data: the grade and layer (both
+// 1-based; layer 0 when the grade has no layer at all) and what is wrong.
+struct StructureError {
+  std::size_t grade = 0, layer = 0;
+  std::string what;  // "grade 3 layer 2 has 4 neurons, but the width is 3"
+};
+// Guarantee: empty exactly when every layer has net.width neurons, grade 1
+// reads x (dim inputs), every other layer reads the layer before it, and grade
+// k's first layer reads grade k-1's last layer; otherwise the first violation.
+std::optional<StructureError> structure_check(const Network& net);
+// structure_check's message, or "" when there is no violation.
 std::string structure_error(const Network& net);
-
-// Width and depth of the hat block of docs/theory.md (Block lemma).
-int hat_block_width(int d);   // 3 for d = 1, d + 4 for d >= 2
-int hat_block_depth(int d);   // d + 1
-
-// The grade whose output is a * phi_{m,z}: integer weights 2^m, -1, 1 and
-// integer biases -j_i, 1; `first` selects the input size (d for grade 1, W later).
-Grade hat_block(int d, int m, std::span<const std::int64_t> node, const Dyadic& a, bool first);
 
 // Forward pass: out[k] = g_{k+1}(x) for every grade (S = Rational is exact;
 // Real rounds to nearest; Interval encloses the exact value).

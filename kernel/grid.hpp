@@ -1,5 +1,6 @@
 // Dyadic grids on [0,1]^d, the Freudenthal (Kuhn) triangulation and the
-// Courant hats phi_{m,z} (docs/theory.md, section "Grid, triangulation, hats").
+// Courant hats phi_{m,z} (docs/theory.md, section "Grid, triangulation, hats"),
+// with validated ranges: part of the trusted kernel.
 // A point of the level-L grid is an integer vector p, standing for x = p / 2^L.
 #pragma once
 
@@ -17,7 +18,17 @@ using GridPoint = std::vector<std::int64_t>;
 // Largest level m for which node keys of dimension d fit 63 bits.
 int max_level_for_dim(int d);
 
+// A node of the level-m grid of [0,1]^d: 0 <= m <= max_level_for_dim(d),
+// node.size() == d and 0 <= z_i <= 2^m. Only such nodes have keys, hats in
+// the checker, and norms; anything else (a hint off the grid, a level whose
+// keys would overflow) is not a grid node.
+bool valid_node(int m, std::span<const std::int64_t> node, int d);
+// Throws InternalError unless valid_node(m, node, d).
+void require_valid_node(int m, std::span<const std::int64_t> node, int d);
+
 // (2^m + 1)^d nodes at level m; key = sum_i j_i (2^m+1)^(d-1-i) (lexicographic).
+// Guarantee: distinct valid nodes of one level have distinct keys (the key
+// is a base-(2^m+1) numeral below 2^63); an invalid node throws InternalError.
 std::uint64_t node_count(int m, int d);
 std::uint64_t node_key(int m, std::span<const std::int64_t> node);
 GridPoint node_from_key(int m, int d, std::uint64_t key);

@@ -1,0 +1,165 @@
+// The enclosure lemmas (see enclose.hpp): Fact N, the centred form, Fact I,
+// and their combination on a cell.
+#include "kernel/enclose.hpp"
+
+#include "kernel/rounding.hpp"
+
+#include <algorithm>
+
+namespace mgdl {
+
+Interval corner_hull(const std::vector<Dyadic>& corners) {
+  Dyadic mn = corners.at(0), mx = corners.at(0);
+  for (const auto& v : corners) {
+    if (compare(v, mn) < 0) mn = v;
+    if (compare(v, mx) > 0) mx = v;
+  }
+  return make_interval(lo(mn.to_interval()), hi(mx.to_interval()));
+}
+
+std::vector<Interval> cell_gradient_hull(const std::vector<Dyadic>& corners, int L, int d) {
+  std::vector<Interval> g(static_cast<std::size_t>(d));
+  for (int i = 0; i < d; ++i) {
+    const std::size_t bit = std::size_t{1} << i;
+    Dyadic mn, mx;
+    bool first = true;
+    for (std::size_t k = 0; k < corners.size(); ++k) {
+      if (k & bit) continue;
+      Dyadic diff = corners[k | bit] - corners[k];
+      if (first || compare(diff, mn) < 0) mn = diff;
+      if (first || compare(diff, mx) > 0) mx = diff;
+      first = false;
+    }
+    g[static_cast<std::size_t>(i)] = make_interval(lo(mn.times_pow2(L).to_interval()), hi(mx.times_pow2(L).to_interval()));
+  }
+  return g;
+}
+
+Interval centred_enclosure(const Interval& r_centre, const std::vector<Interval>& grad_f,
+                           const std::vector<Interval>& grad_F, int L) {
+  Interval r = r_centre;
+  const Interval half = dyadic_interval(-1, 1, L + 1);  // x_i - c_i over the cell
+  for (std::size_t i = 0; i < grad_f.size(); ++i) r += (grad_f[i] - grad_F[i]) * half;
+  return r;
+}
+
+void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& below, Real& above) {
+  below = above = infinity();
+  const std::size_t n = static_cast<std::size_t>(d);
+  if (H.size() != n * n || !std::all_of(H.begin(), H.end(), [](const Interval& x) { return is_finite(x); })) return;
+  Real lmax(0), lmin_neg(0);  // upper bounds of lambda_max(H) and lambda_max(-H), at least 0
+  for (std::size_t i = 0; i < n; ++i) {
+    Real off(0);  // Gershgorin radius of row i
+    for (std::size_t j = 0; j < n; ++j)
+      if (j != i) off = add_up(off, std::max(abs(lo(H[i * n + j])), abs(hi(H[i * n + j]))));
+    Real up = add_up(hi(H[i * n + i]), off), dn = add_up(Real(-lo(H[i * n + i])), off);
+    if (up > lmax) lmax = up;
+    if (dn > lmin_neg) lmin_neg = dn;
+  }
+  // (R^2 / 2) lambda with R^2 = d h^2 / 4 (every vertex is at distance R from the cell's centre): d 2^(-2m) / 8.
+  Real scale(d);
+  mpfr_mul_2si(scale.backend().data(), scale.backend().data(), -2 * m - 3, MPFR_RNDU);
+  below = mul_up(lmax, scale);
+  above = mul_up(lmin_neg, scale);
+}
+
+Interval interpolation_enclosure(const std::vector<Interval>& e_corners, const Real& below, const Real& above) {
+  Real l = infinity(), h = -infinity();
+  for (const auto& v : e_corners) {
+    if (lo(v) < l) l = lo(v);
+    if (hi(v) > h) h = hi(v);
+  }
+  return make_interval(sub_down(l, below), add_up(h, above));
+}
+
+void require_enclosure(const Interval& v, const char* what) {
+  const Real l = lo(v), h = hi(v);
+  if (mpfr_nan_p(l.backend().data()) || mpfr_nan_p(h.backend().data()) || l > h)
+    throw InternalError(std::string("self-check failed: empty or undefined enclosure of ") + what);
+}
+
+Interval intersect_enclosures(const Interval& a, const Interval& b) {
+  if (!is_finite(b)) return a;
+  if (!is_finite(a)) return b;
+  Real l = lo(a) > lo(b) ? lo(a) : lo(b);
+  Real h = hi(a) < hi(b) ? hi(a) : hi(b);
+  if (l > h) throw InternalError("self-check failed: two enclosures of one quantity are disjoint");
+  return make_interval(l, h);
+}
+
+TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int L, bool derivatives) {
+  TargetCell t;
+  const CellPoints cp = cell_points(q, L);
+  if (!derivatives || (!f.hessian && !f.gradient)) {
+    t.box = f.box(cp.box);
+    require_finite_on_cell(t.box, q, L);
+    return t;
+  }
+  if (f.hessian) {
+    std::vector<Interval> H;
+    f.hessian(cp.box, t.box, t.grad, H);
+    interpolation_defects(H, static_cast<int>(q.size()), L, t.below, t.above);
+    if (t.below < infinity() && t.above < infinity()) {
+      GridPoint corner(q.size());
+      for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << q.size()); ++mask) {
+        for (std::size_t i = 0; i < q.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+        std::vector<Interval> pt(q.size());
+        for (std::size_t i = 0; i < q.size(); ++i) pt[i] = dyadic_interval(corner[i], corner[i], L);
+        t.corner.push_back(f.box(pt));
+      }
+      t.has_interp = std::all_of(t.corner.begin(), t.corner.end(), [](const Interval& v) { return is_finite(v); });
+    }
+  } else {
+    f.gradient(cp.box, t.box, t.grad);
+  }
+  require_finite_on_cell(t.box, q, L);
+  t.centre = f.box(cp.centre_box);
+  t.has_centred = is_finite(t.centre) && std::all_of(t.grad.begin(), t.grad.end(), [](const Interval& g) { return is_finite(g); });
+  return t;
+}
+
+Interval enclose_residual(const TargetCell& t, int L, const std::vector<Dyadic>& corners, const Dyadic& centre,
+                          const QInterval& other) {
+  const Interval g = make_interval(lo(enclose(other.lo)), hi(enclose(other.hi)));
+  Interval r = t.box - g - corner_hull(corners);  // Fact N
+  if (t.has_interp) {
+    std::vector<Interval> e(corners.size());
+    for (std::size_t k = 0; k < corners.size(); ++k) e[k] = t.corner[k] - corners[k].to_interval();
+    r = intersect_enclosures(r, interpolation_enclosure(e, t.below, t.above) - g);  // Fact I on f - H
+  }
+  if (t.has_centred) {
+    if (other.lo != 0 || other.hi != 0) throw InternalError("the centred form needs the gradient of every grade");
+    const int d = static_cast<int>(t.grad.size());
+    r = intersect_enclosures(r, centred_enclosure(t.centre - centre.to_interval(), t.grad, cell_gradient_hull(corners, L, d), L));
+  }
+  require_enclosure(r, "the residual on a cell");
+  return r;
+}
+
+Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p) {
+  if (p < 1) throw InternalError("hat_norm_pp needs p >= 1");
+  require_valid_node(m, node, d);
+  // (number of Kuhn simplices of the cube at z) * h^d / prod_{i=1..d} (p + i).
+  const std::int64_t top = std::int64_t{1} << m;
+  Integer simplices = 0;
+  for (std::uint64_t v = 0; v < (std::uint64_t{1} << d); ++v) {
+    bool inside = true;
+    int k = 0;
+    for (int i = 0; i < d; ++i) {
+      int bit = static_cast<int>((v >> i) & 1);
+      std::int64_t c = node[static_cast<std::size_t>(i)] - bit;  // cell lower corner
+      inside = inside && c >= 0 && c + 1 <= top;
+      k += bit;
+    }
+    if (!inside) continue;
+    Integer term = 1;  // Kuhn simplices of the cell at the corner z: k! (d - k)!
+    for (int i = 2; i <= k; ++i) term *= i;
+    for (int i = 2; i <= d - k; ++i) term *= i;
+    simplices += term;
+  }
+  Rational r(simplices, Integer(1) << (m * d));
+  for (int i = 1; i <= d; ++i) r /= (p + i);
+  return r;
+}
+
+}  // namespace mgdl

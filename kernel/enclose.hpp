@@ -1,0 +1,85 @@
+// The lemmas every cell enclosure rests on (docs/theory.md 3, 7 and 8), and
+// the one function that combines them into an enclosure of the residual
+// f - H - G on a dyadic cell. Each function states its guarantee; the tests
+// in tests/test_kernel.cpp check exactly that guarantee against references.
+#pragma once
+
+#include "kernel/grid.hpp"
+#include "kernel/realise.hpp"
+#include "targets/target.hpp"
+
+#include <vector>
+
+namespace mgdl {
+
+// Fact N. Guarantee: for H affine on each Kuhn simplex of a cell, with the
+// given values at the cell's 2^d corners, H(cell) = [min, max] of the corner
+// values; the result contains it (exactly, or outward when the precision is
+// too small for a corner value).
+Interval corner_hull(const std::vector<Dyadic>& corners);
+
+// Guarantee: for H affine on each Kuhn simplex of the level-L cell with the
+// given corner values (corner k = q + bits of k), the gradient of H on every
+// simplex lies in the result (per coordinate i, the hull of the edge
+// differences in direction i, times 2^L).
+std::vector<Interval> cell_gradient_hull(const std::vector<Dyadic>& corners, int L, int d);
+
+// The centred (mean value) form. Guarantee: if r(c) is in r_centre, c is the
+// centre of a level-L cell, and the (Clarke) gradients of f and F on the
+// cell lie in grad_f and grad_F, then r = f - F on the cell lies in
+// r_centre + sum_i (grad_f_i - grad_F_i) [-2^-(L+1), 2^-(L+1)].
+Interval centred_enclosure(const Interval& r_centre, const std::vector<Interval>& grad_f,
+                           const std::vector<Interval>& grad_F, int L);
+
+// Fact I. Guarantee: if H (d x d, row-major) encloses every Hessian of a C^2
+// function g on a level-m Kuhn simplex S, then on S
+//   I_S g - g <= below  and  g - I_S g <= above,
+// with below = (d 2^-2m / 8) max(0, lambda_max(H)) and above the same for -H,
+// lambda_max bounded by Gershgorin's theorem, both rounded up; +inf when H is
+// not finite (g not known to be C^2 on S).
+void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& below, Real& above);
+
+// Fact I applied. Guarantee: if e - I_S e lies in [-below, above] on every
+// Kuhn simplex S of a cell and e at the cell's corners lies in e_corners,
+// then e on the cell lies in [min lo(e_corners) - below, max hi + above].
+Interval interpolation_enclosure(const std::vector<Interval>& e_corners, const Real& below, const Real& above);
+
+// The tighter of two enclosures of one quantity. Guarantee: contains that
+// quantity when both do. Self-check: disjoint enclosures cannot both be
+// right, so they throw InternalError (never a verdict).
+Interval intersect_enclosures(const Interval& a, const Interval& b);
+
+// Throws InternalError unless lo(v) <= hi(v) (no NaN): an enclosure that is
+// empty or undefined is a defect, never evidence. `what` names it.
+void require_enclosure(const Interval& v, const char* what);
+
+// What the target contributes to the enclosures on one level-L cell Q,
+// computed once per cell. Guarantee: box contains f(Q) and centre contains
+// f at Q's centre; when has_centred, grad contains f's gradients on Q; when
+// has_interp, corner[k] contains f at corner k and [below, above] are Fact
+// I's defects of f on Q's Kuhn simplices.
+struct TargetCell {
+  Interval box, centre;
+  std::vector<Interval> grad, corner;
+  Real below, above;
+  bool has_centred = false, has_interp = false;
+};
+// Throws InputError naming the cell when f is not finite on Q (targets must
+// be continuous on the cube). With derivatives = false only box and centre.
+TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int L, bool derivatives);
+
+// The residual enclosure. Guarantee: if H is affine on each Kuhn simplex of
+// the level-L cell Q with the given corner values (Fact N) and value `centre`
+// at Q's centre, and G(Q) lies in `other`, then (f - H - G)(Q) lies in the
+// result: the intersection of the natural enclosure, Fact I's (when
+// has_interp) and the centred form's (when has_centred; only sound with
+// other = 0, which the caller ensures by not asking for derivatives).
+Interval enclose_residual(const TargetCell& t, int L, const std::vector<Dyadic>& corners, const Dyadic& centre,
+                          const QInterval& other);
+
+// ||phi_{m,z}||_p^p, exactly, for rational p >= 1 and a node of the level-m
+// grid: (number of Kuhn simplices of the cube at z) h^d / prod_{i=1..d} (p + i)
+// (docs/theory.md, "The norm of a hat").
+Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p);
+
+}  // namespace mgdl

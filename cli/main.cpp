@@ -1,5 +1,6 @@
 // mgdl: command-line front end (targets, construct, eval, defaults).
 #include "constructive/block.hpp"
+#include "kernel/rounding.hpp"
 #include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
@@ -28,10 +29,14 @@ namespace {
 constexpr int kExitOk = 0, kExitRefuted = 1, kExitLimit = 3, kExitUndecided = 3, kExitInput = 2, kExitInterrupted = 130;
 
 std::string fmt(const Real& x, int digits = 4) { return to_decimal(x, digits); }
+// A certified enclosure printed outward: lower end rounded down, upper end up.
+std::string outward(const Real& lo, const Real& hi, int digits = 4) {
+  return "[" + decimal_down(lo, digits) + ", " + decimal_up(hi, digits) + "]";
+}
 
 Dyadic theta_from(const std::string& s) {
   Rational q = parse_decimal(s);
-  if (q <= 0 || q > 1) throw InputError("--theta must lie in (0, 1], got " + s);
+  if (q <= 0 || q >= 1) throw InputError("--theta must lie in (0, 1), got " + s + " (with theta = 1 the residual can reach 0 on a region, where C2 cannot be certified)");
   Real r;
   mpfr_set_q(r.backend().data(), q.backend().data(), MPFR_RNDD);  // a smaller theta keeps Lemma 1
   return Dyadic::toward_zero(r, precision_bits());
@@ -342,7 +347,13 @@ int cmd_verify(const VerifyArgs& a) {
   if (a.json) {
     json claims = json::array();
     for (const auto& c : r.claims) {
-      json j = {{"claim", c.name}, {"verdict", to_string(c.verdict)}, {"summary", c.summary}};
+      json j = {{"claim", label(c)}, {"verdict", to_string(c.verdict)}, {"summary", describe(c, r, o)}};
+      if (c.claim == Claim::C4) j["p"] = to_string(c.p);
+      if (c.claim != Claim::C1) j["open_grades"] = c.open;
+      if (c.claim == Claim::C3 && c.at == r.grades && !r.norms.empty())
+        j["norm_inf"] = {decimal_down(c.lower, 12), decimal_up(c.upper, 12)};
+      if (c.claim == Claim::C4 && c.verdict == Verdict::Proved && c.at > 0)
+        j["smallest_decrease"] = {{"lower_bound", decimal_down(c.lower, 12)}, {"grade", c.at}};
       if (c.witness) {
         json xs = json::array();
         for (const auto& v : c.witness->x) xs.push_back(to_string(v));
@@ -353,9 +364,9 @@ int cmd_verify(const VerifyArgs& a) {
     json norms = json::array();
     for (const auto& n : r.norms)
       norms.push_back({{"grade", n.grade}, {"level", n.level},
-                       {"inf", {fmt(n.inf_lo, 12), fmt(n.inf_hi, 12)}},
-                       {"l1", {fmt(n.l1_lo, 12), fmt(n.l1_hi, 12)}},
-                       {"l2", {fmt(n.l2_lo, 12), fmt(n.l2_hi, 12)}}});
+                       {"inf", {decimal_down(n.inf_lo, 12), decimal_up(n.inf_hi, 12)}},
+                       {"l1", {decimal_down(n.l1_lo, 12), decimal_up(n.l1_hi, 12)}},
+                       {"l2", {decimal_down(n.l2_lo, 12), decimal_up(n.l2_hi, 12)}}});
     json j = {{"file", a.file}, {"target", {{"name", f.name}, {"expr", f.expr}}}, {"dim", r.dim}, {"width", r.width},
               {"grades", r.grades}, {"hat_grades", r.hat_grades}, {"general_grades", r.general_grades},
               {"unsupported_grades", r.unsupported_grades}, {"trivial_grades", r.trivial_grades},
@@ -368,7 +379,7 @@ int cmd_verify(const VerifyArgs& a) {
               << " not enclosed), depth " << r.depths << "\n";
     std::cout << "target " << f.name << ": " << f.expr << "\n\n";
     for (const auto& c : r.claims) {
-      std::cout << std::left << std::setw(20) << c.name << std::setw(11) << to_string(c.verdict) << c.summary << "\n";
+      std::cout << std::left << std::setw(20) << label(c) << std::setw(11) << to_string(c.verdict) << describe(c, r, o) << "\n";
       if (c.witness)
         std::cout << std::setw(31) << "" << "grade " << c.witness->grade
                   << (c.witness->x.empty() ? "" : " at x = " + point(c.witness->x)) << ": " << c.witness->evidence << "\n";
@@ -377,8 +388,7 @@ int cmd_verify(const VerifyArgs& a) {
               << std::setw(28) << "||r||_inf" << std::setw(28) << "||r||_1" << "||r||_2\n";
     for (const auto& n : r.norms)
       std::cout << std::right << std::setw(8) << n.grade << std::setw(7) << n.level << "  " << std::left << std::setw(28)
-                << "[" + fmt(n.inf_lo) + ", " + fmt(n.inf_hi) + "]" << std::setw(28)
-                << "[" + fmt(n.l1_lo) + ", " + fmt(n.l1_hi) + "]" << "[" + fmt(n.l2_lo) + ", " + fmt(n.l2_hi) + "]\n";
+                << outward(n.inf_lo, n.inf_hi) << std::setw(28) << outward(n.l1_lo, n.l1_hi) << outward(n.l2_lo, n.l2_hi) << "\n";
     std::cout << std::right << "\n" << to_string(all) << ": " << r.cells << " cells examined, " << std::fixed
               << std::setprecision(2) << secs << " s\n";
   }
@@ -396,10 +406,10 @@ int cmd_defaults(unsigned precision, const std::string& out_dir, bool as_json) {
               << "  " << std::left << std::setw(24) << "certified ||r_K||_inf" << std::setw(5) << "C1" << std::setw(5)
               << "C2" << std::setw(5) << "C3" << std::setw(5) << "C4" << std::right << std::setw(9) << "seconds\n";
   int rc = kExitOk;
-  auto mark = [](const VerifyReport& r, const std::string& prefix) {
+  auto mark = [](const VerifyReport& r, Claim which) {
     Verdict v = Verdict::Proved;
     for (const auto& c : r.claims)
-      if (c.name.rfind(prefix, 0) == 0 && c.verdict != Verdict::Proved)
+      if ((c.claim == which || (which == Claim::C2 && c.claim == Claim::C2Sign)) && c.verdict != Verdict::Proved)
         v = (v == Verdict::Refuted || c.verdict == Verdict::Refuted) ? Verdict::Refuted : Verdict::Undecided;
     return std::string(v == Verdict::Proved ? "yes" : v == Verdict::Refuted ? "NO" : "?");
   };
@@ -418,20 +428,20 @@ int cmd_defaults(unsigned precision, const std::string& out_dir, bool as_json) {
     if (c.stop != StopReason::Tolerance) rc = kExitLimit;
     if (r.overall() != Verdict::Proved) rc = r.overall() == Verdict::Refuted ? kExitRefuted : kExitUndecided;
     const NormEnclosure& last = r.norms.back();
-    std::string enc = "[" + fmt(last.inf_lo, 3) + ", " + fmt(last.inf_hi, 3) + "]";
+    std::string enc = outward(last.inf_lo, last.inf_hi, 3);
     if (as_json) {
       json claims = json::object();
-      for (const auto& cl : r.claims) claims[cl.name] = to_string(cl.verdict);
+      for (const auto& cl : r.claims) claims[label(cl)] = to_string(cl.verdict);
       rows.push_back({{"target", e.target.name}, {"dim", e.target.dim}, {"eps", e.eps}, {"levels", c.levels.size()},
                       {"grades", c.grades.size()}, {"width", r.width}, {"depth", r.depths},
-                      {"norm_inf", {fmt(last.inf_lo, 12), fmt(last.inf_hi, 12)}}, {"claims", claims},
+                      {"norm_inf", {decimal_down(last.inf_lo, 12), decimal_up(last.inf_hi, 12)}}, {"claims", claims},
                       {"stop", to_string(c.stop)}, {"seconds", secs}});
     } else {
       std::cout << std::left << std::setw(9) << e.target.name << std::setw(3) << e.target.dim << std::setw(6) << e.eps
                 << std::right << std::setw(7) << c.levels.size() << std::setw(8) << c.grades.size() << std::setw(4)
                 << r.width << std::setw(4) << r.depths << "  " << std::left << std::setw(24) << enc << std::setw(5)
-                << mark(r, "C1") << std::setw(5) << mark(r, "C2") << std::setw(5) << mark(r, "C3") << std::setw(5)
-                << mark(r, "C4") << std::right << std::setw(8) << std::fixed << std::setprecision(1) << secs << "\n";
+                << mark(r, Claim::C1) << std::setw(5) << mark(r, Claim::C2) << std::setw(5) << mark(r, Claim::C3) << std::setw(5)
+                << mark(r, Claim::C4) << std::right << std::setw(8) << std::fixed << std::setprecision(1) << secs << "\n";
       std::cout.unsetf(std::ios::fixed);
     }
   }
@@ -557,7 +567,7 @@ int main(int argc, char** argv) {
   construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();
   construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
   construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
-  construct->add_option("--threads", ca.threads, "Threads (0: all cores); the scheme does not depend on it")->capture_default_str();
+  construct->add_option("--threads", ca.threads, "Threads (0: all cores); the scheme does not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
   construct->add_option("--time-limit", ca.time_limit, "Stop after this many seconds, keeping the completed levels (0: none; exit 3, --resume continues)")
       ->check(CLI::Range(0.0, 1e9));
   construct->add_option("-o,--output", ca.out, "Scheme file to write (checkpointed at every level end)");
@@ -587,7 +597,7 @@ int main(int argc, char** argv) {
   verify->add_option("--budget", va.budget, "Cells per check (one grade, one norm)")->capture_default_str();
   verify->add_option("--max-level", va.max_level, "Finest cell level")->capture_default_str()->check(CLI::Range(1, 56));
   verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
-  verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str();
+  verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
   verify->add_flag("--json", va.json, "Machine-readable output");
   add_limit_options(verify);
 
@@ -599,14 +609,14 @@ int main(int argc, char** argv) {
   tables->add_flag("--quick", tables_quick, "Only the quick subset of targets (with --check; what CI runs)");
   tables->add_flag("--check", tables_check, "Compare with the committed files instead of writing (exit 1 when stale)");
   tables->add_option("--report", tables_report, "Write timings here (not committed)");
-  tables->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)");
+  tables->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)")->check(CLI::Range(0u, 1024u));
 
   std::string theorem_id;
   bool theorem_quick = false;
   auto* theorem = app.add_subcommand("theorem", "State one claim and check it over the catalogue (block, lemma1, lemma2, theoremA-C1..C4)");
   theorem->add_option("id", theorem_id, "Statement id")->required();
   theorem->add_flag("--quick", theorem_quick, "Only the quick subset of targets");
-  theorem->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)");
+  theorem->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)")->check(CLI::Range(0u, 1024u));
 
   unsigned def_precision = 128;
   std::string def_out;

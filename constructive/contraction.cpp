@@ -72,7 +72,7 @@ class CellCache {
     std::vector<Interval> grad;
     if (f_.gradient) f_.gradient(box, fb, grad);
     else fb = f_.box(box);
-    require_finite_on_cell(fb, q, L);
+    require_finite_on_cell(f_, fb, q, L);
     // Exact range of F over the cell: hull of its corner values (Fact N).
     std::vector<Dyadic> corners(std::size_t{1} << d);
     GridPoint corner(d);
@@ -88,7 +88,7 @@ class CellCache {
     // The value at the centre: a point enclosure, and with the gradients the
     // centred (mean value) enclosure, intersected with the plain one.
     Interval fp = f_.box(pt);
-    require_finite_on_cell(fp, q, L);  // undefined at the centre: not a continuous target
+    require_finite_on_cell(f_, fp, q, L);  // undefined at the centre: not a continuous target
     if (hi(fp) - lo(fp) > point_width_max_) require_accurate_point(fp, "the centre of " + describe_cell(q, L), point_width_max_);
     {
       Interval ep = fp - F_.at(centre, L + 1).to_interval();

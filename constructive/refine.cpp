@@ -117,7 +117,11 @@ class Engine {
     std::vector<Interval> pt(static_cast<std::size_t>(d_));
     for (std::size_t i = 0; i < pt.size(); ++i) pt[i] = dyadic_interval(v[i], v[i], m);
     Interval fv = f_.box(pt);
-    require_finite_on_cell(fv, v, m);
+    if (!is_finite(fv)) {  // name a cell of the cube holding the node
+      GridPoint q = v;
+      for (auto& x : q) x = std::min(x, (std::int64_t{1} << m) - 1);
+      require_finite_on_cell(f_, fv, q, m);
+    }
     if (hi(fv) - lo(fv) > point_width_max_) require_accurate_point(fv, "a grid point of level " + std::to_string(m), point_width_max_);
     NodeValue nv;
     nv.F = F_.at(v, m);
@@ -228,7 +232,7 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
   if (second()) f_.hessian(box, fb, grad, H);
   else if (f_.gradient) f_.gradient(box, fb, grad);
   else fb = f_.box(box);
-  require_finite_on_cell(fb, q, m);
+  require_finite_on_cell(f_, fb, q, m);
   std::vector<Dyadic> Fc(nv.size());
   Dyadic Fmin = nv[0].F, Fmax = nv[0].F;
   for (std::size_t k = 0; k < nv.size(); ++k) {
@@ -241,7 +245,7 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
   // the hull of the corner values.
   Interval e = fb - make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
   Interval fp = f_.box(pt);
-  require_finite_on_cell(fp, q, m);
+  require_finite_on_cell(f_, fp, q, m);
   if (!grad.empty() && std::all_of(grad.begin(), grad.end(), [](const Interval& g) { return is_finite(g); })) {
     Interval ep = fp - F_.at(centre, m + 1).to_interval();
     e = intersect_enclosures(e, centred_enclosure(ep, grad, cell_gradient_hull(Fc, m, d_), m));
@@ -524,7 +528,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
   c.bits = bits_;
   const int max_level = opt_.max_level < 0 ? max_level_for_dim(d_) : opt_.max_level;
   c.options.max_level = max_level;
-  const Real eps = nearest(opt_.eps);
+  const Real eps = down(opt_.eps);  // level targets aim at or below eps; the stop test is exact
   point_width_max_ = eps;
   if (resume && !resume->levels.empty()) {  // the state at the end of the last completed level
     c.grades = resume->grades;
@@ -546,7 +550,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
   Real U = resume && !resume->levels.empty() ? resume->levels.back().bound : max_bound();
   c.bound = U;
   for (int level = static_cast<int>(c.levels.size()) + 1;; ++level) {
-    if (U <= eps) {
+    if (le(U, opt_.eps)) {
       c.stop = StopReason::Tolerance;
       break;
     }

@@ -2,6 +2,7 @@
 #include "constructive/schedule.hpp"
 
 #include "constructive/block.hpp"
+#include "kernel/rounding.hpp"
 
 #include "constructive/refine.hpp"
 
@@ -58,7 +59,9 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
     throw InputError("--max-level " + std::to_string(max_level) + " exceeds " + std::to_string(max_level_for_dim(d)) + " for d = " + std::to_string(d));
   if (opt.kappa <= 0 || opt.kappa >= 1) throw InputError("kappa must lie in (0, 1), got " + to_string(opt.kappa));
   const Rational theta = opt.theta.to_rational();
-  if (theta <= 0 || theta > 1) throw InputError("theta must lie in (0, 1], got " + to_string(theta));
+  // theta = 1 is allowed by Lemma 1, but lets a grade bring r exactly to 0 on a
+  // region, where C2 holds with equality and no enclosure can certify it.
+  if (theta <= 0 || theta >= 1) throw InputError("theta must lie in (0, 1), got " + to_string(theta));
   if (1 - theta >= opt.kappa) throw InputError("Theorem A needs 1 - theta < kappa (theta " + to_string(theta) + ", kappa " + to_string(opt.kappa) + ")");
   if (opt.eps <= 0) throw InputError("eps must be positive, got " + to_string(opt.eps));
   if (opt.start_depth < 0 || opt.max_depth < opt.start_depth || opt.max_depth > 20)
@@ -81,14 +84,15 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   copt.max_depth = opt.max_depth;
   copt.interrupt = opt.interrupt;
   copt.threads = opt.threads;
-  copt.point_width_max = nearest(opt.eps);
+  copt.point_width_max = down(opt.eps);
   if (!(opt.time_limit >= 0)) throw InputError("--time-limit must be >= 0 seconds");
   if (opt.time_limit > 0)
     copt.deadline = std::chrono::steady_clock::now() +
                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(std::min(opt.time_limit, 1e9)));
 
   const Real inf(std::numeric_limits<double>::infinity());
-  const Real eps = nearest(opt.eps);
+  // The stop test compares with eps exactly (never a rounded eps).
+  auto below_eps = [&](const Real& U) { return le(U, opt.eps); };
   Real U = inf;        // certified upper bound of ||e||_inf for the current residual e
   c.bound = inf;
   int m = 0;
@@ -107,7 +111,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
     }
   }
   for (int level = static_cast<int>(c.levels.size()) + 1;; ++level) {
-    if (U <= eps) {
+    if (below_eps(U)) {
       c.stop = StopReason::Tolerance;
       break;
     }
@@ -131,7 +135,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
       if (s.norm_lo > L) L = s.norm_lo;  // point lower bounds hold even for an aborted sweep
       if (s.complete) {
         if (s.norm_hi < U) U = s.norm_hi;
-        if (U <= eps) break;  // already below tolerance: no grade needed
+        if (below_eps(U)) break;  // already below tolerance: no grade needed
         if (s.bound <= times_rational(opt.kappa, L, MPFR_RNDD)) {
           accepted = true;
           break;
@@ -146,7 +150,7 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
       c.bound = c.levels.empty() ? inf : c.levels.back().bound;
       break;
     }
-    if (U <= eps) {
+    if (below_eps(U)) {
       c.bound = U;
       c.stop = StopReason::Tolerance;
       break;

@@ -129,7 +129,7 @@ Construction resume_state(const Scheme& s, const Target& f) {
   const int d = s.net.dim;
   for (std::size_t k = 0; k < s.net.grades.size(); ++k) {
     const Grade& g = s.net.grades[k];
-    if (g.hint.m < 0 || static_cast<int>(g.hint.node.size()) != d || g.readout.c.size() != 1)
+    if (!valid_node(g.hint.m, g.hint.node, d) || g.readout.c.size() != 1)
       throw bad("grade " + std::to_string(k + 1) + " is not a hat block written by mgdl construct");
     Dyadic a = Dyadic::from_rational(g.readout.c[0].second);
     Grade expect = hat_block(d, g.hint.m, g.hint.node, a, k == 0);

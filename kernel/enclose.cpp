@@ -87,12 +87,30 @@ Interval intersect_enclosures(const Interval& a, const Interval& b) {
   return make_interval(l, h);
 }
 
+void require_finite_on_cell(const Target& f, const Interval& v, std::span<const std::int64_t> q, int L) {
+  if (is_finite(v)) return;
+  GridPoint cur(q.begin(), q.end()), child(q.size());
+  int level = L;
+  for (int step = 0; step < 24 && level < 60; ++step) {  // the first child still not finite
+    bool found = false;
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << q.size()) && !found; ++mask) {
+      for (std::size_t i = 0; i < q.size(); ++i) child[i] = 2 * cur[i] + static_cast<std::int64_t>((mask >> i) & 1);
+      found = !is_finite(f.box(cell_points(child, level + 1).box));
+    }
+    if (!found) break;
+    cur = child;
+    ++level;
+  }
+  throw InputError("target is not finite or not defined on " + describe_cell(cur, level) + " (targets must be continuous on [0,1]^" +
+                   std::to_string(q.size()) + ")");
+}
+
 TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int L, bool derivatives) {
   TargetCell t;
   const CellPoints cp = cell_points(q, L);
   if (!derivatives || (!f.hessian && !f.gradient)) {
     t.box = f.box(cp.box);
-    require_finite_on_cell(t.box, q, L);
+    require_finite_on_cell(f, t.box, q, L);
     return t;
   }
   if (f.hessian) {
@@ -112,7 +130,7 @@ TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int 
   } else {
     f.gradient(cp.box, t.box, t.grad);
   }
-  require_finite_on_cell(t.box, q, L);
+  require_finite_on_cell(f, t.box, q, L);
   t.centre = f.box(cp.centre_box);
   t.has_centred = is_finite(t.centre) && std::all_of(t.grad.begin(), t.grad.end(), [](const Interval& g) { return is_finite(g); });
   return t;

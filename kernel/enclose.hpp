@@ -53,6 +53,12 @@ Interval intersect_enclosures(const Interval& a, const Interval& b);
 // empty or undefined is a defect, never evidence. `what` names it.
 void require_enclosure(const Interval& v, const char* what);
 
+// Throws InputError when v (an enclosure of f on the level-L cell q, or at a
+// point of it) is not finite: f may be undefined there, and targets must be
+// continuous on the cube. The message names the smallest sub-box (up to 24
+// bisections) on which f's enclosure is still not finite.
+void require_finite_on_cell(const Target& f, const Interval& v, std::span<const std::int64_t> q, int L);
+
 // What the target contributes to the enclosures on one level-L cell Q,
 // computed once per cell. Guarantee: box contains f(Q) and centre contains
 // f at Q's centre; when has_centred, grad contains f's gradients on Q; when

@@ -146,10 +146,4 @@ std::string describe_cell(std::span<const std::int64_t> q, int L) {
   return s;
 }
 
-void require_finite_on_cell(const Interval& v, std::span<const std::int64_t> q, int L) {
-  if (!is_finite(v))
-    throw InputError("target is not finite or not defined on " + describe_cell(q, L) +
-                     " (targets must be continuous on [0,1]^" + std::to_string(q.size()) + ")");
-}
-
 }  // namespace mgdl

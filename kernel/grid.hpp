@@ -101,9 +101,6 @@ CellPoints cell_points(std::span<const std::int64_t> q, int L);
 // "[a, b] x [c, d]" for the cell q + [0,1]^d at level L, exact rationals.
 std::string describe_cell(std::span<const std::int64_t> q, int L);
 
-// Throws InputError naming the cell when an enclosure of the target on it is
-// infinite or undefined (targets must be continuous on the cube).
-void require_finite_on_cell(const Interval& v, std::span<const std::int64_t> q, int L);
 // Throws InputError when a point enclosure v of the target (at `where`) is
 // wider than width_max: the target cannot be evaluated accurately enough for
 // the tolerance (refining further would never certify it).

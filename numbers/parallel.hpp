@@ -2,13 +2,16 @@
 // (0: all cores). Indices are handed out in increasing order, so when fn(c)
 // starts every index below c has started. The first exception (by index) is
 // rethrown after all threads have joined. Results must not depend on which
-// thread ran an index: callers store them per index and merge in order.
+// thread ran an index: callers store them per index and merge in order. When
+// the system refuses a thread (a memory or process limit), the loop runs on
+// the threads it got, the calling thread included: same results, less speed.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -36,7 +39,14 @@ void parallel_for(std::size_t n, unsigned threads, Fn fn) {
     work();
   } else {
     std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (unsigned t = 1; t < threads; ++t) {
+      try {
+        pool.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // no more threads to be had
+      }
+    }
+    work();
     for (auto& t : pool) t.join();
   }
   for (auto& e : errors)

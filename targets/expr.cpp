@@ -233,6 +233,8 @@ struct RealOps {
   using S = Real;
   static auto* p(S& a) { return a.backend().data(); }
   static const auto* p(const S& a) { return a.backend().data(); }
+  static bool finite(const S& a) { return mpfr_number_p(p(a)) != 0; }
+  static void set_nan(S& a) { mpfr_set_nan(p(a)); }
   static void set(S& a, const S& b) { mpfr_set(p(a), p(b), MPFR_RNDN); }
   static void set_si(S& a, long v) { mpfr_set_si(p(a), v, MPFR_RNDN); }
   static void set_q(S& a, const Rational& q) { mpfr_set_q(p(a), q.backend().data(), MPFR_RNDN); }
@@ -278,6 +280,11 @@ struct IntervalOps {
   using S = Interval;
   static auto* p(S& a) { return a.backend().data(); }
   static const auto* p(const S& a) { return a.backend().data(); }
+  static bool finite(const S& a) { return mpfi_bounded_p(p(a)) != 0; }
+  static void set_nan(S& a) {
+    mpfr_set_nan(&p(a)->left);
+    mpfr_set_nan(&p(a)->right);
+  }
   static void set(S& a, const S& b) { mpfi_set(p(a), p(b)); }
   static void set_si(S& a, long v) { mpfi_set_si(p(a), v); }
   static void set_q(S& a, const Rational& q) { mpfi_set_q(p(a), q.backend().data()); }
@@ -423,6 +430,13 @@ S Expr::run(std::span<const S> x) const {
         --sp;
       }
     }
+    // An intermediate that is infinite or NaN means f may be undefined here
+    // (1/(x-1/3) on a box holding 1/3): the whole value is undefined, even
+    // where a bounded function (atan, 0*) would hide it afterwards.
+    if (!O::finite(r[sp - 1])) {
+      O::set_nan(r[0]);
+      return r[0];
+    }
   }
   return r[0];
 }
@@ -437,6 +451,11 @@ struct Grad {
   std::vector<Interval> g;
 };
 Interval ival(long v) { return Interval(v); }
+Interval nan_interval() {
+  Interval r;
+  IntervalOps::set_nan(r);
+  return r;
+}
 Interval sq(const Interval& a) {
   Interval r = a;
   IntervalOps::pow_int(r, 2);
@@ -466,6 +485,7 @@ void scale(std::vector<Interval>& g, const Interval& k) {
 
 void Expr::eval_gradient(std::span<const Interval> x, Interval& value, std::vector<Interval>& grad) const {
   const std::size_t d = x.size();
+  bool undefined = false;
   std::vector<Grad> st;
   auto zero = [&] { return std::vector<Interval>(d, ival(0)); };
   for (const Instr& in : code_) {
@@ -576,8 +596,9 @@ void Expr::eval_gradient(std::span<const Interval> x, Interval& value, std::vect
         }
       }
     }
+    undefined = undefined || !is_finite(st.back().v);  // as in eval(): an undefined step poisons the value
   }
-  value = st.back().v;
+  value = undefined ? nan_interval() : st.back().v;
   grad = std::move(st.back().g);
 }
 
@@ -638,6 +659,7 @@ void unary_jet(Expr::Op op, Jet2& a) {
 void Expr::eval_hessian(std::span<const Interval> x, Interval& value, std::vector<Interval>& grad,
                         std::vector<Interval>& hess) const {
   const std::size_t d = x.size();
+  bool undefined = false;
   std::vector<Jet2> st;
   auto constant = [&](const Interval& v) { return Jet2{v, std::vector<Interval>(d, ival(0)), std::vector<Interval>(d * d, ival(0))}; };
   for (const Instr& in : code_) {
@@ -735,8 +757,9 @@ void Expr::eval_hessian(std::span<const Interval> x, Interval& value, std::vecto
         }
       }
     }
+    undefined = undefined || !is_finite(st.back().v);  // as in eval(): an undefined step poisons the value
   }
-  value = st.back().v;
+  value = undefined ? nan_interval() : st.back().v;
   grad = std::move(st.back().g);
   hess = std::move(st.back().h);
   // h_ij and h_ji enclose the same number, rounded in different orders: keep

@@ -22,10 +22,15 @@ class Expr {
   int max_var() const { return max_var_; }
   bool uses_plain_x() const { return plain_x_; }
 
-  // Point value, rounded at the working precision (NaN outside the domain).
+  // Point value, rounded at the working precision; NaN when any step of the
+  // evaluation is infinite or undefined there (outside the domain).
   Real eval(std::span<const Real> x) const;
   // Guarantee: the result contains f(x) for every x in the box, whenever f is
-  // defined on the whole box; otherwise some endpoint is infinite or NaN.
+  // defined on the whole box. When a step of the evaluation is not finite on
+  // the box (a division by an interval holding 0, log or sqrt reaching
+  // outside their domain), the result is NaN, even if a bounded function
+  // (atan, tanh, 0*) follows: so a finite result also certifies that every
+  // step of f is defined and finite on the whole box.
   Interval eval(std::span<const Interval> x) const;
   // Interval forward-mode differentiation over the box: `value` as eval(),
   // grad[i] encloses the (Clarke) partial derivatives d f / d x_i over the

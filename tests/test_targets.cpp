@@ -115,7 +115,7 @@ TEST_CASE("the README's worked example target constructs and verifies", "[target
   vo.eps = o.eps;
   VerifyReport r = verify_scheme(to_network(c), f, vo);
   for (const auto& cl : r.claims) {
-    INFO(cl.name << ": " << cl.summary);
+    INFO(label(cl) << ": " << describe(cl, r, VerifyOptions{}));
     CHECK(cl.verdict == Verdict::Proved);
   }
 }

@@ -26,11 +26,7 @@ std::vector<Rational> random_point(int d, std::mt19937_64& rng) {
   for (int i = 0; i < d; ++i) x.emplace_back(u(rng), 9973);
   return x;
 }
-const ClaimResult& claim(const VerifyReport& r, const std::string& name) {
-  for (const auto& c : r.claims)
-    if (c.name == name) return c;
-  throw std::logic_error("no claim " + name);
-}
+const ClaimResult& claim(const VerifyReport& r, Claim c) { return r.claim(c); }
 Network built(const std::string& target, const char* eps, Target* f = nullptr) {
   set_precision_bits(128);
   ScheduleOptions o;
@@ -146,7 +142,7 @@ TEST_CASE("built schemes: every claim PROVED, sup-norm enclosures within 1%", "[
     Network net = built(name, eps, &f);
     VerifyReport r = verify_scheme(net, f, opts(eps));
     for (const auto& c : r.claims) {
-      INFO(c.name << ": " << c.summary);
+      INFO(label(c) << ": " << describe(c, r, VerifyOptions{}));
       CHECK(c.verdict == Verdict::Proved);
     }
     CHECK(r.hat_grades == net.grades.size());
@@ -203,7 +199,11 @@ TEST_CASE("one thread and two threads give identical reports", "[verify]") {
   REQUIRE(a.claims.size() == b.claims.size());
   for (std::size_t i = 0; i < a.claims.size(); ++i) {
     CHECK(a.claims[i].verdict == b.claims[i].verdict);
-    CHECK(a.claims[i].summary == b.claims[i].summary);
+    CHECK(describe(a.claims[i], a, VerifyOptions{}) == describe(b.claims[i], b, VerifyOptions{}));
+    CHECK(a.claims[i].open == b.claims[i].open);
+    CHECK(a.claims[i].at == b.claims[i].at);
+    CHECK(a.claims[i].lower == b.claims[i].lower);
+    CHECK(a.claims[i].upper == b.claims[i].upper);
     CHECK(static_cast<bool>(a.claims[i].witness) == static_cast<bool>(b.claims[i].witness));
     if (a.claims[i].witness && b.claims[i].witness) {
       CHECK(a.claims[i].witness->grade == b.claims[i].witness->grade);
@@ -230,7 +230,7 @@ TEST_CASE("planted defects are refuted at the right grade, with witnesses that r
     Network t = net;
     t.grades[k - 1].readout.c[0].second *= 3;
     VerifyReport r = verify_scheme(t, f, o);
-    const auto& c2 = claim(r, "C2");
+    const auto& c2 = claim(r, Claim::C2);
     REQUIRE(c2.verdict == Verdict::Refuted);
     CHECK(c2.witness->grade == k);
     CHECK(witness_breaks_c2(t, f, *c2.witness));
@@ -239,7 +239,7 @@ TEST_CASE("planted defects are refuted at the right grade, with witnesses that r
     Network t = net;
     for (auto& [row, v] : t.grades[k - 1].layers.back().b) v = 1000;
     VerifyReport r = verify_scheme(t, f, o);
-    const auto& c2 = claim(r, "C2");
+    const auto& c2 = claim(r, Claim::C2);
     REQUIRE(c2.verdict == Verdict::Refuted);
     CHECK(c2.witness->grade == k);
     CHECK(witness_breaks_c2(t, f, *c2.witness));
@@ -249,7 +249,7 @@ TEST_CASE("planted defects are refuted at the right grade, with witnesses that r
     Network t = net;
     t.grades[k - 1].layers[0].in = 1;  // reads x directly, not grade k-1's last layer
     VerifyReport r = verify_scheme(t, f, o);
-    const auto& c1 = claim(r, "C1");
+    const auto& c1 = claim(r, Claim::C1);
     REQUIRE(c1.verdict == Verdict::Refuted);
     CHECK(c1.witness->grade == k);
     CHECK(r.overall() == Verdict::Refuted);
@@ -258,17 +258,17 @@ TEST_CASE("planted defects are refuted at the right grade, with witnesses that r
     Network t = net;
     t.grades[k - 1].layers[0].out += 1;
     VerifyReport r = verify_scheme(t, f, o);
-    REQUIRE(claim(r, "C1").verdict == Verdict::Refuted);
-    CHECK(claim(r, "C1").witness->grade == k);
+    REQUIRE(claim(r, Claim::C1).verdict == Verdict::Refuted);
+    CHECK(claim(r, Claim::C1).witness->grade == k);
   }
   SECTION("a target wrong in one place (f - a bump)") {
     Target g = target_from_expression("sin(2*pi*x) - 0.2*max(0, 1 - 50*abs(x - 0.3))");
     VerifyReport r = verify_scheme(net, g, o);
-    REQUIRE(claim(r, "C2").verdict == Verdict::Refuted);
-    CHECK(witness_breaks_c2(net, g, *claim(r, "C2").witness));
-    CHECK(claim(r, "C3").verdict == Verdict::Refuted);
+    REQUIRE(claim(r, Claim::C2).verdict == Verdict::Refuted);
+    CHECK(witness_breaks_c2(net, g, *claim(r, Claim::C2).witness));
+    CHECK(claim(r, Claim::C3).verdict == Verdict::Refuted);
     // The refuting point lies under the bump.
-    CHECK(bmp::abs(claim(r, "C2").witness->x[0] - Rational(3, 10)) < Rational(1, 50));
+    CHECK(bmp::abs(claim(r, Claim::C2).witness->x[0] - Rational(3, 10)) < Rational(1, 50));
   }
 }
 
@@ -278,7 +278,7 @@ TEST_CASE("a claim that needs more budget is UNDECIDED, never PROVED", "[verify]
   VerifyOptions o = opts("1e-1");
   o.budget = 2;
   VerifyReport r = verify_scheme(net, f, o);
-  CHECK(claim(r, "C2 sign-preserving").verdict == Verdict::Undecided);
+  CHECK(claim(r, Claim::C2Sign).verdict == Verdict::Undecided);
   CHECK(r.overall() == Verdict::Undecided);
 }
 
@@ -288,7 +288,7 @@ TEST_CASE("grades reading features beyond x are reported UNDECIDED", "[verify]")
   REQUIRE(net.grades.size() > 3);
   net.grades[2].layers[0].W.push_back({0, 1, Rational(1, 1000)});  // reads grade 2's hat neuron
   VerifyReport r = verify_scheme(net, f, opts("1e-1"));
-  CHECK(claim(r, "C1").verdict == Verdict::Proved);
-  CHECK(claim(r, "C2").verdict == Verdict::Undecided);
+  CHECK(claim(r, Claim::C1).verdict == Verdict::Proved);
+  CHECK(claim(r, Claim::C2).verdict == Verdict::Undecided);
   CHECK(r.unsupported_grades == net.grades.size() - 2);
 }

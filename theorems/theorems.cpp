@@ -1,6 +1,8 @@
 // Theorem programs and the generator of docs/theorems.md and docs/figures/.
 #include "theorems/theorems.hpp"
 
+#include "kernel/rounding.hpp"
+
 #include "constructive/approximant.hpp"
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
@@ -55,23 +57,17 @@ std::vector<TargetRun> run_targets(const TablesOptions& opt) {
 }
 
 namespace {
-std::string num(const Real& x) { return to_decimal(x, 4); }
-std::string enc(const Real& lo, const Real& hi) { return "[" + num(lo) + ", " + num(hi) + "]"; }
-const ClaimResult* claim(const VerifyReport& r, const std::string& prefix) {
-  for (const auto& c : r.claims)
-    if (c.name.rfind(prefix, 0) == 0) return &c;
-  return nullptr;
-}
-std::string verdict(const VerifyReport& r, const std::string& prefix) {
+std::string num_up(const Real& x) { return decimal_up(x, 4); }
+// A certified enclosure, printed outward: the lower end rounded down, the upper up.
+std::string enc(const Real& lo, const Real& hi) { return "[" + decimal_down(lo, 4) + ", " + decimal_up(hi, 4) + "]"; }
+std::string verdict(const VerifyReport& r, Claim c) { return to_string(r.claim(c).verdict); }
+// C4 over every exponent: REFUTED if one is, UNDECIDED if one is, else PROVED.
+std::string verdict_c4(const VerifyReport& r) {
   Verdict v = Verdict::Proved;
-  bool any = false;
   for (const auto& c : r.claims)
-    if (c.name.rfind(prefix, 0) == 0) {
-      any = true;
-      if (c.verdict == Verdict::Refuted) v = Verdict::Refuted;
-      else if (c.verdict == Verdict::Undecided && v != Verdict::Refuted) v = Verdict::Undecided;
-    }
-  return any ? to_string(v) : "UNDECIDED";
+    if (c.claim == Claim::C4 && c.verdict != Verdict::Proved)
+      v = (v == Verdict::Refuted || c.verdict == Verdict::Refuted) ? Verdict::Refuted : Verdict::Undecided;
+  return to_string(v);
 }
 // Level-end norms: grade 0 and the last grade of each level.
 std::vector<const NormEnclosure*> level_ends(const TargetRun& t) {
@@ -88,45 +84,46 @@ const NormEnclosure& last_norm(const TargetRun& t) { return t.report.norms.back(
 
 std::vector<std::string> row_block(const TargetRun& t) {
   const auto& r = t.report;
-  bool ok = verdict(r, "C1") == "PROVED" && r.hat_grades == r.grades;
+  const Verdict c1 = r.claim(Claim::C1).verdict;
+  bool ok = c1 == Verdict::Proved && r.hat_grades == r.grades;
   return {t.name, std::to_string(t.dim), std::to_string(r.grades), std::to_string(r.width), r.depths,
-          std::to_string(r.hat_grades), ok ? "PROVED" : verdict(r, "C1") == "REFUTED" ? "REFUTED" : "UNDECIDED"};
+          std::to_string(r.hat_grades), ok ? "PROVED" : c1 == Verdict::Refuted ? "REFUTED" : "UNDECIDED"};
 }
 std::vector<std::string> row_lemma1(const TargetRun& t) {
-  return {t.name, std::to_string(t.report.grades), verdict(t.report, "C2 sign")};
+  return {t.name, std::to_string(t.report.grades), verdict(t.report, Claim::C2Sign)};
 }
 std::vector<std::string> row_lemma2(const TargetRun& t) {
   auto ends = level_ends(t);
   Real worst(0);
   std::string v = ends.size() >= 2 ? "PROVED" : "UNDECIDED";
   for (std::size_t i = 1; i < ends.size(); ++i) {
-    Real ratio = ends[i]->inf_hi / ends[i - 1]->inf_lo;  // certified upper bound of the contraction
+    // Certified upper bound of the contraction (+inf after a zero lower bound).
+    Real ratio = ends[i - 1]->inf_lo > 0 ? div_up(ends[i]->inf_hi, ends[i - 1]->inf_lo) : infinity();
     if (ratio > worst) worst = ratio;
     if (ends[i]->inf_hi > ends[i - 1]->inf_lo / 2) v = "UNDECIDED";
     if (ends[i]->inf_lo > ends[i - 1]->inf_hi / 2) v = "REFUTED";
   }
-  return {t.name, std::to_string(t.construction.levels.size()), num(worst), v};
+  return {t.name, std::to_string(t.construction.levels.size()), num_up(worst), v};
 }
 std::vector<std::string> row_c1(const TargetRun& t) {
   return {t.name, std::to_string(t.dim), std::to_string(t.report.width), t.report.depths, std::to_string(t.report.grades),
-          verdict(t.report, "C1")};
+          verdict(t.report, Claim::C1)};
 }
 std::vector<std::string> row_c2(const TargetRun& t) {
-  return {t.name, std::to_string(t.report.grades), verdict(t.report, "C2 sign"), verdict(t.report, "C2")};
+  return {t.name, std::to_string(t.report.grades), verdict(t.report, Claim::C2Sign), verdict(t.report, Claim::C2)};
 }
 std::vector<std::string> row_c3(const TargetRun& t) {
   const auto& n = last_norm(t);
   return {t.name, t.eps, std::to_string(t.construction.levels.size()), std::to_string(t.report.grades),
-          enc(n.inf_lo, n.inf_hi), enc(n.l1_lo, n.l1_hi), enc(n.l2_lo, n.l2_hi), verdict(t.report, "C3")};
+          enc(n.inf_lo, n.inf_hi), enc(n.l1_lo, n.l1_hi), enc(n.l2_lo, n.l2_hi), verdict(t.report, Claim::C3)};
 }
 std::vector<std::string> row_c4(const TargetRun& t) {
-  auto smallest = [&](const char* p) {
-    const ClaimResult* c = claim(t.report, std::string("C4 p=") + p);
-    if (!c) return std::string("-");
-    auto at = c->summary.find("smallest ");
-    return at == std::string::npos ? std::string("-") : c->summary.substr(at + 9);
+  auto smallest = [&](int p) {
+    const ClaimResult& c = t.report.claim(Claim::C4, Rational(p));
+    if (c.verdict != Verdict::Proved || c.at == 0) return std::string("-");
+    return decimal_down(c.lower, 7) + " at grade " + std::to_string(c.at);
   };
-  return {t.name, std::to_string(t.report.grades), smallest("1"), smallest("2"), verdict(t.report, "C4")};
+  return {t.name, std::to_string(t.report.grades), smallest(1), smallest(2), verdict_c4(t.report)};
 }
 }  // namespace
 

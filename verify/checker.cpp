@@ -215,29 +215,54 @@ void cells_in(const GridPoint& lo_c, const GridPoint& hi_c, int L, Emit emit) {
 struct GradeCheck {
   Verdict weak = Verdict::Proved, sign = Verdict::Proved;
   std::optional<Witness> weak_w, sign_w;
-  bool nonzero = false;  // g was not proved zero on every cell
+  bool nonzero = false;  // g not proved zero on the whole cube (an open cell counts as nonzero)
   std::size_t cells = 0, open_cells = 0;
   int deepest = 0;
 };
 
-// What the B&B needs to know about a grade on a cell and at a point.
+// What the B&B needs to know about a grade on a cell and at a point. `value`
+// encloses one function u (r_k for hats, r_{k-1} otherwise) on the cell, and
+// the point test encloses the same u at the cell's centre: the self-check
+// requires the two to meet.
 struct CellTest {
   bool weak_ok, sign_ok, g_zero;
+  Interval value;
 };
 struct PointTest {
   bool weak_fail, sign_fail;
   std::string evidence;
+  Interval value;  // u at the point; not finite when f is undefined there
 };
+
+// An interval standing for "no enclosure" (NaN endpoints; is_finite is false).
+Interval unknown() {
+  Interval v;
+  mpfi_set_d(v.backend().data(), std::numeric_limits<double>::quiet_NaN());
+  return v;
+}
+
+// Self-check: a point value must lie in the enclosure of its cell.
+void require_point_in_cell(const Interval& point, const Interval& cell, const char* what) {
+  if (!is_finite(point) || !is_finite(cell)) return;
+  if (hi(point) < lo(cell) || hi(cell) < lo(point))
+    throw InternalError(std::string("self-check failed: a point value of ") + what + " lies outside its cell's enclosure");
+}
 
 template <class OnCell, class OnPoint>
 GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyOptions& opt, OnCell on_cell, OnPoint on_point,
                             std::function<bool(const Cell&)> meets_support, const Residual& R) {
   GradeCheck out;
+  std::size_t splits = 0;  // cells split only because a finer hat lies inside: bounded too
   while (!queue.empty()) {
     Cell c = std::move(queue.front());
     queue.pop_front();
     if (!meets_support(c)) continue;
     if (!R.resolved(c.q, c.L)) {  // a finer hat inside: the exact corner ranges need smaller cells
+      if (c.L >= opt.max_level || splits >= 8 * opt.budget) {
+        ++out.open_cells;
+        continue;
+      }
+      ++splits;
       children(c, [&](Cell ch) { queue.push_back(std::move(ch)); });
       continue;
     }
@@ -256,6 +281,7 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
     GridPoint centre(c.q.size());
     for (std::size_t i = 0; i < c.q.size(); ++i) centre[i] = 2 * c.q[i] + 1;
     PointTest pt = on_point(centre, c.L + 1);
+    require_point_in_cell(pt.value, t.value, "the residual");
     if (pt.sign_fail && c.sign && !out.sign_w) out.sign_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
     if (pt.weak_fail && c.weak && !out.weak_w) out.weak_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
     if (out.sign_w) c.sign = false;
@@ -271,6 +297,7 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
     children(c, [&](Cell ch) { queue.push_back(std::move(ch)); });
   }
   out.open_cells += queue.size();
+  if (out.open_cells) out.nonzero = true;  // a grade nobody looked at everywhere is never trivial
   out.weak = out.weak_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
   out.sign = out.sign_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
   if (out.weak_w && !out.sign_w) out.sign = Verdict::Refuted, out.sign_w = out.weak_w;  // C2 failing breaks the stronger form
@@ -317,16 +344,15 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
     // r_k has the sign of a (sign form); r_{k-1} - a phi/2 has the sign of a (C2).
     bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;
     bool weak_ok = sg > 0 ? lo(rw) >= 0 : hi(rw) <= 0;
-    return CellTest{weak_ok, sign_ok, false};
+    return CellTest{weak_ok, sign_ok, false, rk};
   };
   auto on_point = [&](const GridPoint& p, int L) {
-    PointTest t{false, false, ""};
-    Dyadic ph = phi(p, L);
-    if (ph.is_zero()) return t;
+    PointTest t{false, false, "", unknown()};
     Interval prev = R.f_point(p, L) - enclose(R.general_point(as_point(p, L))) - R.hat_part(p, L).to_interval();
-    if (!is_finite(prev)) return t;
-    Dyadic g = a * ph;
+    Dyadic g = a * phi(p, L);
     Interval cur = prev - g.to_interval();
+    t.value = cur;
+    if (g.is_zero() || !is_finite(prev)) return t;
     Interval twice = prev * 2 - g.to_interval();  // g (2 r_{k-1} - g) < 0 refutes C2
     t.weak_fail = sg > 0 ? hi(twice) < 0 : lo(twice) > 0;
     t.sign_fail = sg > 0 ? hi(cur) < 0 : lo(cur) > 0;
@@ -351,7 +377,7 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
     std::vector<QI> box;
     for (auto v : c.q) box.push_back({Rational(v, Integer(1) << c.L), Rational(v + 1, Integer(1) << c.L)});
     QI gq = grade_range(G, in, box);
-    if (gq.lo == 0 && gq.hi == 0) return CellTest{true, true, true};
+    if (gq.lo == 0 && gq.hi == 0) return CellTest{true, true, true, unknown()};
     std::vector<Dyadic> corners(std::size_t{1} << d);
     GridPoint corner(c.q.size()), centre(c.q.size());
     for (std::uint64_t mask = 0; mask < corners.size(); ++mask) {
@@ -363,7 +389,7 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
     // g in [glo, ghi] (outward). Exact comparisons: 2 r >= g >= 0 gives g (2 r - g) >= 0 (C2),
     // r >= g >= 0 gives 0 <= r - g <= r (the sign form); symmetrically for g <= 0.
     const Real glo = lo(enclose(gq.lo)), ghi = hi(enclose(gq.hi));
-    CellTest t{false, false, false};
+    CellTest t{false, false, false, prev};
     if (gq.lo >= 0) {
       t.weak_ok = lo(prev) * 2 >= ghi;
       t.sign_ok = lo(prev) >= ghi;
@@ -374,12 +400,12 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
     return t;
   };
   auto on_point = [&](const GridPoint& p, int L) {
-    PointTest t{false, false, ""};
+    PointTest t{false, false, "", unknown()};
     std::vector<Rational> x = as_point(p, L);
     Rational g = grade_value(G, in, x);
-    if (g == 0) return t;
     Interval prev = R.f_point(p, L) - enclose(R.general_point(x)) - R.hat_part(p, L).to_interval();
-    if (!is_finite(prev)) return t;
+    t.value = prev;
+    if (g == 0 || !is_finite(prev)) return t;
     Interval cur = prev - enclose(g), twice = prev * 2 - enclose(g);
     t.weak_fail = g > 0 ? hi(twice) < 0 : lo(twice) > 0;
     t.sign_fail = g > 0 ? hi(cur) < 0 : lo(cur) > 0;
@@ -389,6 +415,15 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
   };
   GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; }, R);
   return out;
+}
+
+// Self-check of a norm enclosure: each enclosure non-empty and >= 0, and on
+// the unit cube ||r||_1 <= ||r||_2 <= ||r||_inf.
+void require_consistent(const NormEnclosure& n) {
+  auto ok = [](const Real& l, const Real& h) { return !isnan(l) && !isnan(h) && l >= 0 && l <= h; };
+  if (!ok(n.inf_lo, n.inf_hi) || !ok(n.l1_lo, n.l1_hi) || !ok(n.l2_lo, n.l2_hi) || n.l1_lo > n.l2_hi || n.l2_lo > n.inf_hi ||
+      n.l1_lo > n.inf_hi)
+    throw InternalError("self-check failed: inconsistent norm enclosures of r_" + std::to_string(n.grade));
 }
 
 // Certified enclosures of ||r||_inf, ||r||_1, ||r||_2 for the current residual.
@@ -427,6 +462,7 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
     std::vector<Rational> x = as_point(centre, L + 1);
     Interval fcen = fc.has_centred ? fc.centre : R.f_point(centre, L + 1);
     Interval rp = fcen - enclose(R.general_point(x)) - Fc.to_interval();
+    require_point_in_cell(rp, r, "the residual");
     if (is_finite(rp)) {
       Real a = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
       if (a > best) best = a, argmax = x;
@@ -443,13 +479,14 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
     while (!todo.empty()) {
       Cell c = std::move(todo.front());
       todo.pop_front();
-      if (R.resolved(c.q, c.L)) start.push_back(std::move(c));
-      else children(c, [&](Cell ch) { todo.push_back(std::move(ch)); });
-      if (start.size() + todo.size() > 8 * opt.budget) {
-        out.inf_lo = out.l1_lo = out.l2_lo = Real(0);
+      const bool resolved = R.resolved(c.q, c.L);
+      if (start.size() + todo.size() > 8 * opt.budget || (!resolved && c.L >= opt.max_level)) {
+        out.inf_lo = out.l1_lo = out.l2_lo = Real(0);  // out of budget: the trivial enclosure
         out.inf_hi = out.l1_hi = out.l2_hi = inf;
         return out;
       }
+      if (resolved) start.push_back(std::move(c));
+      else children(c, [&](Cell ch) { todo.push_back(std::move(ch)); });
     }
   }
   std::vector<NC> cells;
@@ -459,7 +496,7 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   // Sup norm: split cells whose bound may exceed the best point value by more than rel.
   // With a tolerance, also refine until the sup norm is decided against it:
   // a bound within rel of the best point value may still straddle eps.
-  const std::optional<Real> tol = opt.eps ? std::optional<Real>(nearest(*opt.eps)) : std::nullopt;
+  const std::optional<Real> tol = opt.eps ? std::optional<Real>(down(*opt.eps)) : std::nullopt;  // where to aim; C3 compares exactly
   for (;;) {
     Real target = best * (1 + rel);
     if (tol && best <= *tol && *tol < target) target = *tol;
@@ -481,20 +518,15 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   for (const auto& c : cells)
     if (c.ahi > out.inf_hi) out.inf_hi = c.ahi;
   // L^1 and L^2: sums of vol * |r|^p bounds, refining the widest contributions.
+  // Directed sums of vol * |r| and vol * |r|^2 bounds (vol = 2^-Ld is exact).
   auto sums = [&](Real& s1l, Real& s1h, Real& s2l, Real& s2h) {
     s1l = s1h = s2l = s2h = Real(0);
     for (const auto& c : cells) {
-      Real vol = ldexp(Real(1), -c.L * d), t;
-      mpfr_mul(t.backend().data(), c.alo.backend().data(), vol.backend().data(), MPFR_RNDD);
-      mpfr_add(s1l.backend().data(), s1l.backend().data(), t.backend().data(), MPFR_RNDD);
-      mpfr_mul(t.backend().data(), c.ahi.backend().data(), vol.backend().data(), MPFR_RNDU);
-      mpfr_add(s1h.backend().data(), s1h.backend().data(), t.backend().data(), MPFR_RNDU);
-      mpfr_mul(t.backend().data(), c.alo.backend().data(), c.alo.backend().data(), MPFR_RNDD);
-      mpfr_mul(t.backend().data(), t.backend().data(), vol.backend().data(), MPFR_RNDD);
-      mpfr_add(s2l.backend().data(), s2l.backend().data(), t.backend().data(), MPFR_RNDD);
-      mpfr_mul(t.backend().data(), c.ahi.backend().data(), c.ahi.backend().data(), MPFR_RNDU);
-      mpfr_mul(t.backend().data(), t.backend().data(), vol.backend().data(), MPFR_RNDU);
-      mpfr_add(s2h.backend().data(), s2h.backend().data(), t.backend().data(), MPFR_RNDU);
+      const Real vol = ldexp(Real(1), -c.L * d);
+      s1l = add_down(s1l, mul_down(c.alo, vol));
+      s1h = add_up(s1h, mul_up(c.ahi, vol));
+      s2l = add_down(s2l, mul_down(mul_down(c.alo, c.alo), vol));
+      s2h = add_up(s2h, mul_up(mul_up(c.ahi, c.ahi), vol));
     }
   };
   Real s1l, s1h, s2l, s2h;
@@ -521,29 +553,193 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   sums(s1l, s1h, s2l, s2h);
   out.l1_lo = s1l;
   out.l1_hi = s1h;
-  mpfr_sqrt(out.l2_lo.backend().data(), s2l.backend().data(), MPFR_RNDD);
-  mpfr_sqrt(out.l2_hi.backend().data(), s2h.backend().data(), MPFR_RNDU);
+  out.l2_lo = sqrt_down(s2l);
+  out.l2_hi = sqrt_up(s2h);
   if (best > out.inf_lo) out.inf_lo = best;
+  require_consistent(out);
   return out;
 }
 
-// Rational lower bound of |a|^p (exact for integer p, else rounded down).
-Real pow_lower(const Rational& a, const Rational& p) {
-  Real r, base, e;
-  mpfr_set_q(base.backend().data(), Rational(bmp::abs(a)).backend().data(), MPFR_RNDD);
-  if (bmp::denominator(p) == 1) {
-    Rational q = 1, b = bmp::abs(a);
-    for (long i = 0; i < bmp::numerator(p).convert_to<long>(); ++i) q *= b;
-    mpfr_set_q(r.backend().data(), q.backend().data(), MPFR_RNDD);
-    return r;
+// The certified decrease of ||r||_p^p at a grade g = a phi_{m,z} whose sign
+// form is proved: |a|^p ||phi_{m,z}||_p^p (docs/theory.md 6), rounded down.
+Real c4_bound(const Dyadic& a, int d, int m, const GridPoint& z, const Rational& p) {
+  return mul_down(pow_down(a.to_rational(), p), down(hat_norm_pp(d, m, z, p)));
+}
+
+// What phase 1 learns from the weights alone: which grades are functions of
+// x, which are proved hats (with their amplitude), the store the checks read.
+struct Model {
+  std::size_t supported = 0;         // grades 1..supported read only x-carriers
+  std::size_t unsupported_from = 0;  // first grade reading more than x (0: none)
+  std::vector<Carriers> in;          // in[k]: carriers of H_k
+  std::vector<std::optional<Dyadic>> a;  // a[k]: grade k is a[k] phi_{m,z} (m, z its valid hint)
+};
+
+Model analyse(const Network& net, const VerifyOptions& opt) {
+  Model M;
+  const std::size_t K = net.grades.size();
+  M.in.resize(K + 1);
+  M.in[0] = input_carriers(net.dim);
+  for (std::size_t k = 1; k <= K; ++k) {
+    const Grade& G = net.grades[k - 1];
+    if (!M.unsupported_from && !reads_only_x(G, M.in[k - 1])) M.unsupported_from = k;
+    M.in[k] = output_carriers(G, M.in[k - 1]);
   }
-  // |a|^p = exp(p log|a|): with |a| rounded down, the exponent rounded toward the smaller result.
-  mpfr_set_q(e.backend().data(), p.backend().data(), base >= 1 ? MPFR_RNDD : MPFR_RNDU);
-  mpfr_pow(r.backend().data(), base.backend().data(), e.backend().data(), MPFR_RNDD);
-  return r;
+  M.supported = M.unsupported_from ? M.unsupported_from - 1 : K;
+  M.a.resize(M.supported + 1);
+  parallel_for(M.supported, opt.threads, [&](std::size_t i) {
+    const Grade& G = net.grades[i];
+    // A hint is only a candidate: a node of the grid at a level the cells can
+    // resolve, and then a proof from the weights. Anything else is a general grade.
+    if (!valid_node(G.hint.m, G.hint.node, net.dim) || G.hint.m >= opt.max_level) return;
+    HatProof hp = prove_hat(G, M.in[i], net.dim, G.hint.m, G.hint.node);
+    if (!hp.ok) return;
+    try {
+      M.a[i + 1] = Dyadic::from_rational(hp.a);
+    } catch (const InputError&) {
+      M.a[i + 1].reset();  // a non-dyadic amplitude: checked as a general grade
+    }
+  });
+  return M;
+}
+
+ClaimResult judge_c1(const Network& net, VerifyReport& rep) {
+  ClaimResult c;
+  c.claim = Claim::C1;
+  c.structure = structure_check(net);
+  if (c.structure) {
+    c.verdict = Verdict::Refuted;
+    c.witness = Witness{c.structure->grade, {}, c.structure->what};
+    return c;
+  }
+  c.verdict = Verdict::Proved;
+  rep.depth_min = SIZE_MAX;
+  for (const auto& g : net.grades) rep.depth_min = std::min(rep.depth_min, g.layers.size()), rep.depth_max = std::max(rep.depth_max, g.layers.size());
+  if (net.grades.empty()) rep.depth_min = 0;
+  rep.depths = net.grades.empty() ? "-"
+               : rep.depth_min == rep.depth_max ? std::to_string(rep.depth_min)
+                                                : std::to_string(rep.depth_min) + ".." + std::to_string(rep.depth_max);
+  return c;
+}
+
+// C2 (which = C2) or its sign-preserving form (which = C2Sign) over all grades.
+ClaimResult judge_pointwise(Claim which, const std::vector<GradeCheck>& checks, const std::vector<char>& checked, const Model& M,
+                            std::size_t K) {
+  ClaimResult c;
+  c.claim = which;
+  c.unsupported_from = M.unsupported_from;
+  c.open = K - M.supported;
+  for (std::size_t k = 1; k <= M.supported; ++k) {
+    if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove
+    const GradeCheck& gc = checks[k];
+    const Verdict v = which == Claim::C2 ? gc.weak : gc.sign;
+    const auto& w = which == Claim::C2 ? gc.weak_w : gc.sign_w;
+    if (v == Verdict::Refuted && !c.witness) c.witness = w;
+    if (v == Verdict::Undecided) ++c.open;
+    c.max_cells = std::max(c.max_cells, gc.cells);
+    c.deepest = std::max(c.deepest, gc.deepest);
+  }
+  c.verdict = c.witness ? Verdict::Refuted : c.open ? Verdict::Undecided : Verdict::Proved;
+  return c;
+}
+
+// C3: the certified sup norm at the last grade against the tolerance, compared exactly.
+ClaimResult judge_c3(const std::vector<NormEnclosure>& norms, const VerifyOptions& opt, const Model& M, std::size_t K) {
+  ClaimResult c;
+  c.claim = Claim::C3;
+  c.unsupported_from = M.unsupported_from;
+  c.eps = opt.eps;
+  if (norms.empty() || M.unsupported_from) {
+    c.open = K - M.supported;
+    return c;
+  }
+  const NormEnclosure& last = norms.back();
+  c.at = last.grade;
+  c.lower = last.inf_lo;
+  c.upper = last.inf_hi;
+  for (std::size_t i = 1; i < norms.size(); ++i)
+    if (i == 1 || norms[i].level != norms[i - 1].level)
+      c.ratios.push_back(norms[i - 1].inf_lo > 0 ? div_up(norms[i].inf_hi, norms[i - 1].inf_lo) : infinity());
+  if (!opt.eps) return c;
+  if (le(c.upper, *opt.eps)) {
+    c.verdict = Verdict::Proved;
+  } else if (gt(c.lower, *opt.eps)) {
+    c.verdict = Verdict::Refuted;
+    c.witness = Witness{last.grade, last.argmax, "|r(x)| >= " + decimal_down(c.lower) + " > " + to_string(*opt.eps)};
+  }
+  return c;
+}
+
+// C4 for exponent p: a certified positive decrease at every nontrivial grade.
+ClaimResult judge_c4(const Rational& p, const Network& net, const std::vector<GradeCheck>& checks,
+                     const std::vector<char>& checked, const Model& M) {
+  ClaimResult c;
+  c.claim = Claim::C4;
+  c.p = p;
+  c.unsupported_from = M.unsupported_from;
+  c.open = net.grades.size() - M.supported;
+  for (std::size_t k = 1; k <= M.supported; ++k) {
+    if (!checked[k]) continue;  // g = 0: a trivial grade
+    const GradeCheck& gc = checks[k];
+    if (!M.a[k] || gc.sign != Verdict::Proved) {
+      if (gc.nonzero) ++c.open;  // not certified (only the sign form of a proved hat certifies it)
+      continue;
+    }
+    const Grade& G = net.grades[k - 1];
+    const Real b = c4_bound(*M.a[k], net.dim, G.hint.m, G.hint.node, p);
+    if (!(b > 0)) {  // |a|^p underflowed: no positive bound
+      ++c.open;
+      continue;
+    }
+    if (c.at == 0 || b < c.lower) c.lower = b, c.at = k;
+  }
+  c.verdict = c.open ? Verdict::Undecided : Verdict::Proved;
+  return c;
+}
+
+// Self-check: between two enclosed norms with only certified grades between
+// them, the certified decreases of ||r||_p^p (p = 1, 2) cannot add up to more
+// than the norms allow: sum <= ||r_j||_p^p (upper) - ||r_k||_p^p (lower).
+void require_c4_within_norms(const Network& net, const std::vector<NormEnclosure>& norms, const std::vector<GradeCheck>& checks,
+                             const std::vector<char>& checked, const Model& M, const VerifyOptions& opt) {
+  for (const auto& p : opt.p) {
+    if (p != 1 && p != 2) continue;
+    for (std::size_t i = 1; i < norms.size(); ++i) {
+      const NormEnclosure &A = norms[i - 1], &B = norms[i];
+      Real sum(0);
+      bool certified = true;
+      for (std::size_t k = A.grade + 1; k <= B.grade && certified; ++k) {
+        if (!checked[k]) continue;
+        certified = M.a[k] && checks[k].sign == Verdict::Proved;
+        if (certified) sum = add_down(sum, c4_bound(*M.a[k], net.dim, net.grades[k - 1].hint.m, net.grades[k - 1].hint.node, p));
+      }
+      if (!certified) continue;
+      const Real room = p == 1 ? sub_up(A.l1_hi, B.l1_lo) : sub_up(mul_up(A.l2_hi, A.l2_hi), mul_down(B.l2_lo, B.l2_lo));
+      if (sum > room)
+        throw InternalError("self-check failed: the certified L^" + to_string(p) + " decreases of grades " +
+                            std::to_string(A.grade + 1) + ".." + std::to_string(B.grade) + " exceed what the norm enclosures allow");
+    }
+  }
 }
 
 }  // namespace
+
+const char* to_string(Claim c) {
+  switch (c) {
+    case Claim::C1: return "C1";
+    case Claim::C2: return "C2";
+    case Claim::C2Sign: return "C2 sign-preserving";
+    case Claim::C3: return "C3";
+    case Claim::C4: return "C4";
+  }
+  return "?";
+}
+
+const ClaimResult& VerifyReport::claim(Claim c, const Rational& p) const {
+  for (const auto& r : claims)
+    if (r.claim == c && (c != Claim::C4 || r.p == p)) return r;
+  throw std::out_of_range(std::string("no result for claim ") + to_string(c));
+}
 
 VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt) {
   VerifyReport rep;
@@ -552,102 +748,62 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
   rep.grades = net.grades.size();
   if (f.dim != net.dim)
     throw InputError("the target has dimension " + std::to_string(f.dim) + " but the scheme has " + std::to_string(net.dim));
+  if (opt.p.empty()) throw InputError("C4 needs at least one exponent p");
   for (const auto& p : opt.p)
     if (p < 1) throw InputError("--p values must be >= 1, got " + to_string(p));
+  const std::size_t K = net.grades.size();
 
-  // C1: fixed width and MGDL structure.
-  ClaimResult c1{"C1", Verdict::Proved, "", std::nullopt};
-  std::string err = structure_error(net);
-  if (!err.empty()) {
-    c1.verdict = Verdict::Refuted;
-    c1.summary = err;
-    std::size_t g = 0;
-    if (err.rfind("grade ", 0) == 0) g = std::stoul(err.substr(6));
-    c1.witness = Witness{g, {}, err};
-    rep.claims.push_back(c1);
-    for (const char* name : {"C2", "C2 sign-preserving", "C3", "C4"})
-      rep.claims.push_back({name, Verdict::Undecided, "not checked: the network does not have the MGDL structure", std::nullopt});
+  rep.claims.push_back(judge_c1(net, rep));
+  if (rep.claims[0].verdict == Verdict::Refuted) {
+    for (Claim c : {Claim::C2, Claim::C2Sign, Claim::C3}) rep.claims.push_back(ClaimResult{c, 0, Verdict::Undecided});
+    for (const auto& p : opt.p) rep.claims.push_back(ClaimResult{Claim::C4, p, Verdict::Undecided});
+    for (std::size_t i = 1; i < rep.claims.size(); ++i) rep.claims[i].open = K;
     return rep;
   }
-  {
-    std::size_t dmin = SIZE_MAX, dmax = 0;
-    for (const auto& g : net.grades) dmin = std::min(dmin, g.layers.size()), dmax = std::max(dmax, g.layers.size());
-    rep.depths = net.grades.empty() ? "-" : (dmin == dmax ? std::to_string(dmin) : std::to_string(dmin) + ".." + std::to_string(dmax));
-    c1.summary = "width " + std::to_string(net.width) + " for every hidden layer of all " + std::to_string(net.grades.size()) +
-                 " grades; depth per grade " + rep.depths + "; grade k reads only grade k-1's last layer";
-  }
-  rep.claims.push_back(c1);
 
   // Which grades get norm enclosures: 0, level ends (by hint), the last, and any asked for.
   std::vector<std::size_t> norm_at{0};
-  for (std::size_t k = 1; k <= net.grades.size(); ++k) {
-    bool level_end = k == net.grades.size() || net.grades[k].hint.level != net.grades[k - 1].hint.level;
-    if (level_end) norm_at.push_back(k);
-  }
+  for (std::size_t k = 1; k <= K; ++k)
+    if (k == K || net.grades[k].hint.level != net.grades[k - 1].hint.level) norm_at.push_back(k);
   for (auto k : opt.at_grades) {
-    if (k > net.grades.size()) throw InputError("--at grade " + std::to_string(k) + " exceeds the " + std::to_string(net.grades.size()) + " grades");
+    if (k > K) throw InputError("--at grade " + std::to_string(k) + " exceeds the " + std::to_string(K) + " grades");
     norm_at.push_back(k);
   }
   std::sort(norm_at.begin(), norm_at.end());
   norm_at.erase(std::unique(norm_at.begin(), norm_at.end()), norm_at.end());
 
-  // Phase 1: carriers (sequential, cheap), then hat proofs (parallel).
-  const std::size_t K = net.grades.size();
-  std::vector<Carriers> in(K + 1);
-  in[0] = input_carriers(net.dim);
-  std::size_t unsupported_from = 0;  // first grade reading more than x (0: none)
-  for (std::size_t k = 1; k <= K; ++k) {
-    const Grade& G = net.grades[k - 1];
-    if (!unsupported_from && !reads_only_x(G, in[k - 1])) unsupported_from = k;
-    in[k] = output_carriers(G, in[k - 1]);
-  }
-  const std::size_t supported = unsupported_from ? unsupported_from - 1 : K;
-  rep.unsupported_grades = K - supported;
-  struct Model {
-    std::optional<Dyadic> a;  // a proved hat a phi_{m,z}
-  };
-  std::vector<Model> model(supported + 1);
-  parallel_for(supported, opt.threads, [&](std::size_t i) {
-    const std::size_t k = i + 1;
-    const Grade& G = net.grades[i];
-    HatProof hp = prove_hat(G, in[i], net.dim, G.hint.m, G.hint.node);
-    if (!hp.ok) return;
-    try {
-      model[k].a = Dyadic::from_rational(hp.a);
-    } catch (const InputError&) {
-      model[k].a.reset();  // a non-dyadic amplitude: checked as a general grade
-    }
-  });
+  // Phase 1: carriers and hat proofs, from the weights alone.
+  const Model M = analyse(net, opt);
+  rep.unsupported_grades = K - M.supported;
   Store store(net.dim);
-  for (std::size_t k = 1; k <= K; ++k) {
-    if (k > supported) continue;
+  for (std::size_t k = 1; k <= M.supported; ++k) {
     const Grade& G = net.grades[k - 1];
-    if (model[k].a) {
+    if (M.a[k]) {
       ++rep.hat_grades;
-      if (model[k].a->is_zero()) ++rep.trivial_grades;
-      store.hats.add(k, G.hint.m, G.hint.node, *model[k].a);
+      if (M.a[k]->is_zero()) ++rep.trivial_grades;
+      store.hats.add(k, G.hint.m, G.hint.node, *M.a[k]);
     } else {
       ++rep.general_grades;
-      store.general.push_back({k, &G, in[k - 1]});
+      store.general.push_back({k, &G, M.in[k - 1]});
     }
   }
 
   // Phase 2: C2 and its sign form, one independent check per grade.
-  std::vector<GradeCheck> checks(supported + 1);
-  std::vector<char> checked(supported + 1, 0);
-  parallel_for(supported, opt.threads, [&](std::size_t i) {
+  std::vector<GradeCheck> checks(M.supported + 1);
+  std::vector<char> checked(M.supported + 1, 0);
+  parallel_for(M.supported, opt.threads, [&](std::size_t i) {
     const std::size_t k = i + 1;
     const Grade& G = net.grades[i];
-    if (model[k].a && model[k].a->is_zero()) return;
+    if (M.a[k] && M.a[k]->is_zero()) return;
     Residual R(f, net.dim, store, k - 1);
-    checks[k] = model[k].a ? check_hat(R, k, G.hint.m, G.hint.node, *model[k].a, opt) : check_general(R, k, G, in[i], opt);
+    checks[k] = M.a[k] ? check_hat(R, k, G.hint.m, G.hint.node, *M.a[k], opt) : check_general(R, k, G, M.in[i], opt);
     checked[k] = 1;
   });
 
   // Phase 3: norm enclosures at the chosen grades, each independent.
   std::vector<std::size_t> norm_grades;
   for (auto k : norm_at)
-    if (k <= supported) norm_grades.push_back(k);
+    if (k <= M.supported) norm_grades.push_back(k);
   rep.norms.resize(norm_grades.size());
   parallel_for(norm_grades.size(), opt.threads, [&](std::size_t i) {
     const std::size_t k = norm_grades[i];
@@ -655,107 +811,68 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
     rep.norms[i] = norms_now(R, k, k == 0 ? 0 : net.grades[k - 1].hint.level, opt);
   });
   for (const auto& n : rep.norms) rep.cells += n.cells;
-
-  // Aggregate in grade order (deterministic whatever the thread count).
-  ClaimResult c2{"C2", Verdict::Proved, "", std::nullopt}, c2s{"C2 sign-preserving", Verdict::Proved, "", std::nullopt};
-  std::size_t c2_undecided = 0, c2s_undecided = 0, max_cells = 0;
-  std::vector<Real> c4_min(opt.p.size(), Real(std::numeric_limits<double>::infinity()));
-  std::vector<std::size_t> c4_argmin(opt.p.size(), 0), c4_undecided(opt.p.size(), 0);
-  int deepest = 0;
-  for (std::size_t k = 1; k <= supported; ++k) {
+  for (std::size_t k = 1; k <= M.supported; ++k) {
     if (!checked[k]) continue;
-    const GradeCheck& gc = checks[k];
-    const Grade& G = net.grades[k - 1];
-    const bool hat = model[k].a.has_value();
-    if (!hat && !gc.nonzero) ++rep.trivial_grades;
-    rep.cells += gc.cells;
-    max_cells = std::max(max_cells, gc.cells);
-    deepest = std::max(deepest, gc.deepest);
-    if (gc.weak == Verdict::Refuted && c2.verdict != Verdict::Refuted) c2.verdict = Verdict::Refuted, c2.witness = gc.weak_w;
-    if (gc.sign == Verdict::Refuted && c2s.verdict != Verdict::Refuted) c2s.verdict = Verdict::Refuted, c2s.witness = gc.sign_w;
-    if (gc.weak == Verdict::Undecided) ++c2_undecided;
-    if (gc.sign == Verdict::Undecided) ++c2s_undecided;
-    // C4 at this nontrivial grade: |a|^p ||phi||_p^p when the sign form is proved.
-    for (std::size_t i = 0; i < opt.p.size(); ++i) {
-      if (hat && gc.sign == Verdict::Proved) {
-        Rational npp = hat_norm_pp(net.dim, G.hint.m, G.hint.node, opt.p[i]);
-        Real bound = pow_lower(model[k].a->to_rational(), opt.p[i]) * nearest(npp);
-        if (bound < c4_min[i]) c4_min[i] = bound, c4_argmin[i] = k;
-      } else if (gc.nonzero) {
-        ++c4_undecided[i];
-      }
-    }
+    rep.cells += checks[k].cells;
+    if (!M.a[k] && !checks[k].nonzero) ++rep.trivial_grades;
   }
+  require_c4_within_norms(net, rep.norms, checks, checked, M, opt);
 
-  auto finish = [&](ClaimResult& c, std::size_t undecided, const std::string& what) {
-    if (c.verdict == Verdict::Refuted) {
-      c.summary = what + " fails at grade " + std::to_string(c.witness->grade);
-      return;
-    }
-    std::size_t open = undecided + rep.unsupported_grades;
-    if (open) {
-      c.verdict = Verdict::Undecided;
-      c.summary = what + " undecided at " + std::to_string(open) + " grades (budget " + std::to_string(opt.budget) +
-                  " cells per grade" + (rep.unsupported_grades ? "; grades from " + std::to_string(unsupported_from) +
-                                                                     " on read features of earlier grades, which this checker does not enclose"
-                                                               : std::string()) + ")";
-      return;
-    }
-    c.summary = what + " for all " + std::to_string(rep.grades) + " grades and every x (" + std::to_string(rep.hat_grades) +
-                " proved hat blocks, " + std::to_string(rep.general_grades) + " other grades; at most " +
-                std::to_string(max_cells) + " cells per grade, finest level " + std::to_string(deepest) + ")";
-  };
-  finish(c2, c2_undecided, "|r_k(x)| <= |r_{k-1}(x)|");
-  finish(c2s, c2s_undecided, "r_k(x) between 0 and r_{k-1}(x)");
-  rep.claims.push_back(c2);
-  rep.claims.push_back(c2s);
-
-  // C3: the certified sup norm at the last grade against the tolerance.
-  ClaimResult c3{"C3", Verdict::Undecided, "", std::nullopt};
-  if (!rep.norms.empty() && !unsupported_from) {
-    const NormEnclosure& last = rep.norms.back();
-    std::ostringstream s;
-    s << "||r_" << last.grade << "||_inf in [" << dec(last.inf_lo) << ", " << dec(last.inf_hi) << "]";
-    for (std::size_t i = 1; i < rep.norms.size(); ++i)
-      if (rep.norms[i].level != rep.norms[i - 1].level || i == 1) {
-        Real ratio = rep.norms[i].inf_hi / rep.norms[i - 1].inf_lo;
-        if (i == 1) s << "; ratios per level <= ";
-        else s << ", ";
-        s << to_decimal(ratio, 3);
-      }
-    if (!opt.eps) {
-      s << "; no tolerance given";
-    } else {
-      Real eps = nearest(*opt.eps);
-      s << "; tolerance " << to_string(*opt.eps);
-      if (last.inf_hi <= eps) c3.verdict = Verdict::Proved;
-      else if (last.inf_lo > eps) {
-        c3.verdict = Verdict::Refuted;
-        c3.witness = Witness{last.grade, last.argmax, "|r(x)| >= " + dec(last.inf_lo) + " > " + to_string(*opt.eps)};
-      }
-    }
-    c3.summary = s.str();
-  } else {
-    c3.summary = "norms not enclosed";
-  }
-  rep.claims.push_back(c3);
-
-  for (std::size_t i = 0; i < opt.p.size(); ++i) {
-    ClaimResult c4{"C4 p=" + to_string(opt.p[i]), Verdict::Proved, "", std::nullopt};
-    std::size_t open = c4_undecided[i] + rep.unsupported_grades;
-    if (c2s.verdict == Verdict::Refuted && open == 0) open = 1;
-    if (open) {
-      c4.verdict = Verdict::Undecided;
-      c4.summary = "strict decay not certified at " + std::to_string(open) + " nontrivial grades (it is certified from the sign-preserving form of C2)";
-    } else if (c4_argmin[i] == 0) {
-      c4.summary = "no nontrivial grade";
-    } else {
-      c4.summary = "||r_{k-1}||_p^p - ||r_k||_p^p >= |a_k|^p ||phi_k||_p^p > 0 at every nontrivial grade; smallest " +
-                   dec(c4_min[i]) + " at grade " + std::to_string(c4_argmin[i]);
-    }
-    rep.claims.push_back(c4);
-  }
+  // The judges, in grade order (deterministic whatever the thread count).
+  rep.claims.push_back(judge_pointwise(Claim::C2, checks, checked, M, K));
+  rep.claims.push_back(judge_pointwise(Claim::C2Sign, checks, checked, M, K));
+  rep.claims.push_back(judge_c3(rep.norms, opt, M, K));
+  for (const auto& p : opt.p) rep.claims.push_back(judge_c4(p, net, checks, checked, M));
   return rep;
+}
+
+std::string label(const ClaimResult& c) {
+  return c.claim == Claim::C4 ? "C4 p=" + to_string(c.p) : std::string(to_string(c.claim));
+}
+
+std::string describe(const ClaimResult& c, const VerifyReport& r, const VerifyOptions& opt) {
+  const std::string grades = std::to_string(r.grades);
+  auto open_text = [&](const std::string& what) {
+    std::string s = what + " undecided at " + std::to_string(c.open) + " grades (budget " + std::to_string(opt.budget) +
+                    " cells per grade, finest level " + std::to_string(opt.max_level);
+    if (c.unsupported_from)
+      s += "; grades from " + std::to_string(c.unsupported_from) + " on read features of earlier grades, which this checker does not enclose";
+    return s + ")";
+  };
+  switch (c.claim) {
+    case Claim::C1:
+      if (c.verdict == Verdict::Refuted) return c.structure->what;
+      return "width " + std::to_string(r.width) + " for every hidden layer of all " + grades + " grades; depth per grade " +
+             r.depths + "; grade k reads only grade k-1's last layer";
+    case Claim::C2:
+    case Claim::C2Sign: {
+      const std::string what = c.claim == Claim::C2 ? "|r_k(x)| <= |r_{k-1}(x)|" : "r_k(x) between 0 and r_{k-1}(x)";
+      if (r.claims.size() && r.claims[0].verdict == Verdict::Refuted) return "not checked: the network does not have the MGDL structure";
+      if (c.verdict == Verdict::Refuted) return what + " fails at grade " + std::to_string(c.witness->grade);
+      if (c.verdict == Verdict::Undecided) return open_text(what);
+      return what + " for all " + grades + " grades and every x (" + std::to_string(r.hat_grades) + " proved hat blocks, " +
+             std::to_string(r.general_grades) + " other grades; at most " + std::to_string(c.max_cells) +
+             " cells per grade, finest level " + std::to_string(c.deepest) + ")";
+    }
+    case Claim::C3: {
+      if (r.claims.size() && r.claims[0].verdict == Verdict::Refuted) return "not checked: the network does not have the MGDL structure";
+      if (c.unsupported_from || r.norms.empty()) return "norms not enclosed: " + open_text("||r_k||_inf");
+      std::string s = "||r_" + std::to_string(c.at) + "||_inf in [" + decimal_down(c.lower) + ", " + decimal_up(c.upper) + "]";
+      for (std::size_t i = 0; i < c.ratios.size(); ++i) s += (i ? ", " : "; ratios per level <= ") + decimal_up(c.ratios[i], 3);
+      if (!c.eps) return s + "; no tolerance given";
+      return s + "; tolerance " + to_string(*c.eps);
+    }
+    case Claim::C4: {
+      if (r.claims.size() && r.claims[0].verdict == Verdict::Refuted) return "not checked: the network does not have the MGDL structure";
+      if (c.verdict == Verdict::Undecided)
+        return "strict decay not certified at " + std::to_string(c.open) +
+               " nontrivial grades (it is certified from the sign-preserving form of C2 at proved hat grades)";
+      if (c.at == 0) return "no nontrivial grade";
+      return "||r_{k-1}||_p^p - ||r_k||_p^p >= |a_k|^p ||phi_k||_p^p > 0 at every nontrivial grade; smallest >= " +
+             decimal_down(c.lower) + " at grade " + std::to_string(c.at);
+    }
+  }
+  return "";
 }
 
 }  // namespace mgdl

@@ -1,8 +1,9 @@
 // The independent checker: for a saved scheme and a target, each claim of
 // the theorem is PROVED for every x in the cube (exact dyadic or certified
 // interval arithmetic), REFUTED at an exact point, or UNDECIDED within the
-// budget (docs/theory.md, "The checker"). Hints in the file (level, m, node)
-// only choose what to try; nothing the constructor recorded is trusted.
+// budget (docs/theory.md 7). Hints in the file (level, m, node) only choose
+// what to try; nothing the constructor recorded is trusted. The checker
+// compiles against the kernel and the targets only (CMakeLists.txt).
 #pragma once
 
 #include "kernel/enclose.hpp"
@@ -18,8 +19,12 @@ namespace mgdl {
 enum class Verdict { Proved, Refuted, Undecided };
 const char* to_string(Verdict v);
 
+// The claims of docs/theory.md 2. C4 is judged once per exponent p.
+enum class Claim { C1, C2, C2Sign, C3, C4 };
+const char* to_string(Claim c);  // "C1", "C2", "C2 sign-preserving", "C3", "C4"
+
 struct VerifyOptions {
-  std::vector<Rational> p{Rational(1), Rational(2)};  // exponents for C4
+  std::vector<Rational> p{Rational(1), Rational(2)};  // exponents for C4, each >= 1
   std::size_t budget = 200000;        // cells per check (one grade's C2, one norm)
   int max_level = 48;                 // finest cell level
   Rational rel_width = Rational(1, 200);  // aim for norm enclosures this tight (relative)
@@ -30,19 +35,36 @@ struct VerifyOptions {
 
 // A refutation: grade, exact point and the enclosures that show the failure.
 struct Witness {
-  std::size_t grade = 0;  // 1-based; 0 for the target itself
-  std::vector<Rational> x;
-  std::string evidence;
+  std::size_t grade = 0;       // 1-based; 0 for the target itself
+  std::vector<Rational> x;     // empty for C1 (a structural failure has no point)
+  std::string evidence;        // the enclosures, for the reader
 };
 
+// One claim's verdict with the figures it rests on. Which figures are set
+// depends on the claim; `describe` renders them, and nothing is ever read
+// back from that text.
 struct ClaimResult {
-  std::string name;     // "C1", "C2", "C2 sign-preserving", "C3", "C4 p=1", ...
+  Claim claim = Claim::C1;
+  Rational p = 0;  // C4: the exponent
   Verdict verdict = Verdict::Undecided;
-  std::string summary;  // figures, or how far it got
   std::optional<Witness> witness;
+  std::optional<StructureError> structure;  // C1 refuted: where
+  // C2, C2Sign, C4: grades left open (budget, finest level, or a grade this
+  // checker cannot enclose) and the first grade reading more than x (0: none).
+  std::size_t open = 0, unsupported_from = 0;
+  std::size_t max_cells = 0;  // C2: most cells one grade needed
+  int deepest = 0;            // C2: finest cell level reached
+  // C3: ||r_at||_inf in [lower, upper] at the last grade; C4: `lower` is the
+  // smallest certified lower bound of ||r_{k-1}||_p^p - ||r_k||_p^p over the
+  // nontrivial grades, reached at grade `at`.
+  std::size_t at = 0;
+  Real lower, upper;
+  std::optional<Rational> eps;  // C3: the tolerance
+  std::vector<Real> ratios;     // C3: upper bounds of the level-end contraction ratios (inf after a zero norm)
 };
 
-// Certified enclosures of norms of r_k (k = grade, 0 for f itself).
+// Certified enclosures of norms of r_k (k = grade, 0 for f itself); every
+// lower end rounded down, every upper end rounded up.
 struct NormEnclosure {
   std::size_t grade = 0;
   int level = -1;  // level hint of the grade, -1 if none
@@ -54,14 +76,25 @@ struct NormEnclosure {
 struct VerifyReport {
   int dim = 0, width = 0;
   std::size_t grades = 0, hat_grades = 0, general_grades = 0, unsupported_grades = 0, trivial_grades = 0;
-  std::string depths;          // depth per grade, e.g. "2 (all grades)"
-  std::vector<ClaimResult> claims;
+  std::size_t depth_min = 0, depth_max = 0;  // hidden layers per grade
+  std::string depths;          // depth per grade, e.g. "2" or "2..3"
+  std::vector<ClaimResult> claims;  // C1, C2, C2Sign, C3, then C4 for each p in order
   std::vector<NormEnclosure> norms;
   std::size_t cells = 0;       // interval cells examined in total
   Verdict overall() const;
+  // The result for a claim (for C4, the one for exponent p); throws std::out_of_range if absent.
+  const ClaimResult& claim(Claim c, const Rational& p = Rational(0)) const;
 };
 
-// Reads nothing but the network and the target.
+// Reads nothing but the network and the target. Throws InputError for bad
+// options or a dimension mismatch, InternalError when a self-check fails.
 VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt);
+
+// The claim's name as printed: "C1", ..., "C4 p=3/2".
+std::string label(const ClaimResult& c);
+
+// One line stating the claim's result and its figures (upper bounds printed
+// rounded up, lower bounds rounded down).
+std::string describe(const ClaimResult& c, const VerifyReport& r, const VerifyOptions& opt);
 
 }  // namespace mgdl

@@ -1,6 +1,8 @@
 // Exact realisation proofs for grades (see realise.hpp).
 #include "kernel/realise.hpp"
 
+#include "kernel/grid.hpp"
+
 #include <algorithm>
 #include <numeric>
 
@@ -119,8 +121,8 @@ Rational gauge(const std::vector<Rational>& y) {
 
 HatProof prove_hat(const Grade& g, const Carriers& in, int d, int m, std::span<const std::int64_t> node) {
   HatProof out;
-  if (m < 0 || static_cast<int>(node.size()) != d) {
-    out.why_not = "no (m, node) candidate";
+  if (!valid_node(m, node, d)) {  // off the grid, or a level whose keys and shifts would overflow
+    out.why_not = "no (m, node) candidate on the grid";
     return out;
   }
   const Rational h(1, Integer(1) << m);

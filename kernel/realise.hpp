@@ -29,7 +29,8 @@ struct HatProof {
   Rational a;              // g = a * phi_{m,z} on the cube
   std::string why_not;     // when !ok
 };
-// Requires reads_only_x(g, in).
+// Requires reads_only_x(g, in). Guarantee: ok only when (m, node) is a node
+// of the grid (valid_node) and g = a * phi_{m,z} on the whole cube.
 HatProof prove_hat(const Grade& g, const Carriers& in, int d, int m, std::span<const std::int64_t> node);
 
 // Exact rational interval [lo, hi].

@@ -1,0 +1,488 @@
+// The trusted kernel, tested in the style of FLINT/Arb: each function's
+// stated guarantee (kernel/*.hpp) against an exact or much more precise
+// reference on random inputs, at two precisions whose results must overlap,
+// and at the extremes (boundary nodes, the deepest level, d = 1..4).
+#include <catch2/catch.hpp>
+
+#include "kernel/enclose.hpp"
+#include "kernel/grid.hpp"
+#include "kernel/network.hpp"
+#include "kernel/realise.hpp"
+#include "kernel/rounding.hpp"
+#include "kernel/scheme.hpp"
+
+#include <random>
+#include <set>
+
+using namespace mgdl;
+
+namespace {
+
+Rational exact(const Real& x) {
+  Rational q;
+  mpfr_get_q(q.backend().data(), x.backend().data());
+  return q;
+}
+
+// A random real with a random exponent in [-e, e] and full-precision mantissa.
+Real random_real(std::mt19937_64& rng, int e = 40) {
+  std::uniform_int_distribution<long long> m(-(1LL << 62), 1LL << 62);
+  std::uniform_int_distribution<int> ex(-e, e);
+  Real x = Real(m(rng)) * Real(m(rng));
+  return ldexp(x, ex(rng) - 124);
+}
+
+Rational random_rational(std::mt19937_64& rng) {
+  std::uniform_int_distribution<long long> n(-1000000007LL, 1000000007LL), d(1, 999999937LL);
+  return Rational(n(rng), d(rng));
+}
+
+// A random node of the level-m grid, with the boundary values 0 and 2^m
+// drawn one time in four each.
+GridPoint random_node(int d, int m, std::mt19937_64& rng) {
+  const std::int64_t top = std::int64_t{1} << m;
+  std::uniform_int_distribution<std::int64_t> u(0, top);
+  std::uniform_int_distribution<int> edge(0, 3);
+  GridPoint z(static_cast<std::size_t>(d));
+  for (auto& v : z) {
+    int e = edge(rng);
+    v = e == 0 ? 0 : e == 1 ? top : u(rng);
+  }
+  return z;
+}
+
+// An exact rational point of the level-L cell q (q + random offsets in [0, 1]).
+std::vector<Rational> point_in(const GridPoint& q, int L, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> u(0, 1 << 20);
+  std::vector<Rational> x;
+  for (auto v : q) x.push_back((Rational(v) + Rational(u(rng), 1 << 20)) / Rational(Integer(1) << L));
+  return x;
+}
+
+// The value at x (in the cell q of level L) of the function affine on each
+// Kuhn simplex of the cell with the given corner values: barycentric
+// interpolation along the sorted fractional parts (the Kuhn simplex holding x).
+Rational interpolate(const std::vector<Dyadic>& corners, const GridPoint& q, int L, const std::vector<Rational>& x) {
+  const std::size_t d = q.size();
+  std::vector<Rational> t(d);
+  for (std::size_t i = 0; i < d; ++i) t[i] = x[i] * Rational(Integer(1) << L) - q[i];
+  std::vector<std::size_t> order(d);
+  for (std::size_t i = 0; i < d; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t[a] > t[b]; });
+  std::size_t mask = 0;
+  Rational v = corners[0].to_rational() * (1 - (d ? t[order[0]] : Rational(0)));
+  for (std::size_t k = 0; k < d; ++k) {
+    mask |= std::size_t{1} << order[k];
+    Rational w = t[order[k]] - (k + 1 < d ? t[order[k + 1]] : Rational(0));
+    v += corners[mask].to_rational() * w;
+  }
+  return v;
+}
+
+Interval f_at(const Target& f, const std::vector<Rational>& x) {
+  std::vector<Interval> xi;
+  for (const auto& v : x) xi.push_back(enclose(v));
+  return f.box(xi);
+}
+
+bool contains(const Interval& v, const Rational& q) { return cmp(lo(v), q) <= 0 && cmp(hi(v), q) >= 0; }
+bool overlap(const Interval& a, const Interval& b) { return !(hi(a) < lo(b) || hi(b) < lo(a)); }
+
+struct PrecisionGuard {
+  unsigned bits = precision_bits();
+  ~PrecisionGuard() { set_precision_bits(bits); }
+};
+
+}  // namespace
+
+TEST_CASE("kernel rounding: every directed result brackets the exact one", "[kernel]") {
+  PrecisionGuard guard;
+  std::mt19937_64 rng(1);
+  for (unsigned bits : {24u, 128u}) {
+    set_precision_bits(bits);
+    for (int t = 0; t < 2000; ++t) {
+      Real a = random_real(rng), b = random_real(rng);
+      if (t % 7 == 0) b = a;  // exact cancellations
+      const Rational A = exact(a), B = exact(b);
+      CHECK(exact(add_down(a, b)) <= A + B);
+      CHECK(exact(add_up(a, b)) >= A + B);
+      CHECK(exact(sub_down(a, b)) <= A - B);
+      CHECK(exact(sub_up(a, b)) >= A - B);
+      CHECK(exact(mul_down(a, b)) <= A * B);
+      CHECK(exact(mul_up(a, b)) >= A * B);
+      if (!b.is_zero()) {
+        CHECK(exact(div_down(a, b)) <= A / B);
+        CHECK(exact(div_up(a, b)) >= A / B);
+      }
+      const Real s = abs(a);
+      const Rational lo2 = exact(sqrt_down(s)), hi2 = exact(sqrt_up(s));
+      CHECK(lo2 * lo2 <= exact(s));
+      CHECK(hi2 * hi2 >= exact(s));
+      const Rational q = random_rational(rng);
+      CHECK(exact(down(q)) <= q);
+      CHECK(exact(up(q)) >= q);
+      CHECK(cmp(a, q) == (A < q ? -1 : A > q ? 1 : 0));
+      CHECK(cmp(a, A) == 0);
+    }
+    // The tightest brackets: down and up of a non-representable rational are neighbours.
+    Real l = down(Rational(1, 3)), h = up(Rational(1, 3));
+    CHECK(l < h);
+    Real next = l;
+    mpfr_nextabove(next.backend().data());
+    CHECK(next == h);
+  }
+}
+
+TEST_CASE("kernel rounding: pow_down is a lower bound of |a|^p, tight, and fast for any p", "[kernel]") {
+  PrecisionGuard guard;
+  std::mt19937_64 rng(2);
+  std::uniform_int_distribution<int> num(1, 400), den(1, 400), pint(1, 9);
+  for (unsigned bits : {32u, 128u}) {
+    set_precision_bits(bits);
+    for (int t = 0; t < 300; ++t) {
+      Rational a(num(rng) * (t % 2 ? -1 : 1), den(rng));
+      // Integer p: compare with the exact rational power.
+      const int pi = pint(rng);
+      Rational exact_pow = 1;
+      for (int i = 0; i < pi; ++i) exact_pow *= bmp::abs(a);
+      const Rational got = exact(pow_down(a, Rational(pi)));
+      CHECK(got <= exact_pow);
+      CHECK(got >= exact_pow * (1 - Rational(1, Integer(1) << (bits - 8))));
+      // Rational p: below a 512-bit reference, and close to it.
+      const Rational p(2 * pi + 1, 2);
+      const Real r = pow_down(a, p);
+      set_precision_bits(512);
+      Real absa, pe, ref;
+      mpfr_set_q(absa.backend().data(), Rational(bmp::abs(a)).backend().data(), MPFR_RNDN);
+      mpfr_set_q(pe.backend().data(), p.backend().data(), MPFR_RNDN);  // exact: a half-integer
+      mpfr_pow(ref.backend().data(), absa.backend().data(), pe.backend().data(), MPFR_RNDN);
+      const Rational R = exact(ref);
+      set_precision_bits(bits);
+      CHECK(exact(r) <= R * (1 + Rational(1, Integer(1) << 400)));
+      CHECK(exact(r) >= R * (1 - Rational(1, Integer(1) << (bits - 12))));
+    }
+  }
+  // Huge exponents end at once: underflow to 0 (below 1), huge but finite (above 1).
+  CHECK(pow_down(Rational(1, 3), parse_decimal("1e30")) == 0);
+  CHECK(pow_down(Rational(1, 3), Rational(30000)) > 0);
+  CHECK(pow_down(Rational(3), parse_decimal("1e30")) > 1);
+  CHECK_THROWS_AS(pow_down(Rational(1, 2), Rational(1, 2)), InternalError);
+}
+
+TEST_CASE("kernel rounding: printed lower and upper bounds are still bounds", "[kernel]") {
+  PrecisionGuard guard;
+  set_precision_bits(128);
+  std::mt19937_64 rng(3);
+  for (int t = 0; t < 1000; ++t) {
+    Real x = random_real(rng, 60);
+    for (int digits : {2, 4, 6, 12}) {
+      CHECK(parse_decimal(decimal_down(x, digits)) <= exact(x));
+      CHECK(parse_decimal(decimal_up(x, digits)) >= exact(x));
+    }
+  }
+  CHECK(decimal_down(Real(0)) == "0");
+  CHECK(decimal_up(infinity()) == "inf");
+  CHECK(decimal_up(Real(1)) == "1.00000e+00");
+  CHECK(decimal_down(down(Rational(2, 3)), 4) == "6.666e-01");
+  CHECK(decimal_up(up(Rational(2, 3)), 4) == "6.667e-01");
+}
+
+TEST_CASE("kernel grid: valid nodes have distinct keys up to the deepest level, others are refused", "[kernel]") {
+  std::mt19937_64 rng(4);
+  for (int d = 1; d <= 4; ++d) {
+    const int M = max_level_for_dim(d);
+    // The deepest level fits: (2^M + 1)^d < 2^63.
+    CHECK(node_count(M, d) < (std::uint64_t{1} << 63));
+    for (int m : {0, 1, M / 2, M}) {
+      std::set<std::uint64_t> keys;
+      std::set<GridPoint> nodes;
+      for (int t = 0; t < 400; ++t) {
+        GridPoint z = random_node(d, m, rng);
+        REQUIRE(valid_node(m, z, d));
+        const std::uint64_t k = node_key(m, z);
+        CHECK(k < node_count(m, d));
+        CHECK(node_from_key(m, d, k) == z);
+        if (nodes.insert(z).second) CHECK(keys.insert(k).second);  // a new node has a new key
+      }
+    }
+    GridPoint z(static_cast<std::size_t>(d), 0);
+    CHECK_FALSE(valid_node(M + 1, z, d));
+    CHECK_FALSE(valid_node(-1, z, d));
+    z[0] = -1;
+    CHECK_FALSE(valid_node(2, z, d));
+    z[0] = 5;
+    CHECK_FALSE(valid_node(2, z, d));
+    CHECK_THROWS_AS(node_key(2, z), InternalError);
+    z[0] = 4;
+    CHECK(valid_node(2, z, d));
+    CHECK_FALSE(valid_node(2, GridPoint(static_cast<std::size_t>(d) + 1, 0), d));
+  }
+}
+
+TEST_CASE("kernel grid: exact hat values equal the defining formula, also at the boundary and the deepest level", "[kernel]") {
+  std::mt19937_64 rng(5);
+  for (int d = 1; d <= 4; ++d) {
+    const int M = max_level_for_dim(d);
+    for (int m : {0, 3, M}) {
+      for (int t = 0; t < 200; ++t) {
+        GridPoint z = random_node(d, m, rng);
+        const int L = std::min(m + 3, 60);
+        // A point of the level-L grid within one cell of z.
+        std::uniform_int_distribution<std::int64_t> off(-(std::int64_t{1} << (L - m)), std::int64_t{1} << (L - m));
+        GridPoint p(z.size());
+        std::vector<Rational> x;
+        for (std::size_t i = 0; i < z.size(); ++i) {
+          p[i] = std::clamp<std::int64_t>((z[i] << (L - m)) + off(rng), 0, std::int64_t{1} << L);
+          x.emplace_back(p[i], Integer(1) << L);
+        }
+        const Rational formula = hat_formula<Rational>(m, z, std::span<const Rational>(x));
+        CHECK(hat_dyadic(m, z, p, L).to_rational() == formula);
+        CHECK(formula >= 0);
+        CHECK(formula <= 1);
+        // The nonzero hats at p are the vertices of its Kuhn simplex, with the weights as values.
+        SimplexWeights sw = simplex_weights(m, p, L);
+        Rational sum = 0;
+        for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
+          CHECK(valid_node(m, sw.vertex[k], d));
+          CHECK(hat_dyadic(m, sw.vertex[k], p, L).to_rational() == Rational(sw.weight[k], Integer(1) << sw.shift));
+          sum += Rational(sw.weight[k], Integer(1) << sw.shift);
+        }
+        CHECK(sum == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("kernel network: the structure check names the grade and layer as numbers", "[kernel]") {
+  Network net;
+  net.dim = 2;
+  net.width = 3;
+  auto layer = [](int out, int in) {
+    Layer L;
+    L.out = out;
+    L.in = in;
+    return L;
+  };
+  Grade g1, g2;
+  g1.layers = {layer(3, 2), layer(3, 3)};
+  g2.layers = {layer(3, 3), layer(4, 3)};
+  net.grades = {g1, g2};
+  auto e = structure_check(net);
+  REQUIRE(e);
+  CHECK(e->grade == 2);
+  CHECK(e->layer == 2);
+  CHECK(e->what == structure_error(net));
+  net.grades[1].layers[1] = layer(3, 3);
+  CHECK_FALSE(structure_check(net));
+  net.grades[0].layers[0] = layer(3, 1);  // grade 1 must read x (2 inputs)
+  REQUIRE(structure_check(net));
+  CHECK(structure_check(net)->grade == 1);
+  CHECK(structure_check(net)->layer == 1);
+  net.grades[0].layers.clear();
+  CHECK(structure_check(net)->layer == 0);
+}
+
+TEST_CASE("kernel Fact N: a function affine on the Kuhn simplices of a cell ranges within its corner hull, and its slopes within the gradient hull", "[kernel]") {
+  std::mt19937_64 rng(6);
+  std::uniform_int_distribution<int> c(-1000, 1000);
+  for (int d = 1; d <= 4; ++d)
+    for (int t = 0; t < 100; ++t) {
+      const int L = 5;
+      std::vector<Dyadic> corners(std::size_t{1} << d);
+      for (auto& v : corners) v = Dyadic(Integer(c(rng)), -7);
+      GridPoint q(static_cast<std::size_t>(d));
+      for (auto& v : q) v = std::uniform_int_distribution<std::int64_t>(0, 31)(rng);
+      const Interval hull = corner_hull(corners);
+      auto grad = cell_gradient_hull(corners, L, d);
+      for (int s = 0; s < 20; ++s) {
+        auto x = point_in(q, L, rng), y = point_in(q, L, rng);
+        const Rational vx = interpolate(corners, q, L, x);
+        CHECK(contains(hull, vx));
+        // Mean value: H(y) - H(x) = sum_i g_i (y_i - x_i) for some g in the gradient hull (per simplex; here bounded).
+        Interval diff(0);
+        for (int i = 0; i < d; ++i) diff += grad[static_cast<std::size_t>(i)] * enclose(y[static_cast<std::size_t>(i)] - x[static_cast<std::size_t>(i)]);
+        CHECK(contains(diff, interpolate(corners, q, L, y) - vx));
+      }
+      // The hull is attained: its ends are corner values.
+      bool lo_hit = false, hi_hit = false;
+      for (const auto& v : corners) {
+        lo_hit = lo_hit || v.to_rational() == exact(lo(hull));
+        hi_hit = hi_hit || v.to_rational() == exact(hi(hull));
+      }
+      CHECK(lo_hit);
+      CHECK(hi_hit);
+    }
+}
+
+TEST_CASE("kernel Fact I: the interpolation defect bound holds and is attained by |x|^2 in every dimension", "[kernel]") {
+  std::mt19937_64 rng(7);
+  for (int d = 1; d <= 4; ++d) {
+    for (int m : {0, 2, 5}) {
+      // g = |x|^2: H = 2 I. On the cell q the Kuhn simplices share the main
+      // diagonal; at its midpoint I g - g = |h (1,...,1)|^2 / 4 = d h^2 / 4,
+      // which is exactly the bound (d h^2 / 8) * lambda_max(H) with lambda = 2.
+      std::vector<Interval> H(static_cast<std::size_t>(d * d), Interval(0));
+      for (int i = 0; i < d; ++i) H[static_cast<std::size_t>(i * d + i)] = Interval(2);
+      Real below, above;
+      interpolation_defects(H, d, m, below, above);
+      const Rational h2(1, Integer(1) << (2 * m));
+      CHECK(exact(below) == Rational(d) * h2 / 4);
+      CHECK(above == 0);
+      // At random points of the cell, I g - g <= below (exact arithmetic).
+      GridPoint q(static_cast<std::size_t>(d), 0);
+      std::vector<Dyadic> corners(std::size_t{1} << d);
+      for (std::size_t k = 0; k < corners.size(); ++k) {
+        Rational s = 0;
+        for (int i = 0; i < d; ++i)
+          if ((k >> i) & 1) s += h2;
+        corners[k] = Dyadic::from_rational(s);
+      }
+      for (int t = 0; t < 50; ++t) {
+        auto x = point_in(q, m, rng);
+        Rational g = 0;
+        for (const auto& v : x) g += v * v;
+        const Rational defect = interpolate(corners, q, m, x) - g;
+        CHECK(defect >= 0);
+        CHECK(defect <= exact(below));
+      }
+      // Random symmetric interval Hessians: both defects bound a quadratic form with any H in them.
+      std::uniform_int_distribution<int> u(-20, 20);
+      for (int t = 0; t < 20; ++t) {
+        std::vector<Rational> A(static_cast<std::size_t>(d * d));
+        for (int i = 0; i < d; ++i)
+          for (int j = 0; j <= i; ++j) A[static_cast<std::size_t>(i * d + j)] = A[static_cast<std::size_t>(j * d + i)] = Rational(u(rng), 4);
+        std::vector<Interval> HA;
+        for (const auto& a : A) HA.push_back(make_interval(lo(enclose(a - Rational(1, 8))), hi(enclose(a + Rational(1, 8)))));
+        interpolation_defects(HA, d, m, below, above);
+        for (std::size_t k = 0; k < corners.size(); ++k) {
+          std::vector<Rational> v(static_cast<std::size_t>(d));
+          for (int i = 0; i < d; ++i) v[static_cast<std::size_t>(i)] = ((k >> i) & 1) ? Rational(1, Integer(1) << m) : Rational(0);
+          Rational s = 0;
+          for (int i = 0; i < d; ++i)
+            for (int j = 0; j < d; ++j) s += A[static_cast<std::size_t>(i * d + j)] * v[static_cast<std::size_t>(i)] * v[static_cast<std::size_t>(j)] / 2;
+          corners[k] = Dyadic::from_rational(s);
+        }
+        for (int s = 0; s < 20; ++s) {
+          auto x = point_in(q, m, rng);
+          Rational g = 0;
+          for (int i = 0; i < d; ++i)
+            for (int j = 0; j < d; ++j) g += A[static_cast<std::size_t>(i * d + j)] * x[static_cast<std::size_t>(i)] * x[static_cast<std::size_t>(j)] / 2;
+          const Rational defect = interpolate(corners, q, m, x) - g;
+          CHECK(defect <= exact(below));
+          CHECK(-defect <= exact(above));
+        }
+      }
+    }
+  }
+  // Not C^2 (an infinite entry): no bound.
+  Real b, a;
+  interpolation_defects({make_interval(Real(0), infinity())}, 1, 3, b, a);
+  CHECK(b == infinity());
+  CHECK(a == infinity());
+  // Fact I applied: the enclosure is [min lo - below, max hi + above].
+  Interval e = interpolation_enclosure({make_interval(Real(1), Real(2)), make_interval(Real(-3), Real(0))}, Real(1) / 4, Real(1) / 8);
+  CHECK(lo(e) == Real(-13) / 4);
+  CHECK(hi(e) == Real(17) / 8);
+}
+
+TEST_CASE("kernel enclosures: the residual on a cell contains 512-bit values, at two precisions that overlap", "[kernel]") {
+  PrecisionGuard guard;
+  std::mt19937_64 rng(8);
+  const char* exprs[] = {"sin(2*pi*x1)*exp(-x2)", "abs(x1-1/3)+x2^2", "sqrt(x1+x2)", "1/(1+25*(x1-x2)^2)", "max(x1,x2)*tanh(3*x1)"};
+  for (const char* text : exprs) {
+    for (int d = 2; d <= 3; ++d) {
+      const Target f = target_from_expression(text, d);
+      for (int t = 0; t < 60; ++t) {
+        const int L = std::uniform_int_distribution<int>(1, 12)(rng);
+        GridPoint q(static_cast<std::size_t>(d));
+        for (auto& v : q) v = std::uniform_int_distribution<std::int64_t>(0, (std::int64_t{1} << L) - 1)(rng);
+        // H: a random function affine on the cell's Kuhn simplices.
+        std::vector<Dyadic> corners(std::size_t{1} << d);
+        for (auto& v : corners) v = Dyadic(Integer(std::uniform_int_distribution<int>(-999, 999)(rng)), -10);
+        std::vector<Rational> cx;
+        for (auto v : q) cx.push_back(Rational(2 * v + 1, Integer(2) << L));
+        const Dyadic centre = Dyadic::from_rational(interpolate(corners, q, L, cx));
+        Interval enc[2];
+        int i = 0;
+        for (unsigned bits : {64u, 200u}) {
+          set_precision_bits(bits);
+          TargetCell tc = target_on_cell(f, q, L, true);
+          enc[i] = enclose_residual(tc, L, corners, centre, QInterval{Rational(0), Rational(0)});
+          Interval plain = enclose_residual(target_on_cell(f, q, L, false), L, corners, centre, QInterval{Rational(0), Rational(0)});
+          set_precision_bits(512);
+          for (int s = 0; s < 10; ++s) {
+            auto x = point_in(q, L, rng);
+            Interval r = f_at(f, x) - enclose(interpolate(corners, q, L, x));
+            CHECK(overlap(r, enc[i]));
+            CHECK(overlap(r, plain));
+            CHECK(lo(enc[i]) <= lo(r));
+            CHECK(hi(r) <= hi(enc[i]));
+          }
+          ++i;
+        }
+        CHECK(overlap(enc[0], enc[1]));
+      }
+    }
+  }
+  // Disjoint enclosures of one quantity are a defect, never a verdict.
+  CHECK_THROWS_AS(intersect_enclosures(make_interval(Real(0), Real(1)), make_interval(Real(2), Real(3))), InternalError);
+  Interval undefined;
+  mpfr_set_nan(&undefined.backend().data()->left);
+  mpfr_set_nan(&undefined.backend().data()->right);
+  CHECK_THROWS_AS(require_enclosure(undefined, "test"), InternalError);
+  CHECK_NOTHROW(require_enclosure(make_interval(Real(-1), Real(2)), "test"));
+}
+
+TEST_CASE("kernel hat norms: sum over nodes of ||phi||_p^p equals (d+1) p! d! / (p+d)! for d = 1..4", "[kernel]") {
+  for (int d = 1; d <= 4; ++d)
+    for (int m = 0; m <= (d <= 2 ? 3 : 1); ++m)
+      for (int p = 1; p <= 3; ++p) {
+        Rational sum = 0;
+        for (std::uint64_t k = 0; k < node_count(m, d); ++k) sum += hat_norm_pp(d, m, node_from_key(m, d, k), Rational(p));
+        Integer num = d + 1, den = 1;
+        for (int i = 2; i <= p; ++i) num *= i;
+        for (int i = 2; i <= d; ++i) num *= i;
+        for (int i = 2; i <= p + d; ++i) den *= i;
+        CHECK(sum == Rational(num, den));
+      }
+  // A rational p: the interior node in 1-D has ||phi||_p^p = 2h / (p + 1).
+  CHECK(hat_norm_pp(1, 4, GridPoint{7}, Rational(3, 2)) == Rational(2, 16) / Rational(5, 2));
+  CHECK(hat_norm_pp(1, 4, GridPoint{16}, Rational(3, 2)) == Rational(1, 16) / Rational(5, 2));
+  CHECK_THROWS_AS(hat_norm_pp(1, 4, GridPoint{17}, Rational(1)), InternalError);
+}
+
+TEST_CASE("kernel realise: a hat proof needs a valid node, and interval propagation contains exact values", "[kernel]") {
+  // prove_hat on an honest block whose hint is off the grid or too deep: refused.
+  Grade g;
+  {
+    // relu(1 - |2x - 1|) as a 3-wide block by hand: x, a+ = relu(2x - 1), a- = relu(1 - 2x); then phi = relu(1 - a+ - a-).
+    Layer L1, L2;
+    L1.out = L2.out = 3;
+    L1.in = 1;
+    L2.in = 3;
+    L1.W = {{0, 0, Rational(1)}, {1, 0, Rational(2)}, {2, 0, Rational(-2)}};
+    L1.b = {{1, Rational(-1)}, {2, Rational(1)}};
+    L2.W = {{0, 0, Rational(1)}, {1, 1, Rational(-1)}, {1, 2, Rational(-1)}};
+    L2.b = {{1, Rational(1)}};
+    g.layers = {L1, L2};
+    g.readout.c = {{1, Rational(3, 4)}};
+  }
+  const Carriers in = input_carriers(1);
+  HatProof ok = prove_hat(g, in, 1, 1, GridPoint{1});
+  REQUIRE(ok.ok);
+  CHECK(ok.a == Rational(3, 4));
+  CHECK_FALSE(prove_hat(g, in, 1, 1, GridPoint{3}).ok);
+  CHECK_FALSE(prove_hat(g, in, 1, 41, GridPoint{1}).ok);
+  CHECK_FALSE(prove_hat(g, in, 1, 0, GridPoint{1}).ok);  // a valid node, but the weights are another hat
+  std::mt19937_64 rng(9);
+  for (int t = 0; t < 200; ++t) {
+    std::vector<Rational> x{Rational(std::uniform_int_distribution<int>(0, 999)(rng), 999)};
+    const Rational v = grade_value(g, in, x);
+    CHECK(v == Rational(3, 4) * hat_formula<Rational>(1, GridPoint{1}, std::span<const Rational>(x)));
+    QInterval box{x[0] - Rational(1, 100), x[0] + Rational(1, 100)};
+    if (box.lo < 0) box.lo = 0;
+    QInterval r = grade_range(g, in, std::vector<QInterval>{box});
+    CHECK(r.lo <= v);
+    CHECK(v <= r.hi);
+  }
+}

@@ -154,6 +154,11 @@ Interval enclose_residual(const TargetCell& t, int L, const std::vector<Dyadic>&
   return r;
 }
 
+AbsBound abs_bound(const Interval& r) {
+  const Real l = lo(r), h = hi(r);
+  return AbsBound{l > 0 ? l : (h < 0 ? Real(-h) : Real(0)), h > -l ? h : Real(-l)};
+}
+
 Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p) {
   if (p < 1) throw InternalError("hat_norm_pp needs p >= 1");
   require_valid_node(m, node, d);

@@ -6,6 +6,7 @@
 
 #include "kernel/grid.hpp"
 #include "kernel/realise.hpp"
+#include "kernel/rounding.hpp"
 #include "targets/target.hpp"
 
 #include <vector>
@@ -83,9 +84,41 @@ TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int 
 Interval enclose_residual(const TargetCell& t, int L, const std::vector<Dyadic>& corners, const Dyadic& centre,
                           const QInterval& other);
 
+// |r| on a cell from an enclosure [l, h] of r there. Guarantee: if
+// r(Q) lies in [l, h] then |r|(Q) lies in [alo, ahi] (alo = the distance of
+// [l, h] from 0, ahi = max(|l|, |h|)).
+struct AbsBound {
+  Real lo, hi;
+};
+AbsBound abs_bound(const Interval& r);
+
+// Norms from a partition of the cube into dyadic cells. Guarantee: if
+// |r| lies in [bound.lo, bound.hi] on each cell (level level(c)), and the
+// cells partition [0,1]^d, then ||r||_1 lies in [l1_lo, l1_hi] and ||r||_2 in
+// [l2_lo, l2_hi] (sums of vol * bound and vol * bound^2, directed rounding).
+struct NormBounds {
+  Real l1_lo, l1_hi, l2_lo, l2_hi;
+};
+template <class Cells, class Level, class Bound>
+NormBounds norm_bounds(const Cells& cells, int d, Level level, Bound bound);
+
 // ||phi_{m,z}||_p^p, exactly, for rational p >= 1 and a node of the level-m
 // grid: (number of Kuhn simplices of the cube at z) h^d / prod_{i=1..d} (p + i)
 // (docs/theory.md, "The norm of a hat").
 Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p);
+
+template <class Cells, class Level, class Bound>
+NormBounds norm_bounds(const Cells& cells, int d, Level level, Bound bound) {
+  Real s1l(0), s1h(0), s2l(0), s2h(0);
+  for (const auto& c : cells) {
+    const Real vol = ldexp(Real(1), -level(c) * d);  // exact: a power of two
+    const AbsBound& b = bound(c);
+    s1l = add_down(s1l, mul_down(b.lo, vol));
+    s1h = add_up(s1h, mul_up(b.hi, vol));
+    s2l = add_down(s2l, mul_down(mul_down(b.lo, b.lo), vol));
+    s2h = add_up(s2h, mul_up(mul_up(b.hi, b.hi), vol));
+  }
+  return NormBounds{s1l, s1h, sqrt_down(s2l), sqrt_up(s2h)};
+}
 
 }  // namespace mgdl

@@ -350,3 +350,55 @@ TEST_CASE("adversarial: hints that lie about levels or nodes change no verdict i
       if (c.claim == Claim::C4) CHECK(c.verdict == Verdict::Undecided);
   }
 }
+
+TEST_CASE("adversarial: C2 without its sign form, and an exact overshoot where C4 is false", "[adversarial]") {
+  set_precision_bits(128);
+  Target f = expr("1-abs(2*x-1)", 1);  // = phi_{1,1}
+  VerifyOptions o;
+  o.eps = Rational(1);
+  {
+    // g = 3/2 phi: r_1 = -phi/2, |r_1| <= |r_0| but the sign flips.
+    VerifyReport r = run(network(1, {hat(1, 1, {1}, Dyadic(3).times_pow2(-1), true)}), f, o);
+    CHECK(r.claim(Claim::C2).verdict == Verdict::Proved);
+    CHECK(r.claim(Claim::C2Sign).verdict == Verdict::Refuted);
+  }
+  {
+    // g = 2 phi: r_1 = -phi, |r_1| = |r_0| everywhere: C4 is false for every p.
+    VerifyReport r = run(network(1, {hat(1, 1, {1}, Dyadic(2), true)}), f, o);
+    for (const auto& c : r.claims)
+      if (c.claim == Claim::C4) CHECK(c.verdict != Verdict::Proved);
+    CHECK(r.claim(Claim::C2Sign).verdict == Verdict::Refuted);
+  }
+}
+
+TEST_CASE("adversarial: a non-dyadic amplitude is not a hat, and the norms still contain the truth", "[adversarial]") {
+  set_precision_bits(128);
+  Target f = expr("1-abs(2*x-1)", 1);
+  Grade g = hat(1, 1, {1}, Dyadic(1), true);
+  g.readout.c[0].second = Rational(1, 3);
+  VerifyOptions o;
+  o.eps = Rational(1);
+  VerifyReport r = run(network(1, {g}), f, o);
+  CHECK(r.hat_grades == 0);
+  REQUIRE(r.norms.size() == 2);
+  // r_1 = 2/3 phi: ||r_1||_inf = 2/3 at x = 1/2.
+  CHECK(le(r.norms[1].inf_lo, Rational(2, 3)));
+  CHECK(cmp(r.norms[1].inf_hi, Rational(2, 3)) >= 0);
+}
+
+TEST_CASE("adversarial: a target whose interval extension lies is caught by the self-checks", "[adversarial]") {
+  set_precision_bits(128);
+  // Right at points, 1 too high on every box of positive width.
+  Target honest = expr("sin(2*pi*x)", 1), f = honest;
+  f.gradient = nullptr;
+  f.hessian = nullptr;
+  f.box = [honest](std::span<const Interval> x) {
+    Interval v = honest.box(x);
+    return hi(x[0]) > lo(x[0]) ? Interval(v + 1) : v;
+  };
+  Target s;
+  Network net = sin_scheme("1e-1", s);
+  VerifyOptions o;
+  o.eps = Rational(1, 10);
+  CHECK_THROWS_AS(verify_scheme(net, f, o), InternalError);
+}

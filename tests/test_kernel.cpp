@@ -486,3 +486,43 @@ TEST_CASE("kernel realise: a hat proof needs a valid node, and interval propagat
     CHECK(v <= r.hi);
   }
 }
+
+TEST_CASE("kernel norms: |r| bounds are attained, and directed L1/L2 sums bracket the exact sums at 24 bits", "[kernel]") {
+  PrecisionGuard guard;
+  std::mt19937_64 rng(10);
+  std::uniform_int_distribution<int> u(-1000, 1000);
+  for (int t = 0; t < 500; ++t) {
+    Rational a(u(rng), 7), b(u(rng), 3);
+    if (a > b) std::swap(a, b);
+    const AbsBound ab = abs_bound(make_interval(nearest(a), nearest(b)));
+    const Rational l = exact(nearest(a)), h = exact(nearest(b));
+    const Rational want_lo = l > 0 ? l : (h < 0 ? Rational(-h) : Rational(0)), want_hi = bmp::abs(l) > bmp::abs(h) ? Rational(bmp::abs(l)) : Rational(bmp::abs(h));
+    CHECK(exact(ab.lo) == want_lo);
+    CHECK(exact(ab.hi) == want_hi);
+  }
+  set_precision_bits(24);  // few bits: every sum rounds
+  struct C {
+    int L;
+    AbsBound a;
+  };
+  for (int d = 1; d <= 3; ++d)
+    for (int t = 0; t < 50; ++t) {
+      std::vector<C> cells;
+      Rational e1l = 0, e1h = 0, e2l = 0, e2h = 0;
+      for (int k = 0; k < 200; ++k) {
+        const int L = std::uniform_int_distribution<int>(0, 12)(rng);
+        Real x = abs(random_real(rng, 10)), y = abs(random_real(rng, 10));
+        if (x > y) std::swap(x, y);
+        cells.push_back({L, AbsBound{x, y}});
+        const Rational vol(1, Integer(1) << (L * d));
+        e1l += vol * exact(x), e1h += vol * exact(y), e2l += vol * exact(x) * exact(x), e2h += vol * exact(y) * exact(y);
+      }
+      NormBounds n = norm_bounds(cells, d, [](const C& c) { return c.L; }, [](const C& c) -> const AbsBound& { return c.a; });
+      CHECK(exact(n.l1_lo) <= e1l);
+      CHECK(exact(n.l1_hi) >= e1h);
+      CHECK(exact(n.l2_lo) * exact(n.l2_lo) <= e2l);
+      CHECK(exact(n.l2_hi) * exact(n.l2_hi) >= e2h);
+      CHECK(exact(n.l1_lo) >= e1l * (1 - Rational(1, 1 << 12)));  // and tight
+      CHECK(exact(n.l1_hi) <= e1h * (1 + Rational(1, 1 << 12)));
+    }
+}

@@ -440,7 +440,7 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   struct NC {
     GridPoint q;
     int L;
-    Real alo, ahi;  // |r| in [alo, ahi] on the cell
+    AbsBound a;  // |r| in [a.lo, a.hi] on the cell
   };
   bool points = true;  // point values matter for the sup norm's lower bound only
   auto eval = [&](const GridPoint& q, int L, Real& best, std::vector<Rational>& argmax) {
@@ -455,8 +455,7 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
     const bool need_centre = points || fc.has_centred;
     Dyadic Fc = need_centre ? F.at(centre, L + 1) : Dyadic();
     Interval r = R.diff_on_cell(fc, q, L, corners, Fc);
-    Real l = lo(r), h = hi(r);
-    NC c{q, L, l > 0 ? l : (h < 0 ? Real(-h) : Real(0)), h > -l ? h : Real(-l)};
+    NC c{q, L, abs_bound(r)};
     ++out.cells;
     if (!points) return c;
     std::vector<Rational> x = as_point(centre, L + 1);
@@ -503,7 +502,7 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
     std::vector<NC> next;
     bool split = false;
     for (auto& c : cells) {
-      if (c.ahi > target && c.L < opt.max_level && out.cells < opt.budget) {
+      if (c.a.hi > target && c.L < opt.max_level && out.cells < opt.budget) {
         split = true;
         children(Cell{c.q, c.L, true, true}, [&](Cell ch) { next.push_back(eval(ch.q, ch.L, best, out.argmax)); });
       } else {
@@ -516,20 +515,9 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   out.inf_lo = best;
   out.inf_hi = Real(0);
   for (const auto& c : cells)
-    if (c.ahi > out.inf_hi) out.inf_hi = c.ahi;
+    if (c.a.hi > out.inf_hi) out.inf_hi = c.a.hi;
   // L^1 and L^2: sums of vol * |r|^p bounds, refining the widest contributions.
-  // Directed sums of vol * |r| and vol * |r|^2 bounds (vol = 2^-Ld is exact).
-  auto sums = [&](Real& s1l, Real& s1h, Real& s2l, Real& s2h) {
-    s1l = s1h = s2l = s2h = Real(0);
-    for (const auto& c : cells) {
-      const Real vol = ldexp(Real(1), -c.L * d);
-      s1l = add_down(s1l, mul_down(c.alo, vol));
-      s1h = add_up(s1h, mul_up(c.ahi, vol));
-      s2l = add_down(s2l, mul_down(mul_down(c.alo, c.alo), vol));
-      s2h = add_up(s2h, mul_up(mul_up(c.ahi, c.ahi), vol));
-    }
-  };
-  Real s1l, s1h, s2l, s2h;
+  auto sums = [&] { return norm_bounds(cells, d, [](const NC& c) { return c.L; }, [](const NC& c) -> const AbsBound& { return c.a; }); };
   // Integrals converge slowly where r changes sign at the grid scale: aim at
   // 10x the sup-norm tolerance and stop at the budget.
   // The integrals are reported, not judged: they get a tenth of the budget.
@@ -537,12 +525,12 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   points = false;
   const std::size_t integral_end = std::min(opt.budget, out.cells + opt.budget / 10);
   for (int round = 0; round < 40; ++round) {
-    sums(s1l, s1h, s2l, s2h);
-    if (s1h - s1l <= rel_p * s1l || out.cells >= integral_end) break;
-    Real mean = (s1h - s1l) / cells.size();
+    const NormBounds s = sums();
+    if (s.l1_hi - s.l1_lo <= rel_p * s.l1_lo || out.cells >= integral_end) break;
+    Real mean = (s.l1_hi - s.l1_lo) / cells.size();
     std::vector<NC> next;
     for (auto& c : cells) {
-      Real w = (c.ahi - c.alo) * ldexp(Real(1), -c.L * d);
+      Real w = (c.a.hi - c.a.lo) * ldexp(Real(1), -c.L * d);
       if (w >= mean && c.L < opt.max_level && out.cells < integral_end)
         children(Cell{c.q, c.L, true, true}, [&](Cell ch) { next.push_back(eval(ch.q, ch.L, best, out.argmax)); });
       else
@@ -550,11 +538,11 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
     }
     cells = std::move(next);
   }
-  sums(s1l, s1h, s2l, s2h);
-  out.l1_lo = s1l;
-  out.l1_hi = s1h;
-  out.l2_lo = sqrt_down(s2l);
-  out.l2_hi = sqrt_up(s2h);
+  const NormBounds s = sums();
+  out.l1_lo = s.l1_lo;
+  out.l1_hi = s.l1_hi;
+  out.l2_lo = s.l2_lo;
+  out.l2_hi = s.l2_hi;
   if (best > out.inf_lo) out.inf_lo = best;
   require_consistent(out);
   return out;

@@ -1,0 +1,157 @@
+# The mutants scripts/mutate makes: one textual change each to the trusted
+# kernel (kernel/, numbers/numbers.cpp) or to the checker's decisions
+# (verify/checker.cpp). Kinds: constants, comparison operators, rounding
+# directions, off-by-ones, dropped conditions. Each `old` must occur exactly
+# once in its file. A mutant that no test kills must carry a reason why it is
+# equivalent (`equivalent`), or it is a gap in the tests.
+#
+# (id, file, old, new, equivalent-or-None)
+
+R = "kernel/rounding.cpp"
+G = "kernel/grid.cpp"
+N = "kernel/network.cpp"
+Z = "kernel/realise.cpp"
+E = "kernel/enclose.cpp"
+EH = "kernel/enclose.hpp"
+S = "kernel/scheme.cpp"
+Q = "numbers/numbers.cpp"
+C = "verify/checker.cpp"
+
+MUTANTS = [
+    # Rounding directions.
+    ("R01", R, "add_up(const Real& a, const Real& b) { return apply(mpfr_add, a, b, MPFR_RNDU); }",
+     "add_up(const Real& a, const Real& b) { return apply(mpfr_add, a, b, MPFR_RNDD); }", None),
+    ("R02", R, "add_down(const Real& a, const Real& b) { return apply(mpfr_add, a, b, MPFR_RNDD); }",
+     "add_down(const Real& a, const Real& b) { return apply(mpfr_add, a, b, MPFR_RNDU); }", None),
+    ("R03", R, "sub_up(const Real& a, const Real& b) { return apply(mpfr_sub, a, b, MPFR_RNDU); }",
+     "sub_up(const Real& a, const Real& b) { return apply(mpfr_sub, a, b, MPFR_RNDN); }", None),
+    ("R04", R, "sub_down(const Real& a, const Real& b) { return apply(mpfr_sub, a, b, MPFR_RNDD); }",
+     "sub_down(const Real& a, const Real& b) { return apply(mpfr_sub, a, b, MPFR_RNDN); }", None),
+    ("R05", R, "mul_up(const Real& a, const Real& b) { return apply(mpfr_mul, a, b, MPFR_RNDU); }",
+     "mul_up(const Real& a, const Real& b) { return apply(mpfr_mul, a, b, MPFR_RNDZ); }", None),
+    ("R06", R, "mul_down(const Real& a, const Real& b) { return apply(mpfr_mul, a, b, MPFR_RNDD); }",
+     "mul_down(const Real& a, const Real& b) { return apply(mpfr_mul, a, b, MPFR_RNDN); }", None),
+    ("R07", R, "div_up(const Real& a, const Real& b) { return apply(mpfr_div, a, b, MPFR_RNDU); }",
+     "div_up(const Real& a, const Real& b) { return apply(mpfr_div, a, b, MPFR_RNDD); }", None),
+    ("R08", R, "div_down(const Real& a, const Real& b) { return apply(mpfr_div, a, b, MPFR_RNDD); }",
+     "div_down(const Real& a, const Real& b) { return apply(mpfr_div, a, b, MPFR_RNDU); }", None),
+    ("R09", R, "sqrt_up(const Real& a) { return root(a, MPFR_RNDU); }", "sqrt_up(const Real& a) { return root(a, MPFR_RNDD); }", None),
+    ("R10", R, "sqrt_down(const Real& a) { return root(a, MPFR_RNDD); }", "sqrt_down(const Real& a) { return root(a, MPFR_RNDN); }", None),
+    ("R11", R, "Real down(const Rational& q) { return from_q(q, MPFR_RNDD); }", "Real down(const Rational& q) { return from_q(q, MPFR_RNDN); }", None),
+    ("R12", R, "Real up(const Rational& q) { return from_q(q, MPFR_RNDU); }", "Real up(const Rational& q) { return from_q(q, MPFR_RNDN); }", None),
+    ("R13", R, "  return mpfr_cmp_q(x.backend().data(), q.backend().data());",
+     "  return mpfr_cmp(x.backend().data(), up(q).backend().data());", None),
+    ("R14", R, "const Real base = down(bmp::abs(a));", "const Real base = up(bmp::abs(a));", None),
+    ("R15", R, "const Real e = base >= 1 ? down(p) : up(p);", "const Real e = base >= 1 ? up(p) : down(p);", None),
+    ("R16", R, "mpfr_pow_z(r.backend().data(), base.backend().data(), n.backend().data(), MPFR_RNDD);",
+     "mpfr_pow_z(r.backend().data(), base.backend().data(), n.backend().data(), MPFR_RNDU);", None),
+    ("R17", R, "std::string decimal_down(const Real& x, int digits) { return decimal(x, digits, MPFR_RNDD); }",
+     "std::string decimal_down(const Real& x, int digits) { return decimal(x, digits, MPFR_RNDN); }", None),
+    ("R18", R, "std::string decimal_up(const Real& x, int digits) { return decimal(x, digits, MPFR_RNDU); }",
+     "std::string decimal_up(const Real& x, int digits) { return decimal(x, digits, MPFR_RNDZ); }", None),
+
+    # Grid: ranges, keys, hats, simplices.
+    ("G01", G, "return z >= 0 && z <= top; });", "return z >= 0 && z <= top + 1; });", None),
+    ("G02", G, "m > max_level_for_dim(d) ||", "m > max_level_for_dim(d) + 1 ||", None),
+    ("G03", G, "int max_level_for_dim(int d) { return std::min(40, 62 / d - 1); }",
+     "int max_level_for_dim(int d) { return std::min(41, 62 / d); }", None),
+    ("G04", G, "key = key * side + static_cast<std::uint64_t>(j);", "key = key * (side - 1) + static_cast<std::uint64_t>(j);", None),
+    ("G05", G, "return {std::max<std::int64_t>(0, one - ymax + ymin), sh};", "return {std::max<std::int64_t>(0, one - ymax - ymin), sh};", None),
+    ("G06", G, "return {std::max<std::int64_t>(0, one - ymax + ymin), sh};", "return {one - ymax + ymin, sh};", None),
+    ("G07", G, "return frac[a] > frac[b]; });", "return frac[a] < frac[b]; });", None),
+    ("G08", G, "    if (c[i] == top) {", "    if (c[i] == top + 1) {", None),
+    ("G09", G, "neg = std::max(neg, -(ylo + 1));", "neg = std::max(neg, -ylo);", None),
+    ("G10", G, "    c.centre[i] = 2 * q[i] + 1;", "    c.centre[i] = 2 * q[i];", None),
+
+    # Network structure.
+    ("N01", N, "      if (L.out != net.width)", "      if (L.out > net.width)", None),
+    ("N02", N, "      if (L.in != prev)", "      if (false)", None),
+
+    # Realisation: carriers, hat proofs, interval propagation.
+    ("Z01", Z, "if (R.b[r] || R.w[r].size() != 1) continue;", "if (R.w[r].size() != 1) continue;", None),
+    ("Z02", Z, "if (*v == 1 && col < static_cast<int>(cur.size()))", "if (*v > 0 && col < static_cast<int>(cur.size()))", None),
+    ("Z03", Z, "|| in[static_cast<std::size_t>(e.col)] < 0) return false;", "|| in[static_cast<std::size_t>(e.col)] < -1) return false;", None),
+    ("Z04", Z, "for (const auto& ci : A.c) (ci > 0 ? mx : mn) += ci;", "for (const auto& ci : A.c) (ci > 0 ? mn : mx) += ci;", None),
+    ("Z05", Z, "  if (all_ge) return 1;", "  if (all_ge || all_le) return 1;", None),
+    ("Z06", Z, "if ((zi == 0 && k > zero_at) || (zi == top && k < zero_at)) relevant = false;",
+     "if ((zi == 0 && k >= zero_at) || (zi == top && k < zero_at)) relevant = false;", None),
+    ("Z07", Z, "    if (lambda <= 0) {", "    if (lambda < 0) {",
+     "lambda = 0 with every slope equal to -0 * gauge = 0 makes the kinked neuron identically 0 on the cone, so the grade is 0 = 0 * phi there: the proof stays true"),
+    ("Z08", Z, "if (slope(*A, xrays[k]) != -lambda * gauge(rays[k])) {", "if (slope(*A, xrays[k]) != lambda * gauge(rays[k])) {", None),
+    ("Z09", Z, "    if (have_a && a != out.a) {", "    if (false) {", None),
+    ("Z10", Z, "if (value_at(lin, z) != 0 || std::any_of(", "if (std::any_of(", None),
+    ("Z11", Z, "if (e.v > 0) t.lo += e.v * s.lo, t.hi += e.v * s.hi;", "if (e.v > 0) t.lo += e.v * s.hi, t.hi += e.v * s.lo;", None),
+    ("Z12", Z, "  if (v.hi < 0) v.hi = 0;", "", None),
+
+    # Enclosure lemmas.
+    ("E01", E, "    if (compare(v, mn) < 0) mn = v;", "    if (compare(v, mn) > 0) mn = v;", None),
+    ("E02", E, "make_interval(lo(mn.times_pow2(L).to_interval()), hi(mx.times_pow2(L).to_interval()));",
+     "make_interval(lo(mn.times_pow2(L - 1).to_interval()), hi(mx.times_pow2(L - 1).to_interval()));", None),
+    ("E03", E, "const Interval half = dyadic_interval(-1, 1, L + 1);", "const Interval half = dyadic_interval(-1, 1, L + 2);", None),
+    ("E04", E, "-2 * m - 3, MPFR_RNDU);", "-2 * m - 7, MPFR_RNDU);", None),
+    ("E05", E, "-2 * m - 3, MPFR_RNDU);", "-2 * m - 4, MPFR_RNDU);", None),
+    ("E06", E, "Real up = add_up(hi(H[i * n + i]), off),", "Real up = hi(H[i * n + i]),", None),
+    ("E07", E, "dn = add_up(Real(-lo(H[i * n + i])), off);", "dn = add_up(Real(-hi(H[i * n + i])), off);", None),
+    ("E08", E, "return make_interval(sub_down(l, below), add_up(h, above));", "return make_interval(add_down(l, below), add_up(h, above));", None),
+    ("E09", E, "return make_interval(sub_down(l, below), add_up(h, above));", "return make_interval(sub_down(l, below), h);", None),
+    ("E10", E, "mpfr_nan_p(l.backend().data()) || mpfr_nan_p(h.backend().data()) || l > h)", "l > h)", None),
+    ("E11", E, "  Real l = lo(a) > lo(b) ? lo(a) : lo(b);", "  Real l = lo(a) < lo(b) ? lo(a) : lo(b);", None),
+    ("E12", E, "  if (l > h) throw InternalError(\"self-check failed: two enclosures of one quantity are disjoint\");", "", None),
+    ("E13", E, "  if (is_finite(v)) return;", "  return;", None),
+    ("E14", E, "Interval r = t.box - g - corner_hull(corners);  // Fact N", "Interval r = t.box + g - corner_hull(corners);  // Fact N", None),
+    ("E15", E, "e[k] = t.corner[k] - corners[k].to_interval();", "e[k] = t.corner[k] + corners[k].to_interval();", None),
+    ("E16", E, "centred_enclosure(t.centre - centre.to_interval(),", "centred_enclosure(t.centre + centre.to_interval(),", None),
+    ("E17", E, "return AbsBound{l > 0 ? l : (h < 0 ? Real(-h) : Real(0)), h > -l ? h : Real(-l)};",
+     "return AbsBound{l > 0 ? l : (h < 0 ? Real(-h) : Real(0)), h};", None),
+    ("E18", E, "return AbsBound{l > 0 ? l : (h < 0 ? Real(-h) : Real(0)), h > -l ? h : Real(-l)};",
+     "return AbsBound{l > 0 ? l : Real(-h), h > -l ? h : Real(-l)};", None),
+    ("E19", E, "  for (int i = 1; i <= d; ++i) r /= (p + i);", "  for (int i = 1; i < d; ++i) r /= (p + i);", None),
+    ("E20", E, "  for (int i = 1; i <= d; ++i) r /= (p + i);", "  for (int i = 1; i <= d; ++i) r /= (p + i + 1);", None),
+    ("E21", E, "    for (int i = 2; i <= k; ++i) term *= i;", "    for (int i = 2; i < k; ++i) term *= i;", None),
+    ("E22", EH, "    s1h = add_up(s1h, mul_up(b.hi, vol));", "    s1h = add_up(s1h, mul_down(b.hi, vol));", None),
+    ("E23", EH, "  return NormBounds{s1l, s1h, sqrt_down(s2l), sqrt_up(s2h)};", "  return NormBounds{s1l, s1h, sqrt_up(s2l), sqrt_up(s2h)};", None),
+    ("E24", EH, "    s2l = add_down(s2l, mul_down(mul_down(b.lo, b.lo), vol));", "    s2l = add_down(s2l, mul_down(mul_down(b.hi, b.lo), vol));", None),
+
+    # Numbers the kernel rests on.
+    ("Q01", Q, "  if (rest != 1) throw InputError(\"not a dyadic rational: \" + to_string(q));", "", None),
+    ("Q02", Q, "mpfi_mul_2si(r.backend().data(), r.backend().data(), exp_);", "mpfi_mul_2si(r.backend().data(), r.backend().data(), exp_ + 1);", None),
+    ("Q03", Q, "  mpfi_set_si(ib.backend().data(), b);", "  mpfi_set_si(ib.backend().data(), a);", None),
+
+    # The scheme reader.
+    ("S01", S, "declared.get<std::uint64_t>() != grades.size())", "declared.get<std::uint64_t>() < grades.size())", None),
+    ("S02", S, "  if (json_depth(text) > limits.max_depth)", "  if (json_depth(text) > limits.max_depth + 1)", None),
+
+    # The checker's decisions.
+    ("C01", C, "if (hi(point) < lo(cell) || hi(cell) < lo(point))", "if (false)", None),
+    ("C02", C, "    if (out.cells >= opt.budget) {", "    if (out.cells > opt.budget) {", None),
+    ("C03", C, "    if (c.L + 1 > opt.max_level) {", "    if (c.L > opt.max_level) {", None),
+    ("C04", C, "  if (out.open_cells) out.nonzero = true;", "", None),
+    ("C05", C, "  if (out.weak_w && !out.sign_w) out.sign = Verdict::Refuted, out.sign_w = out.weak_w;", "",
+     "the point tests set sign_fail wherever they set weak_fail (a C2 failure, r (r - g) < 0 with 2r < g, puts r_k = r - g outside [0, r]), so sign_w is always set with weak_w"),
+    ("C06", C, "lo_c[i] = std::max<std::int64_t>(0, (z[i] - 1) << s0);", "lo_c[i] = std::max<std::int64_t>(0, z[i] << s0);", None),
+    ("C07", C, "  const Dyadic half_a = a.times_pow2(-1);", "  const Dyadic half_a = a;", None),
+    ("C08", C, "bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;", "bool sign_ok = sg > 0 ? lo(rk) >= 0 : lo(rk) >= 0;", None),
+    ("C09", C, "    t.weak_fail = sg > 0 ? hi(twice) < 0 : lo(twice) > 0;", "    t.weak_fail = sg > 0 ? lo(twice) < 0 : lo(twice) > 0;", None),
+    ("C10", C, "return patch_gauge_lower(m, z, c.q, c.L - m) < (std::int64_t{1} << (c.L - m)); };",
+     "return patch_gauge_lower(m, z, c.q, c.L - m) < (std::int64_t{1} << (c.L - m)) / 2; };", None),
+    ("C11", C, "    if (gq.lo == 0 && gq.hi == 0) return CellTest{true, true, true, unknown()};",
+     "    if (gq.lo == 0) return CellTest{true, true, true, unknown()};", None),
+    ("C12", C, "      t.weak_ok = lo(prev) * 2 >= ghi;", "      t.weak_ok = lo(prev) * 2 >= glo;", None),
+    ("C13", C, "    t.sign_fail = g > 0 ? hi(cur) < 0 : lo(cur) > 0;", "    t.sign_fail = g > 0 ? lo(cur) < 0 : lo(cur) > 0;", None),
+    ("C14", C, "n.l1_lo > n.l2_hi || n.l2_lo > n.inf_hi ||", "n.l2_lo > n.inf_hi ||", None),
+    ("C15", C, "    if (c.a.hi > out.inf_hi) out.inf_hi = c.a.hi;", "    if (c.a.lo > out.inf_hi) out.inf_hi = c.a.lo;", None),
+    ("C16", C, "  if (best > out.inf_lo) out.inf_lo = best;", "  out.inf_lo = out.inf_hi;", None),
+    ("C17", C, "if (!valid_node(G.hint.m, G.hint.node, net.dim) || G.hint.m >= opt.max_level) return;",
+     "if (G.hint.m >= opt.max_level) return;",
+     "prove_hat checks valid_node itself (kernel/realise.cpp) and fails on a node off the grid, so the grade stays general either way"),
+    ("C18", C, "    if (v == Verdict::Undecided) ++c.open;", "", None),
+    ("C19", C, "  if (norms.empty() || M.unsupported_from) {", "  if (norms.empty()) {", None),
+    ("C20", C, "  if (le(c.upper, *opt.eps)) {", "  if (c.upper <= nearest(*opt.eps)) {", None),
+    ("C21", C, "  } else if (gt(c.lower, *opt.eps)) {", "  } else if (cmp(c.lower, *opt.eps) >= 0) {", None),
+    ("C22", C, "    if (!M.a[k] || gc.sign != Verdict::Proved) {", "    if (!M.a[k]) {", None),
+    ("C23", C, "    if (!(b > 0)) {  // |a|^p underflowed: no positive bound", "    if (b < 0) {", None),
+    ("C24", C, "      if (sum > room)", "      if (false)", None),
+    ("C25", C, "    require_point_in_cell(rp, r, \"the residual\");", "", None),
+    ("C26", C, "    if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove", "    if (!checked[k]) break;", None),
+    ("C27", C, "    t.weak_fail = g > 0 ? hi(twice) < 0 : lo(twice) > 0;", "    t.weak_fail = g > 0 ? hi(twice) < 0 : hi(twice) > 0;", None),
+]

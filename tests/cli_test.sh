@@ -186,5 +186,75 @@ expect 0 "construct warns when --max-grades could exceed memory" -- "$MGDL" cons
 grep -q "warning: up to 100000000000 grades (--max-grades) may need about" "$T/err" && ok || bad "construct prints a memory estimate"
 expect 2 "negative time limit" -- "$MGDL" construct --target sin2pi --time-limit -1 -o "$T/tl2.json"
 
+# Trust: hand-made schemes that fooled earlier checkers, hostile options.
+python3 - "$T" <<'PY'
+import json, sys
+from fractions import Fraction
+out = sys.argv[1]
+def block(d, m, node, a, first):
+    W = 3 if d == 1 else d + 4
+    ap, am, u, v = d, d + 1, d + 2, d + 3
+    layers = []
+    for i in range(1, d + 2):
+        rows = [[0] * (d if (i == 1 and first) else W) for _ in range(W)]
+        b = [0] * W
+        for j in range(d): rows[j][j] = 1
+        if i == 1:
+            rows[ap][0], b[ap], rows[am][0], b[am] = 2**m, -node[0], -2**m, node[0]
+        elif i <= d:
+            rows[ap][ap] = rows[am][am] = 1
+            if i > 2: rows[ap][u] = rows[am][v] = 1
+            rows[u][i - 1], rows[u][ap], b[u] = 2**m, -1, -node[i - 1]
+            rows[v][i - 1], rows[v][am], b[v] = -2**m, -1, node[i - 1]
+            if i > 2: rows[u][u] = rows[v][v] = -1
+        else:
+            rows[d][ap] = rows[d][am] = -1
+            if i > 2: rows[d][u] = rows[d][v] = -1
+            b[d] = 1
+        layers.append({"W": [[str(x) for x in r] for r in rows], "b": [str(x) for x in b]})
+    c = ["0"] * W
+    c[d] = str(a)
+    return {"level": 1, "m": m, "node": node, "layers": layers, "readout": {"c": c, "c0": "0"}}
+def scheme(d, expr, eps, grades):
+    return {"format": "mgdl-scheme/1", "dim": d, "width": 3 if d == 1 else d + 4,
+            "target": {"name": "t", "expr": expr}, "params": {"eps": str(eps)}, "grades": grades}
+def put(name, s): json.dump(s, open(f"{out}/trust-{name}.json", "w"))
+# m = 0, node (0, 2) is off the grid, its key aliased (1, 0)'s: ||r_1||_inf = 1.005 > eps.
+put("offgrid", scheme(2, "max(0,x1-x2)+1/200+10*max(0,x2-1)", Fraction(1, 100), [block(2, 0, [0, 2], 1, True)]))
+# Target 0: -phi at the off-grid (0, 2), then +phi at (1, 0): r_2(1, 0) = -1, C2 fails at grade 2.
+put("alias", scheme(2, "0*x1", Fraction(1, 100), [block(2, 0, [0, 2], -1, True), block(2, 0, [1, 0], 1, False)]))
+# No grades, f = 1/2, eps 2^-2000/3 below 1/2: C3 is false.
+put("eps-edge", scheme(1, "1/2+0*x", Fraction(1, 2) - Fraction(1, 3 * 2**2000), []))
+# A hint at level 62: bounded time, never a hat.
+put("deep", scheme(1, "0*x", Fraction(1, 2), [block(1, 62, [0], 1, True)]))
+PY
+expect 1 "verify: an off-grid hint does not alias a grid node (C3 refuted)" -- timeout 120 "$MGDL" verify "$T/trust-offgrid.json"
+grep -q "^C3 *REFUTED" "$T/out" && ok || bad "C3 is REFUTED for the off-grid hint"
+expect 1 "verify: a hat under an aliased key is refuted" -- timeout 120 "$MGDL" verify "$T/trust-alias.json"
+grep -q "^C2 *REFUTED" "$T/out" && ok || bad "C2 is REFUTED for the aliased hat"
+expect 1 "verify: eps 2^-2000/3 below the norm is refuted" -- timeout 60 "$MGDL" verify "$T/trust-eps-edge.json"
+expect 3 "verify: a level-62 hint ends, undecided" -- timeout 120 "$MGDL" verify "$T/trust-deep.json" --budget 20000
+expect 0 "verify --p 30000" -- timeout 120 "$MGDL" verify "$T/s.json" --p 30000
+expect 3 "verify --p 1e30 (the bound underflows: undecided)" -- timeout 120 "$MGDL" verify "$T/s.json" --p 1e30
+expect 2 "verify --threads beyond 1024" -- "$MGDL" verify "$T/s.json" --threads 100000
+expect 2 "construct --theta 1" -- "$MGDL" construct --target 'x' --theta 1 -o "$T/th.json"
+expect 2 "a target undefined at 1/3 behind atan" -- "$MGDL" construct --target 'atan(1/(x-1/3))' -o "$T/u.json"
+grep -q "5592405/16777216" "$T/err" && ok || bad "the undefined target's box around 1/3 is named"
+expect 2 "a target undefined at 0 behind 0*" -- "$MGDL" construct --target '0*(1/x)' -o "$T/u.json"
+expect 2 "verify against a target undefined at 1/3" -- "$MGDL" verify "$T/s.json" --target 'atan(1/(x-1/3))'
+"$MGDL" construct --target x --eps 0.99999999999999999999999999999999999999999 -o "$T/x.json" --quiet >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ]; then
+  "$MGDL" verify "$T/x.json" >"$T/out" 2>&1 && ok || bad "construct claimed the tolerance for x at eps just below 1, verify disagrees"
+else
+  ok
+fi
+# A thread that cannot be created is not fatal: with 300 MB of address space,
+# 200 threads' stacks (8 MB each) cannot all exist; verify answers on fewer.
+# (Not under AddressSanitizer, which reserves terabytes of address space.)
+if ldd "$MGDL" 2>/dev/null | grep -q libasan; then ok; else
+  expect 0 "verify when threads cannot be created" -- sh -c "ulimit -v 300000; '$MGDL' verify '$T/s.json' --threads 200 >/dev/null"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

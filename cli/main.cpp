@@ -87,7 +87,7 @@ void attach_progress(ScheduleOptions& o, bool quiet) {
     if (t < 2.0 || t - *last < 1.0) return;
     *last = t;
     std::cerr << "[mgdl " << std::fixed << std::setprecision(0) << t << "s] level " << level << ", m = " << m
-              << ", " << grades << " grades, ||r||_inf <= " << fmt(bound, 3) << "\n";
+              << ", " << grades << " grades, ||r||_inf <= " << decimal_up(bound, 3) << "\n";
   };
 }
 
@@ -185,9 +185,9 @@ int cmd_construct(const ConstructArgs& a) {
               << "total" << "  certified ||r||_inf <=\n";
     for (const auto& L : c.levels)
       std::cout << std::setw(6) << L.level << std::setw(5) << L.m << std::setw(10) << L.grades << std::setw(10)
-                << L.first_grade + L.grades << "  " << fmt(L.bound) << (L.truncated ? "  (truncated)" : "") << "\n";
+                << L.first_grade + L.grades << "  " << decimal_up(L.bound, 4) << (L.truncated ? "  (truncated)" : "") << "\n";
     std::cout << "stopped by " << to_string(c.stop) << ": " << c.grades.size() << " grades, " << c.levels.size()
-              << " levels, certified ||r||_inf <= " << fmt(c.bound) << " (eps " << a.eps << "), "
+              << " levels, certified ||r||_inf <= " << decimal_up(c.bound, 4) << " (eps " << a.eps << "), "
               << std::fixed << std::setprecision(2) << secs << " s\n";
     if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0)
       std::cout << "the residual does not contract near x = " << point_text(c.stuck_node, c.stuck_m)
@@ -283,7 +283,7 @@ int cmd_eval(const std::string& file, long grade, const std::string& points, uns
     if (as_json) {
       json xs = json::array();
       for (const auto& v : p) xs.push_back(to_string(v));
-      out.push_back({{"x", xs}, {"grade", k}, {"F", to_string(F)}, {"r", {fmt(lo(r), 20), fmt(hi(r), 20)}}});
+      out.push_back({{"x", xs}, {"grade", k}, {"F", to_string(F)}, {"r", {decimal_down(lo(r), 20), decimal_up(hi(r), 20)}}});
     } else {
       for (const auto& v : p) std::cout << fmt(nearest(v), 10) << " ";
       Real mid = (lo(r) + hi(r)) / 2;

@@ -236,6 +236,7 @@ expect 1 "verify: eps 2^-2000/3 below the norm is refuted" -- timeout 60 "$MGDL"
 expect 3 "verify: a level-62 hint ends, undecided" -- timeout 120 "$MGDL" verify "$T/trust-deep.json" --budget 20000
 expect 0 "verify --p 30000" -- timeout 120 "$MGDL" verify "$T/s.json" --p 30000
 expect 3 "verify --p 1e30 (the bound underflows: undecided)" -- timeout 120 "$MGDL" verify "$T/s.json" --p 1e30
+expect 2 "verify --eps 0 (a tolerance must be positive)" -- "$MGDL" verify "$T/s.json" --eps 0
 expect 2 "verify --threads beyond 1024" -- "$MGDL" verify "$T/s.json" --threads 100000
 expect 2 "construct --theta 1" -- "$MGDL" construct --target 'x' --theta 1 -o "$T/th.json"
 expect 2 "a target undefined at 1/3 behind atan" -- "$MGDL" construct --target 'atan(1/(x-1/3))' -o "$T/u.json"

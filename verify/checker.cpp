@@ -41,8 +41,7 @@ namespace {
 
 using QI = QInterval;
 
-std::string dec(const Real& x) { return to_decimal(x, 6); }
-std::string enc(const Interval& x) { return "[" + to_decimal(lo(x), 8) + ", " + to_decimal(hi(x), 8) + "]"; }
+std::string enc(const Interval& x) { return "[" + decimal_down(lo(x), 8) + ", " + decimal_up(hi(x), 8) + "]"; }
 std::vector<Rational> as_point(const GridPoint& p, int L) {
   std::vector<Rational> x;
   for (auto v : p) x.emplace_back(v, Integer(1) << L);
@@ -356,7 +355,7 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
     Interval twice = prev * 2 - g.to_interval();  // g (2 r_{k-1} - g) < 0 refutes C2
     t.weak_fail = sg > 0 ? hi(twice) < 0 : lo(twice) > 0;
     t.sign_fail = sg > 0 ? hi(cur) < 0 : lo(cur) > 0;
-    t.evidence = "r_" + std::to_string(k - 1) + "(x) in " + enc(prev) + ", g_" + std::to_string(k) + "(x) = " +
+    t.evidence = "r_" + std::to_string(k - 1) + "(x) in " + enc(prev) + ", g_" + std::to_string(k) + "(x) ~ " +
                  to_decimal(g.to_real(), 10) + ", r_" + std::to_string(k) + "(x) in " + enc(cur);
     return t;
   };
@@ -409,7 +408,7 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
     Interval cur = prev - enclose(g), twice = prev * 2 - enclose(g);
     t.weak_fail = g > 0 ? hi(twice) < 0 : lo(twice) > 0;
     t.sign_fail = g > 0 ? hi(cur) < 0 : lo(cur) > 0;
-    t.evidence = "r_" + std::to_string(k - 1) + "(x) in " + enc(prev) + ", g_" + std::to_string(k) + "(x) = " +
+    t.evidence = "r_" + std::to_string(k - 1) + "(x) in " + enc(prev) + ", g_" + std::to_string(k) + "(x) ~ " +
                  to_decimal(nearest(g), 10) + ", r_" + std::to_string(k) + "(x) in " + enc(cur);
     return t;
   };
@@ -737,6 +736,7 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
   if (f.dim != net.dim)
     throw InputError("the target has dimension " + std::to_string(f.dim) + " but the scheme has " + std::to_string(net.dim));
   if (opt.p.empty()) throw InputError("C4 needs at least one exponent p");
+  if (opt.eps && *opt.eps <= 0) throw InputError("the tolerance eps must be positive, got " + to_string(*opt.eps));
   for (const auto& p : opt.p)
     if (p < 1) throw InputError("--p values must be >= 1, got " + to_string(p));
   const std::size_t K = net.grades.size();

@@ -232,18 +232,25 @@ TEST_CASE("adversarial: one bias moved by 2^-60 widens the hat past where r_0 = 
 TEST_CASE("adversarial: an x-carrier slightly off the identity is not a carrier", "[adversarial]") {
   set_precision_bits(128);
   Target f = expr("1-abs(2*x-1)", 1);
-  Grade g1 = hat(1, 1, {1}, Dyadic(1).times_pow2(-1), true);
-  Grade g2 = hat(1, 2, {1}, Dyadic(1).times_pow2(-3), false);
-  g1.layers.back().b.emplace_back(0, -Dyadic(1).times_pow2(-70).to_rational());  // H_1[0] = relu(x - 2^-70)
-  std::sort(g1.layers.back().b.begin(), g1.layers.back().b.end(), [](const auto& p, const auto& q) { return p.first < q.first; });
-  Network net = network(1, {g1, g2});
-  VerifyOptions o;
-  o.eps = Rational(1, 2);
-  VerifyReport r = run(net, f, o);
-  CHECK(r.unsupported_grades == 1);
-  CHECK(r.claim(Claim::C2).verdict == Verdict::Undecided);
-  CHECK(r.claim(Claim::C3).verdict == Verdict::Undecided);
-  CHECK(r.overall() == Verdict::Undecided);
+  const Grade g1 = hat(1, 1, {1}, Dyadic(1).times_pow2(-1), true);
+  const Grade g2 = hat(1, 2, {1}, Dyadic(1).times_pow2(-3), false);
+  // The carrier of x in grade 1's last layer (row 0): a bias of -2^-70, or a weight of 2 or 1 + 2^-60.
+  std::vector<Grade> off(3, g1);
+  off[0].layers.back().b.insert(off[0].layers.back().b.begin(), {0, -Dyadic(1).times_pow2(-70).to_rational()});
+  for (auto& e : off[1].layers.back().W)
+    if (e.row == 0) e.v = 2;
+  for (auto& e : off[2].layers.back().W)
+    if (e.row == 0) e.v += Dyadic(1).times_pow2(-60).to_rational();
+  for (const Grade& first : off) {
+    Network net = network(1, {first, g2});
+    VerifyOptions o;
+    o.eps = Rational(1, 2);
+    VerifyReport r = run(net, f, o);
+    CHECK(r.unsupported_grades == 1);
+    CHECK(r.claim(Claim::C2).verdict == Verdict::Undecided);
+    CHECK(r.claim(Claim::C3).verdict == Verdict::Undecided);
+    CHECK(r.overall() == Verdict::Undecided);
+  }
 }
 
 TEST_CASE("adversarial: a duplicated grade overshoots and is refuted", "[adversarial]") {

@@ -310,6 +310,13 @@ TEST_CASE("every reader limit is enforced, and is an option", "[scheme]") {
   CHECK(with([](SchemeLimits& l) { l.max_layers = 0; }).find("--max-layers") != std::string::npos);
   CHECK(with([](SchemeLimits& l) { l.max_digits = 4; }).find("longer than 4 digits") != std::string::npos);
   CHECK(with([](SchemeLimits& l) { l.max_digits = 5; }).empty());
+  // Each limit exactly at the file's size passes, one below fails (this text nests 7 deep).
+  CHECK(with([](SchemeLimits& l) { l.max_depth = 6; }).find("--max-json-depth") != std::string::npos);
+  CHECK(with([](SchemeLimits& l) { l.max_depth = 7; }).empty());
+  CHECK(with([&](SchemeLimits& l) { l.max_bytes = text.size(); }).empty());
+  CHECK(with([](SchemeLimits& l) { l.max_width = 3; }).empty());
+  CHECK(with([](SchemeLimits& l) { l.max_grades = 2; }).empty());
+  CHECK(with([](SchemeLimits& l) { l.max_layers = 1; }).empty());
   // The memory estimate covers what reading really takes (measured: about 16
   // bytes per file byte) and is refused only above what the machine has.
   CHECK(scheme_read_memory_estimate(std::uint64_t{30} << 20) >= (std::uint64_t{16} * 30) << 20);

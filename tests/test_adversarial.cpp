@@ -409,3 +409,47 @@ TEST_CASE("adversarial: a target whose interval extension lies is caught by the 
   o.eps = Rational(1, 10);
   CHECK_THROWS_AS(verify_scheme(net, f, o), InternalError);
 }
+
+TEST_CASE("adversarial: a grade the budget saw only where it is zero is not trivial", "[adversarial]") {
+  set_precision_bits(128);
+  // Grade 1 is the zero hat 0 phi_{6,16}: the cells around x = 1/4 must be split
+  // for it. Grade 2 is 100 phi_{3,0} without a hint (a general grade near x = 0).
+  // With a budget of one cell, the only cell evaluated is [1/2, 1], where
+  // grade 2 is 0; the cells near 0 stay open, so grade 2 is not trivial and
+  // C4 (false here: r_2 = -100 phi) cannot be PROVED.
+  Target f = expr("0*x", 1);
+  Grade g2 = hat_block(1, 3, GridPoint{0}, Dyadic(100), false);
+  g2.hint = GradeHint{};
+  Network net = network(1, {hat(1, 6, {16}, Dyadic(0), true), g2});
+  VerifyOptions o;
+  o.budget = 1;
+  o.eps = Rational(1, 2);
+  VerifyReport r = run(net, f, o);
+  CHECK(r.trivial_grades == 1);  // only the zero hat
+  for (const auto& c : r.claims)
+    if (c.claim == Claim::C4) CHECK(c.verdict == Verdict::Undecided);
+}
+
+TEST_CASE("adversarial: the budget and the finest level are limits, never exceeded", "[adversarial]") {
+  set_precision_bits(128);
+  // The bias moved by 2^-60: C2 fails only on [0, 2^-61), so the search runs
+  // into whichever limit comes first and must stop there.
+  Target f = expr("1-abs(2*x-1)", 1);
+  Grade g = hat(1, 1, {1}, Dyadic(1).times_pow2(-1), true);
+  for (auto& [row, v] : g.layers.back().b)
+    if (row == 1) v += Dyadic(1).times_pow2(-60).to_rational();
+  Network net = network(1, {g});
+  for (auto [budget, level] : {std::pair<std::size_t, int>{7, 48}, std::pair<std::size_t, int>{100000, 20}}) {
+    VerifyOptions o;
+    o.budget = budget;
+    o.max_level = level;
+    o.eps = Rational(1);
+    VerifyReport r = run(net, f, o);
+    const ClaimResult& c2 = r.claim(Claim::C2);
+    CHECK(c2.verdict == Verdict::Undecided);
+    CHECK(c2.max_cells <= budget);
+    CHECK(c2.deepest <= level);
+    if (budget == 7) CHECK(c2.max_cells == 7);
+    if (level == 20) CHECK(c2.deepest == 20);
+  }
+}

@@ -131,7 +131,7 @@ MUTANTS = [
     ("C03", C, "    if (c.L + 1 > opt.max_level) {", "    if (c.L > opt.max_level) {", None),
     ("C04", C, "  if (out.open_cells) out.nonzero = true;", "", None),
     ("C05", C, "  if (out.weak_w && !out.sign_w) out.sign = Verdict::Refuted, out.sign_w = out.weak_w;", "",
-     "the point tests set sign_fail wherever they set weak_fail (a C2 failure, r (r - g) < 0 with 2r < g, puts r_k = r - g outside [0, r]), so sign_w is always set with weak_w"),
+     "for g > 0 a certain C2 failure at the point, hi(2 r_{k-1} - g) < 0, gives hi(r_{k-1} - g) < -g/2 < 0, a certain failure of the sign form at the same point (symmetric for g < 0): the point tests set sign_w whenever they set weak_w"),
     ("C06", C, "lo_c[i] = std::max<std::int64_t>(0, (z[i] - 1) << s0);", "lo_c[i] = std::max<std::int64_t>(0, z[i] << s0);", None),
     ("C07", C, "  const Dyadic half_a = a.times_pow2(-1);", "  const Dyadic half_a = a;", None),
     ("C08", C, "bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;", "bool sign_ok = sg > 0 ? lo(rk) >= 0 : lo(rk) >= 0;", None),

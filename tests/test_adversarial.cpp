@@ -453,3 +453,31 @@ TEST_CASE("adversarial: the budget and the finest level are limits, never exceed
     if (level == 20) CHECK(c2.deepest == 20);
   }
 }
+
+TEST_CASE("adversarial: a failure only near the edge of a hat's support is found", "[adversarial]") {
+  set_precision_bits(128);
+  // f = phi_{1,1} - 1/4, g = phi_{1,1} / 8: C2 fails exactly where phi < 4/15
+  // (the outer quarter of the support, where f < 0 or barely positive).
+  Target f = expr("1-abs(2*x-1)-1/4", 1);
+  Network net = network(1, {hat(1, 1, {1}, Dyadic(1).times_pow2(-3), true)});
+  REQUIRE(breaks_c2(net, f, {Rational(1, 16)}, 1));
+  REQUIRE_FALSE(breaks_c2(net, f, {Rational(1, 2)}, 1));
+  VerifyOptions o;
+  o.eps = Rational(1);
+  VerifyReport r = run(net, f, o);
+  CHECK(r.claim(Claim::C2).verdict == Verdict::Refuted);
+}
+
+TEST_CASE("adversarial: a margin far below the precision is UNDECIDED, never a false REFUTED", "[adversarial]") {
+  set_precision_bits(128);
+  // f = phi_{1,1} + 2^-200 (written with pi - pi, whose enclosure straddles
+  // 0 by about 2^-126) and g = 2 phi: 2 r_0 - g = 2^-199 > 0, so C2 holds
+  // everywhere, by a margin that 128-bit enclosures of f cannot see.
+  Target f = expr("1-abs(2*x-1)+2^(-200)+(pi-pi)", 1);
+  Network net = network(1, {hat(1, 1, {1}, Dyadic(2), true)});
+  VerifyOptions o;
+  o.eps = Rational(2);
+  o.budget = 3000;
+  VerifyReport r = run(net, f, o);
+  CHECK(r.claim(Claim::C2).verdict == Verdict::Undecided);
+}

@@ -87,6 +87,26 @@ Interval intersect_enclosures(const Interval& a, const Interval& b) {
   return make_interval(l, h);
 }
 
+void require_point_in_cell(const Interval& point, const Interval& cell, const char* what) {
+  if (!is_finite(point) || !is_finite(cell)) return;
+  if (hi(point) < lo(cell) || hi(cell) < lo(point))
+    throw InternalError(std::string("self-check failed: a point value of ") + what + " lies outside its cell's enclosure");
+}
+
+void require_consistent_norms(const Real& inf_lo, const Real& inf_hi, const Real& l1_lo, const Real& l1_hi, const Real& l2_lo,
+                              const Real& l2_hi, const std::string& what) {
+  auto ok = [](const Real& l, const Real& h) { return !isnan(l) && !isnan(h) && l >= 0 && l <= h; };
+  if (!ok(inf_lo, inf_hi) || !ok(l1_lo, l1_hi) || !ok(l2_lo, l2_hi) || l1_lo > l2_hi || l2_lo > inf_hi || l1_lo > inf_hi)
+    throw InternalError("self-check failed: inconsistent norm enclosures of " + what);
+}
+
+void require_decrease_fits(const Real& sum, const Real& before_hi, const Real& after_lo, int p, const std::string& what) {
+  const Real room = p == 1 ? sub_up(before_hi, after_lo) : sub_up(mul_up(before_hi, before_hi), mul_down(after_lo, after_lo));
+  if (sum > room)
+    throw InternalError("self-check failed: the certified L^" + std::to_string(p) + " decreases of " + what +
+                        " exceed what the norm enclosures allow");
+}
+
 void require_finite_on_cell(const Target& f, const Interval& v, std::span<const std::int64_t> q, int L) {
   if (is_finite(v)) return;
   GridPoint cur(q.begin(), q.end()), child(q.size());

@@ -60,6 +60,20 @@ void require_enclosure(const Interval& v, const char* what);
 // bisections) on which f's enclosure is still not finite.
 void require_finite_on_cell(const Target& f, const Interval& v, std::span<const std::int64_t> q, int L);
 
+// Self-checks (docs/theory.md 7): each throws InternalError, never a verdict.
+// A point value of a function must meet the enclosure of the cell holding
+// the point (both finite; otherwise nothing is checked).
+void require_point_in_cell(const Interval& point, const Interval& cell, const char* what);
+// Norm enclosures of one function on the unit cube: each non-empty and >= 0,
+// and compatible with ||r||_1 <= ||r||_2 <= ||r||_inf.
+void require_consistent_norms(const Real& inf_lo, const Real& inf_hi, const Real& l1_lo, const Real& l1_hi, const Real& l2_lo,
+                              const Real& l2_hi, const std::string& what);
+// C4 against the norms, for p = 1 or 2: certified decreases summing (rounded
+// down) to `sum` from ||r_j||_p^p to ||r_k||_p^p cannot exceed the largest
+// value of ||r_j||_p^p - ||r_k||_p^p that the enclosures ||r_j||_p <= before_hi
+// and ||r_k||_p >= after_lo allow (rounded up).
+void require_decrease_fits(const Real& sum, const Real& before_hi, const Real& after_lo, int p, const std::string& what);
+
 // What the target contributes to the enclosures on one level-L cell Q,
 // computed once per cell. Guarantee: box contains f(Q) and centre contains
 // f at Q's centre; when has_centred, grad contains f's gradients on Q; when

@@ -126,7 +126,7 @@ MUTANTS = [
     ("S02", S, "  if (json_depth(text) > limits.max_depth)", "  if (json_depth(text) > limits.max_depth + 1)", None),
 
     # The checker's decisions.
-    ("C01", C, "if (hi(point) < lo(cell) || hi(cell) < lo(point))", "if (false)", None),
+    ("C01", E, "if (hi(point) < lo(cell) || hi(cell) < lo(point))", "if (false)", None),
     ("C02", C, "    if (out.cells >= opt.budget) {", "    if (out.cells > opt.budget) {", None),
     ("C03", C, "    if (c.L + 1 > opt.max_level) {", "    if (c.L > opt.max_level) {", None),
     ("C04", C, "  if (out.open_cells) out.nonzero = true;", "", None),
@@ -142,7 +142,9 @@ MUTANTS = [
      "    if (gq.lo == 0) return CellTest{true, true, true, unknown()};", None),
     ("C12", C, "      t.weak_ok = lo(prev) * 2 >= ghi;", "      t.weak_ok = lo(prev) * 2 >= glo;", None),
     ("C13", C, "    t.sign_fail = g > 0 ? hi(cur) < 0 : lo(cur) > 0;", "    t.sign_fail = g > 0 ? lo(cur) < 0 : lo(cur) > 0;", None),
-    ("C14", C, "n.l1_lo > n.l2_hi || n.l2_lo > n.inf_hi ||", "n.l2_lo > n.inf_hi ||", None),
+    ("C14", E, "l1_lo > l2_hi || l2_lo > inf_hi ||", "l2_lo > inf_hi ||", None),
+    ("C28", E, "  if (sum > room)", "  if (sum > room + 1)", None),
+    ("C29", E, "sub_up(mul_up(before_hi, before_hi), mul_down(after_lo, after_lo))", "sub_up(mul_up(before_hi, before_hi), after_lo)", None),
     ("C15", C, "    if (c.a.hi > out.inf_hi) out.inf_hi = c.a.hi;", "    if (c.a.lo > out.inf_hi) out.inf_hi = c.a.lo;", None),
     ("C16", C, "  if (best > out.inf_lo) out.inf_lo = best;", "  out.inf_lo = out.inf_hi;", None),
     ("C17", C, "if (!valid_node(G.hint.m, G.hint.node, net.dim) || G.hint.m >= opt.max_level) return;",
@@ -154,7 +156,7 @@ MUTANTS = [
     ("C21", C, "  } else if (gt(c.lower, *opt.eps)) {", "  } else if (cmp(c.lower, *opt.eps) >= 0) {", None),
     ("C22", C, "    if (!M.a[k] || gc.sign != Verdict::Proved) {", "    if (!M.a[k]) {", None),
     ("C23", C, "    if (!(b > 0)) {  // |a|^p underflowed: no positive bound", "    if (b < 0) {", None),
-    ("C24", C, "      if (sum > room)", "      if (false)", None),
+    ("C24", C, "certified = M.a[k] && checks[k].sign == Verdict::Proved;", "certified = M.a[k].has_value();", None),
     ("C25", C, "    require_point_in_cell(rp, r, \"the residual\");", "", None),
     ("C26", C, "    if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove", "    if (!checked[k]) break;", None),
     ("C27", C, "    t.weak_fail = g > 0 ? hi(twice) < 0 : lo(twice) > 0;", "    t.weak_fail = g > 0 ? hi(twice) < 0 : hi(twice) > 0;", None),

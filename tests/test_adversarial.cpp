@@ -408,6 +408,8 @@ TEST_CASE("adversarial: a target whose interval extension lies is caught by the 
   VerifyOptions o;
   o.eps = Rational(1, 10);
   CHECK_THROWS_AS(verify_scheme(net, f, o), InternalError);
+  // Without grades only the norm search sees the target: it must catch the lie too.
+  CHECK_THROWS_AS(verify_scheme(network(1, {}), f, o), InternalError);
 }
 
 TEST_CASE("adversarial: a grade the budget saw only where it is zero is not trivial", "[adversarial]") {
@@ -480,4 +482,24 @@ TEST_CASE("adversarial: a margin far below the precision is UNDECIDED, never a f
   o.budget = 3000;
   VerifyReport r = run(net, f, o);
   CHECK(r.claim(Claim::C2).verdict == Verdict::Undecided);
+}
+
+TEST_CASE("adversarial: general grades are judged by the right end of their enclosure", "[adversarial]") {
+  set_precision_bits(128);
+  // g = 3/4 phi_{1,1} without a hint (a general grade), f = 1/4: on [0, 1] g
+  // ranges over [0, 3/4], and C2 (2 r_0 >= g) fails where phi > 2/3.
+  Grade g = hat_block(1, 1, GridPoint{1}, Dyadic(3).times_pow2(-2), true);
+  g.hint = GradeHint{};
+  VerifyOptions o;
+  o.eps = Rational(1);
+  VerifyReport r = run(network(1, {g}), expr("1/4+0*x", 1), o);
+  CHECK(r.claim(Claim::C2).verdict == Verdict::Refuted);
+  // g = 1/4 phi and f = 1/4 phi + (pi - pi): r_1 = 0 exactly, both forms of C2
+  // hold, while every enclosure of r_1 straddles 0: never a false REFUTED.
+  Grade h = hat_block(1, 1, GridPoint{1}, Dyadic(1).times_pow2(-2), true);
+  h.hint = GradeHint{};
+  o.budget = 2000;
+  VerifyReport s = run(network(1, {h}), expr("1/4*(1-abs(2*x-1))+(pi-pi)", 1), o);
+  CHECK(s.claim(Claim::C2).verdict != Verdict::Refuted);
+  CHECK(s.claim(Claim::C2Sign).verdict != Verdict::Refuted);
 }

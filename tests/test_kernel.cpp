@@ -88,6 +88,11 @@ Interval f_at(const Target& f, const std::vector<Rational>& x) {
 bool contains(const Interval& v, const Rational& q) { return cmp(lo(v), q) <= 0 && cmp(hi(v), q) >= 0; }
 bool overlap(const Interval& a, const Interval& b) { return !(hi(a) < lo(b) || hi(b) < lo(a)); }
 
+Real nextafter_up(Real x) {
+  mpfr_nextabove(x.backend().data());
+  return x;
+}
+
 struct PrecisionGuard {
   unsigned bits = precision_bits();
   ~PrecisionGuard() { set_precision_bits(bits); }
@@ -530,4 +535,29 @@ TEST_CASE("kernel norms: |r| bounds are attained, and directed L1/L2 sums bracke
       CHECK(exact(n.l1_lo) >= e1l * (1 - Rational(1, 1 << 12)));  // and tight
       CHECK(exact(n.l1_hi) <= e1h * (1 + Rational(1, 1 << 12)));
     }
+}
+
+TEST_CASE("kernel self-checks: each fires exactly on a contradiction", "[kernel]") {
+  PrecisionGuard guard;
+  set_precision_bits(128);
+  const Real z(0), q = Real(1) / 4, h = Real(1) / 2, one(1);
+  auto iv = [](const Real& a, const Real& b) { return make_interval(a, b); };
+  CHECK_NOTHROW(require_point_in_cell(iv(q, q), iv(z, h), "r"));
+  CHECK_NOTHROW(require_point_in_cell(iv(h, one), iv(z, h), "r"));  // touching is meeting
+  CHECK_THROWS_AS(require_point_in_cell(iv(one, one), iv(z, h), "r"), InternalError);
+  CHECK_THROWS_AS(require_point_in_cell(iv(Real(-1), Real(-1) / 2), iv(z, h), "r"), InternalError);
+  CHECK_NOTHROW(require_point_in_cell(iv(one, infinity()), iv(z, h), "r"));  // nothing to check without finite ends
+  // Norms on the unit cube: ||r||_1 <= ||r||_2 <= ||r||_inf.
+  CHECK_NOTHROW(require_consistent_norms(q, h, z, q, q, h, "r"));
+  CHECK_NOTHROW(require_consistent_norms(h, h, h, h, h, h, "r"));  // a constant |r| = 1/2
+  CHECK_THROWS_AS(require_consistent_norms(h, q, z, q, z, q, "r"), InternalError);    // inf: lower above upper
+  CHECK_THROWS_AS(require_consistent_norms(Real(-1), h, z, q, z, q, "r"), InternalError);  // negative
+  CHECK_THROWS_AS(require_consistent_norms(z, q, h, one, z, q, "r"), InternalError);  // ||r||_1 >= 1/2 > ||r||_2, ||r||_inf
+  CHECK_THROWS_AS(require_consistent_norms(z, q, z, q, h, one, "r"), InternalError);  // ||r||_2 >= 1/2 > ||r||_inf
+  CHECK_THROWS_AS(require_consistent_norms(z, one, h, one, z, q, "r"), InternalError);  // ||r||_1 >= 1/2 > ||r||_2
+  // C4 against the norms: from ||r_j|| <= 1/2 to ||r_k|| >= 1/4 at most 1/4 (p = 1), 3/16 (p = 2).
+  CHECK_NOTHROW(require_decrease_fits(q, h, q, 1, "g"));
+  CHECK_THROWS_AS(require_decrease_fits(nextafter_up(q), h, q, 1, "g"), InternalError);
+  CHECK_NOTHROW(require_decrease_fits(Real(3) / 16, h, q, 2, "g"));
+  CHECK_THROWS_AS(require_decrease_fits(Real(1) / 4, h, q, 2, "g"), InternalError);
 }

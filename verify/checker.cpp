@@ -240,13 +240,6 @@ Interval unknown() {
   return v;
 }
 
-// Self-check: a point value must lie in the enclosure of its cell.
-void require_point_in_cell(const Interval& point, const Interval& cell, const char* what) {
-  if (!is_finite(point) || !is_finite(cell)) return;
-  if (hi(point) < lo(cell) || hi(cell) < lo(point))
-    throw InternalError(std::string("self-check failed: a point value of ") + what + " lies outside its cell's enclosure");
-}
-
 template <class OnCell, class OnPoint>
 GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyOptions& opt, OnCell on_cell, OnPoint on_point,
                             std::function<bool(const Cell&)> meets_support, const Residual& R) {
@@ -416,15 +409,6 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
   return out;
 }
 
-// Self-check of a norm enclosure: each enclosure non-empty and >= 0, and on
-// the unit cube ||r||_1 <= ||r||_2 <= ||r||_inf.
-void require_consistent(const NormEnclosure& n) {
-  auto ok = [](const Real& l, const Real& h) { return !isnan(l) && !isnan(h) && l >= 0 && l <= h; };
-  if (!ok(n.inf_lo, n.inf_hi) || !ok(n.l1_lo, n.l1_hi) || !ok(n.l2_lo, n.l2_hi) || n.l1_lo > n.l2_hi || n.l2_lo > n.inf_hi ||
-      n.l1_lo > n.inf_hi)
-    throw InternalError("self-check failed: inconsistent norm enclosures of r_" + std::to_string(n.grade));
-}
-
 // Certified enclosures of ||r||_inf, ||r||_1, ||r||_2 for the current residual.
 NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const VerifyOptions& opt) {
   const int d = R.dim();
@@ -543,7 +527,7 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   out.l2_lo = s.l2_lo;
   out.l2_hi = s.l2_hi;
   if (best > out.inf_lo) out.inf_lo = best;
-  require_consistent(out);
+  require_consistent_norms(out.inf_lo, out.inf_hi, out.l1_lo, out.l1_hi, out.l2_lo, out.l2_hi, "r_" + std::to_string(k));
   return out;
 }
 
@@ -701,10 +685,8 @@ void require_c4_within_norms(const Network& net, const std::vector<NormEnclosure
         if (certified) sum = add_down(sum, c4_bound(*M.a[k], net.dim, net.grades[k - 1].hint.m, net.grades[k - 1].hint.node, p));
       }
       if (!certified) continue;
-      const Real room = p == 1 ? sub_up(A.l1_hi, B.l1_lo) : sub_up(mul_up(A.l2_hi, A.l2_hi), mul_down(B.l2_lo, B.l2_lo));
-      if (sum > room)
-        throw InternalError("self-check failed: the certified L^" + to_string(p) + " decreases of grades " +
-                            std::to_string(A.grade + 1) + ".." + std::to_string(B.grade) + " exceed what the norm enclosures allow");
+      require_decrease_fits(sum, p == 1 ? A.l1_hi : A.l2_hi, p == 1 ? B.l1_lo : B.l2_lo, p == 1 ? 1 : 2,
+                            "grades " + std::to_string(A.grade + 1) + ".." + std::to_string(B.grade));
     }
   }
 }

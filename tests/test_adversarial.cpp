@@ -430,6 +430,10 @@ TEST_CASE("adversarial: a grade the budget saw only where it is zero is not triv
   CHECK(r.trivial_grades == 1);  // only the zero hat
   for (const auto& c : r.claims)
     if (c.claim == Claim::C4) CHECK(c.verdict == Verdict::Undecided);
+  CHECK(r.claim(Claim::C2).verdict == Verdict::Undecided);  // the grade after the zero one still counts
+  // With the budget it needs, the failure of grade 2 after the zero grade 1 is found.
+  o.budget = 200000;
+  CHECK(run(net, f, o).claim(Claim::C2).verdict == Verdict::Refuted);
 }
 
 TEST_CASE("adversarial: the budget and the finest level are limits, never exceeded", "[adversarial]") {
@@ -502,4 +506,26 @@ TEST_CASE("adversarial: general grades are judged by the right end of their encl
   VerifyReport s = run(network(1, {h}), expr("1/4*(1-abs(2*x-1))+(pi-pi)", 1), o);
   CHECK(s.claim(Claim::C2).verdict != Verdict::Refuted);
   CHECK(s.claim(Claim::C2Sign).verdict != Verdict::Refuted);
+  // A negative general grade: g = -1/4 phi, f = -1/8 phi + (pi - pi), so 2 r_0 - g = 0:
+  // C2 holds with equality everywhere, and no point may refute it.
+  Grade n = hat_block(1, 1, GridPoint{1}, -Dyadic(1).times_pow2(-2), true);
+  n.hint = GradeHint{};
+  VerifyReport t = run(network(1, {n}), expr("-1/8*(1-abs(2*x-1))+(pi-pi)", 1), o);
+  CHECK(t.claim(Claim::C2).verdict != Verdict::Refuted);
+}
+
+TEST_CASE("adversarial: a sup norm exactly at the tolerance is never REFUTED", "[adversarial]") {
+  set_precision_bits(128);
+  // max f = 1 at x = 1/4, a cell centre where f evaluates exactly. The cusp
+  // takes away the gradient and the Hessian (no centred form, no Fact I) and
+  // (x - x) keeps the natural enclosure above 1 on every cell touching 1/4.
+  // |f| <= 1 on [0, 1] (f(1) = 1 - sqrt 3), so ||f||_inf = 1 <= eps = 1 is
+  // true: UNDECIDED here, never REFUTED.
+  Target f = expr("1-sqrt(abs(4*x-1))+(x-x)", 1);
+  VerifyOptions o;
+  o.eps = Rational(1);
+  o.budget = 500;
+  VerifyReport r = run(network(1, {}), f, o);
+  CHECK(r.claim(Claim::C3).verdict == Verdict::Undecided);
+  CHECK(cmp(r.claim(Claim::C3).lower, Rational(1)) == 0);
 }

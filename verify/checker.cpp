@@ -1,17 +1,16 @@
-// The checker (see checker.hpp). Cells are dyadic cubes of a level at least
-// the finest hat level seen, so the hat part of F has its exact range from
-// the corner values (Fact N); f is enclosed by its interval extension; grades
-// that are not proved hats are enclosed by exact interval propagation.
+// The checker (see checker.hpp): the search over dyadic cells and one judge
+// per claim. Cells are evaluated only where no finer hat meets them, so the
+// hat part of F has its exact range from the corner values (Fact N); f and
+// the other grades are enclosed by the kernel's lemmas (kernel/enclose.hpp).
 #include "verify/checker.hpp"
 
 #include "kernel/enclose.hpp"
+#include "kernel/realise.hpp"
 #include "kernel/rounding.hpp"
 #include "numbers/parallel.hpp"
-#include "kernel/realise.hpp"
-
-#include <functional>
 
 #include <algorithm>
+#include <functional>
 #include <atomic>
 #include <deque>
 #include <exception>

@@ -228,6 +228,23 @@ bool huge_trig_argument(Expr::Op op, const __mpfr_struct* x) {
   if (op != Expr::Op::Sin && op != Expr::Op::Cos && op != Expr::Op::Tan) return false;
   return mpfr_number_p(x) && !mpfr_zero_p(x) && mpfr_get_exp(x) > 1024;
 }
+// MPFI's quadrant computation costs time proportional to |exponent| for tiny
+// endpoints too (found by fuzzing: cos(-x^2^2^2^21) on [1/4, 1/2], whose
+// argument underflows to about 2^-2^30, took minutes). An interval endpoint
+// below 2^-1024 in magnitude is moved outward to 0 or to +-2^-1024: the box
+// only grows, so the enclosure stays an enclosure.
+void widen_tiny_endpoints(Expr::Op op, __mpfi_struct* d) {
+  if (op != Expr::Op::Sin && op != Expr::Op::Cos && op != Expr::Op::Tan) return;
+  auto tiny = [](const __mpfr_struct* e) { return mpfr_number_p(e) && !mpfr_zero_p(e) && mpfr_get_exp(e) < -1024; };
+  if (tiny(&d->left)) {
+    if (mpfr_sgn(&d->left) > 0) mpfr_set_zero(&d->left, 1);
+    else mpfr_set_si_2exp(&d->left, -1, -1024, MPFR_RNDD);
+  }
+  if (tiny(&d->right)) {
+    if (mpfr_sgn(&d->right) < 0) mpfr_set_zero(&d->right, -1);
+    else mpfr_set_si_2exp(&d->right, 1, -1024, MPFR_RNDU);
+  }
+}
 
 struct RealOps {
   using S = Real;
@@ -354,6 +371,7 @@ struct IntervalOps {
       }
       return;
     }
+    widen_tiny_endpoints(op, d);
     switch (op) {
       case Expr::Op::Sin: mpfi_sin(d, d); break;
       case Expr::Op::Cos: mpfi_cos(d, d); break;

@@ -49,6 +49,8 @@ struct ConstructArgs {
   unsigned precision = 128, threads = 0;
   double time_limit = 0;
   bool json = false, quiet = false;
+  bool eps_given = false;                // --eps on the command line (with --resume: a new tolerance)
+  std::vector<std::string> fixed_given;  // options a resumed scheme fixes, given anyway
 };
 
 // Limits of the scheme reader, shared by every command that reads a scheme.
@@ -97,6 +99,22 @@ std::string point_text(const GridPoint& z, int m) {
   return s + ")";
 }
 
+// A tolerance as the user would write it: exact decimal when it has one
+// (1/100 -> 0.01), else the fraction.
+std::string eps_text(const Rational& q) {
+  Rational t = q;
+  for (int k = 0; k <= 40; ++k, t *= 10) {
+    if (bmp::denominator(t) != 1) continue;
+    std::string digits = bmp::numerator(bmp::abs(t)).str();
+    if (k > 0) {
+      if (digits.size() <= static_cast<std::size_t>(k)) digits.insert(0, static_cast<std::size_t>(k) + 1 - digits.size(), '0');
+      digits.insert(digits.size() - static_cast<std::size_t>(k), ".");
+    }
+    return (q < 0 ? "-" : "") + digits;
+  }
+  return to_string(q);
+}
+
 int cmd_targets(bool as_json) {
   if (as_json) {
     json arr = json::array();
@@ -105,9 +123,16 @@ int cmd_targets(bool as_json) {
     std::cout << arr.dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << std::left << std::setw(10) << "name" << std::setw(5) << "dim" << std::setw(46) << "expression" << "description\n";
+  // Columns as wide as their longest entry plus two spaces: they never run together.
+  std::size_t wn = 4, we = 10;
+  for (const auto& e : catalogue()) {
+    wn = std::max(wn, e.target.name.size());
+    we = std::max(we, e.target.expr.size());
+  }
+  const int cn = static_cast<int>(wn + 2), ce = static_cast<int>(we + 2);
+  std::cout << std::left << std::setw(cn) << "name" << std::setw(5) << "dim" << std::setw(ce) << "expression" << "description\n";
   for (const auto& e : catalogue())
-    std::cout << std::setw(10) << e.target.name << std::setw(5) << e.target.dim << std::setw(46) << e.target.expr << e.target.description << "\n";
+    std::cout << std::setw(cn) << e.target.name << std::setw(5) << e.target.dim << std::setw(ce) << e.target.expr << e.target.description << "\n";
   return kExitOk;
 }
 
@@ -127,13 +152,18 @@ int cmd_construct(const ConstructArgs& a) {
   ScheduleOptions o;
   std::string out = a.out;
   if (!a.resume.empty()) {
-    // Everything but the output file comes from the scheme being resumed.
+    if (!a.fixed_given.empty())
+      throw InputError(a.fixed_given.front() + " cannot be combined with --resume: the scheme file fixes it (only --eps, --threads, --time-limit and -o may change)");
+    // Everything but the output file and the tolerance comes from the scheme being resumed.
     Scheme old = read_scheme(a.resume, g_limits);
     if (!old.params.contains("precision")) throw InputError("cannot resume " + a.resume + ": no construction parameters");
     set_precision_bits(old.params["precision"].get<unsigned>());
     f = scheme_target(old);
     resumed = resume_state(old, f);
     o = resumed->options;
+    // A new tolerance continues the scheme (the grades already there stay);
+    // everything else that shapes the grades is fixed by the file.
+    if (a.eps_given) o.eps = parse_decimal(a.eps);
     if (out.empty()) out = a.resume;
   } else {
     if (a.target.empty()) throw InputError("construct needs --target (or --resume FILE)");
@@ -170,6 +200,9 @@ int cmd_construct(const ConstructArgs& a) {
     throw;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Success is claimed only for a certified bound at or below the tolerance.
+  if (c.stop == StopReason::Tolerance && !le(c.bound, o.eps))
+    throw InternalError("the construction stopped by tolerance with a bound above eps");
   Scheme s = to_scheme(c);
   write_scheme(out, s);
   const int W = hat_block_width(f.dim), D = hat_block_depth(f.dim);
@@ -187,7 +220,7 @@ int cmd_construct(const ConstructArgs& a) {
       std::cout << std::setw(6) << L.level << std::setw(5) << L.m << std::setw(10) << L.grades << std::setw(10)
                 << L.first_grade + L.grades << "  " << decimal_up(L.bound, 4) << (L.truncated ? "  (truncated)" : "") << "\n";
     std::cout << "stopped by " << to_string(c.stop) << ": " << c.grades.size() << " grades, " << c.levels.size()
-              << " levels, certified ||r||_inf <= " << decimal_up(c.bound, 4) << " (eps " << a.eps << "), "
+              << " levels, certified ||r||_inf <= " << decimal_up(c.bound, 4) << " (eps " << (a.resume.empty() || a.eps_given ? a.eps : eps_text(o.eps)) << "), "
               << std::fixed << std::setprecision(2) << secs << " s\n";
     if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0)
       std::cout << "the residual does not contract near x = " << point_text(c.stuck_node, c.stuck_m)
@@ -637,7 +670,12 @@ int main(int argc, char** argv) {
   }
   try {
     if (*targets) return cmd_targets(as_json);
-    if (*construct) return cmd_construct(ca);
+    if (*construct) {
+      ca.eps_given = construct->count("--eps") > 0;
+      for (const char* name : {"--target", "--dim", "--rule", "--schedule", "--kappa", "--theta", "--precision", "--start-depth", "--max-depth", "--max-grades", "--max-level"})
+        if (construct->count(name) > 0) ca.fixed_given.push_back(name);
+      return cmd_construct(ca);
+    }
     if (*eval) return cmd_eval(eval_file, eval_grade, eval_points, eval_precision, as_json);
     if (*verify) return cmd_verify(va);
     if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report);

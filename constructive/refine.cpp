@@ -535,10 +535,12 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     c.levels = resume->levels;
     for (const auto& g : c.grades) F_.add(g.m, g.node, g.a);
     for (const auto& cb : resume->cell_bounds) map_.emplace(make_key(cb.level, cb.q), cb.bound);
+    // The bound map is part of the state: a resumed run that adds no level
+    // (finished, truncated, or interrupted again) writes it back unchanged.
+    c.cell_bounds = resume->cell_bounds;
     if (c.levels.back().truncated) {
       c.stop = StopReason::MaxGrades;
       c.bound = c.levels.back().bound;
-      c.cell_bounds = resume->cell_bounds;
       return c;
     }
   } else {

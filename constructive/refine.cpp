@@ -543,6 +543,15 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.bound = c.levels.back().bound;
       return c;
     }
+    // A run that ended at max-level committed its last level and stopped;
+    // with the same tolerance it would stop there again.
+    if (resume->stop == StopReason::MaxLevel && resume->stuck_m >= 0 && opt_.eps == resume->options.eps) {
+      c.stop = StopReason::MaxLevel;
+      c.stuck_node = resume->stuck_node;
+      c.stuck_m = resume->stuck_m;
+      c.bound = c.levels.back().bound;
+      return c;
+    }
   } else {
     // Level 0: the whole cube, bounded by the enclosure of f on it.
     GridPoint root(static_cast<std::size_t>(d_), 0);
@@ -642,6 +651,14 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     c.levels.push_back(rec);
     c.cell_bounds.clear();
     for (const auto& [k, b] : map_) c.cell_bounds.push_back({static_cast<int>(k[0]), key_point(k), b});
+    // A checkpoint is the file of a run stopped here. A level that met a cell
+    // it could not refine is committed and ends the run (max-level); the
+    // checkpoint says so, with the cell, so that resuming it changes nothing.
+    c.stop = rec.truncated ? StopReason::MaxGrades : stuck_m_ >= 0 ? StopReason::MaxLevel : StopReason::Interrupted;
+    if (stuck_m_ >= 0) {
+      c.stuck_node = stuck_;
+      c.stuck_m = stuck_m_;
+    }
     if (checkpoint) checkpoint(c);
     if (opt_.progress) opt_.progress(level, finest, c.grades.size(), U);
     if (rec.truncated) {

@@ -182,6 +182,9 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
     c.stuck_m = -1;
     c.stuck_node.clear();
     c.levels.push_back(rec);
+    // A checkpoint is the file of a run stopped here: interrupted after this
+    // level (a finished run overwrites it with its own stop).
+    c.stop = rec.truncated ? StopReason::MaxGrades : StopReason::Interrupted;
     if (checkpoint) checkpoint(c);
     if (opt.progress) opt.progress(level, m, c.grades.size(), U);
     if (rec.truncated) {

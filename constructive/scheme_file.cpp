@@ -41,6 +41,10 @@ Scheme to_scheme(const Construction& c) {
               {"max_depth", o.max_depth}};
   s.result = {{"stop", to_string(c.stop)}, {"grades", c.grades.size()}, {"levels", c.levels.size()},
               {"bound", real_exact(c.bound)}};
+  // max-level: the node whose patch did not contract, at grid level m (resume
+  // of a cell-engine run that ended there changes nothing).
+  if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0)
+    s.result["stuck"] = {{"m", c.stuck_m}, {"node", c.stuck_node}};
   if (!c.cell_bounds.empty()) {
     s.cell_bounds = nlohmann::ordered_json::array();
     for (const auto& cb : c.cell_bounds) {
@@ -124,6 +128,15 @@ Construction resume_state(const Scheme& s, const Target& f) {
       r.bound = exact_real(L.at("bound").get<std::string>());
       r.truncated = L.at("truncated").get<bool>();
       c.levels.push_back(r);
+    }
+    if (s.result.is_object() && s.result.contains("stuck") && s.result.value("stop", "") == to_string(StopReason::MaxLevel)) {
+      const auto& st = s.result.at("stuck");
+      c.stuck_m = st.at("m").get<int>();
+      for (const auto& v : st.at("node")) c.stuck_node.push_back(v.get<std::int64_t>());
+      if (c.stuck_m < 0 || c.stuck_m > 62 || c.stuck_node.size() != static_cast<std::size_t>(s.net.dim)) throw bad("malformed result.stuck");
+      for (auto v : c.stuck_node)
+        if (v < 0 || v > (std::int64_t{1} << c.stuck_m)) throw bad("malformed result.stuck");
+      c.stop = StopReason::MaxLevel;
     }
     if (!s.cell_bounds.is_null()) {
       for (const auto& row : s.cell_bounds) {

@@ -27,6 +27,10 @@ expect() {
 
 expect 0 "targets" -- "$MGDL" targets
 grep -q "sin2pi" "$T/out" && ok || bad "targets lists sin2pi"
+# Columns never run together: every row splits into name, dim, expression at
+# runs of two or more spaces, and the name column holds the longest name.
+awk 'NR > 1 { n = split($0, f, /  +/); if (n < 3 || f[2] !~ /^[0-9]+$/) { print "row " NR ": " $0; exit 1 } }' "$T/out" && ok || bad "targets columns run together"
+grep -q "^weierstrass  *1 " "$T/out" && ok || bad "targets: weierstrass glued to its dimension"
 expect 0 "help" -- "$MGDL" --help
 expect 0 "construct help" -- "$MGDL" construct --help
 
@@ -97,6 +101,38 @@ else
   bad "interrupted construct exited $rc, expected 130"
 fi
 expect 2 "resume a file that is not a construction" -- "$MGDL" construct --resume "$T/trunc.json"
+
+# Resuming a finished scheme changes nothing (bytes, cell_bounds kept); with
+# --eps it continues to the new tolerance, keeping the grades already there,
+# and success is claimed only with a certified bound <= eps. The target has a
+# hat at the boundary node 0 (e(0) = exp(0) - ... != 0), which resume once refused.
+"$MGDL" construct --target 'exp(-40*(x-0.3)^2)' --eps 1e-2 -o "$T/fin.json" --quiet >/dev/null 2>&1
+cp "$T/fin.json" "$T/fin0.json"
+expect 0 "resume a finished scheme" -- "$MGDL" construct --resume "$T/fin.json"
+cmp -s "$T/fin.json" "$T/fin0.json" && ok || bad "resuming a finished scheme changed it"
+grep -q '"cell_bounds"' "$T/fin.json" && ok || bad "a resumed finished scheme lost its cell_bounds"
+grep -q "(eps 0.01)" "$T/out" && ok || bad "resume of a finished scheme prints the eps it used: $(grep stopped "$T/out")"
+expect 0 "resume a finished scheme to a tighter eps" -- "$MGDL" construct --resume "$T/fin.json" --eps 1e-4 -o "$T/fin4.json"
+grep -q "stopped by tolerance.*(eps 1e-4)" "$T/out" && ok || bad "tighter resume stop line: $(grep stopped "$T/out")"
+python3 - "$T/fin0.json" "$T/fin4.json" <<'PY' && ok || bad "tighter resume: old grades kept, bound <= 1e-4"
+import json, sys
+from fractions import Fraction
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+ga, gb = a["grades"], b["grades"]
+assert len(gb) > len(ga) and gb[:len(ga)] == ga, "the grades already there changed"
+assert Fraction(b["result"]["bound"]) <= Fraction(1, 10**4), b["result"]["bound"]
+PY
+expect 0 "verify the continued scheme at 1e-4" -- "$MGDL" verify "$T/fin4.json" --eps 1e-4
+grep -q "^C3 .*PROVED" "$T/out" && ok || bad "continued scheme: C3 PROVED at 1e-4"
+# A continuation that cannot reach its tolerance never claims it.
+expect 3 "tighter resume stopped by a time limit" -- "$MGDL" construct --resume "$T/fin.json" --eps 1e-12 --time-limit 0.000001 -o "$T/fin12.json"
+grep -q "stopped by tolerance" "$T/out" && bad "a time-limited continuation claimed the tolerance" || ok
+for opt in "--target x" "--dim 2" "--rule first-order" "--schedule uniform" "--kappa 1/3" "--theta 1/2" "--precision 200" "--max-grades 10" "--max-level 3"; do
+  # shellcheck disable=SC2086
+  expect 2 "resume refuses $opt" -- "$MGDL" construct --resume "$T/fin.json" $opt -o "$T/no.json"
+  [ -e "$T/no.json" ] && bad "resume with $opt left a file" || ok
+done
+rm -f "$T/fin.json" "$T/fin0.json" "$T/fin4.json" "$T/fin12.json"
 rm -f "$T/int.json" "$T/full.json" "$T/interr"
 
 # Verify: exit 0 proved, 1 refuted, 3 undecided, 2 bad input.

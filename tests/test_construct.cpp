@@ -648,3 +648,159 @@ TEST_CASE("second-order/local: a near-jump stops at max-level near the jump, and
   VerifyReport r = verify_scheme(net, s.target, vo);
   CHECK(r.overall() == Verdict::Refuted);
 }
+
+namespace {
+// One construction of the catalogue-wide resume test: every catalogue target
+// under the default engine (second-order/local) and Theorem A's
+// (first-order/adaptive), and the other rule/schedule pairs on targets of
+// each dimension. Tolerances and level caps keep each run well under a
+// second; a cap that is reached (stop: max-level) is a stop like any other.
+struct ResumeCase {
+  std::string target;
+  Rule rule;
+  Schedule schedule;
+  const char* eps;
+  int max_level = -1;
+};
+std::vector<ResumeCase> resume_cases() {
+  std::vector<ResumeCase> out;
+  for (const auto& e : catalogue()) {
+    const std::string& n = e.target.name;
+    ResumeCase so{n, Rule::SecondOrder, Schedule::Local, "1e-1"};
+    if (n == "weierstrass") so.eps = "2e-1";
+    if (n == "takagi2") so.max_level = 4;
+    if (n == "kink3") so.max_level = 3;
+    out.push_back(so);
+    ResumeCase fo{n, Rule::FirstOrder, Schedule::Adaptive, "1e-1"};
+    if (n == "holder03" || n == "sinsin") fo.eps = "2e-1";
+    if (n == "weierstrass") fo.max_level = 7;
+    if (n == "takagi2") fo.max_level = 1;
+    if (n == "sum3" || n == "kink3") fo.max_level = 3;
+    out.push_back(fo);
+  }
+  out.push_back({"sin2pi", Rule::FirstOrder, Schedule::Uniform, "1e-1"});
+  out.push_back({"expcos", Rule::SecondOrder, Schedule::Uniform, "1e-1"});
+  out.push_back({"sinsin", Rule::SecondOrder, Schedule::Adaptive, "1e-1"});
+  out.push_back({"gauss2", Rule::FirstOrder, Schedule::Local, "1e-1"});
+  out.push_back({"sum3", Rule::SecondOrder, Schedule::Uniform, "1e-1", 3});
+  return out;
+}
+}  // namespace
+
+TEST_CASE("every catalogue target, interrupted at any level end or inside a level, resumes to the uninterrupted run's bytes", "[resume]") {
+  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_resume_catalogue";
+  std::filesystem::create_directories(dir);
+  const std::string full_path = (dir / "full.json").string(), part = (dir / "part.json").string();
+  std::size_t at_level_end = 0, inside_level = 0, targets = 0, continued = 0;
+  for (const auto& rc : resume_cases()) {
+    INFO(rc.target << " " << to_string(rc.rule) << "/" << to_string(rc.schedule) << " eps " << rc.eps << " max level " << rc.max_level);
+    set_precision_bits(128);
+    Target f = resolve_target(rc.target);
+    ScheduleOptions o;
+    o.eps = parse_decimal(rc.eps);
+    o.rule = rc.rule;
+    o.schedule = rc.schedule;
+    o.max_level = rc.max_level;
+    // The uninterrupted run; each progress call is marked as a level end (it
+    // follows a checkpoint) or as a point inside a level (a rejected trial of
+    // the adaptive schedule, a pass of the cell engine).
+    std::vector<bool> inside;
+    bool after_checkpoint = false;
+    o.progress = [&](int, int, std::size_t, const Real&) {
+      inside.push_back(!after_checkpoint);
+      after_checkpoint = false;
+    };
+    Construction full = construct(f, o, [&](const Construction&) { after_checkpoint = true; });
+    o.progress = {};
+    write_scheme(full_path, to_scheme(full));
+    const std::string want = slurp(full_path);
+    ++targets;
+    // A finished scheme resumed without a new tolerance: nothing changes. With
+    // a tighter one it continues: the grades already there stay as they are,
+    // and a stop by tolerance comes with a certified bound <= the new eps.
+    {
+      Construction st = resume_state(read_scheme(full_path), f);
+      Construction again = construct(f, st.options, {}, &st);
+      write_scheme(part, to_scheme(again));
+      CHECK(slurp(part) == want);
+      // The new tolerance lies below the certified bound already reached.
+      Rational tighter = o.eps / 2;
+      while (le(full.bound, tighter)) tighter /= 2;
+      st.options.eps = tighter;
+      Construction more = construct(f, st.options, {}, &st);
+      REQUIRE(more.grades.size() >= full.grades.size());
+      for (std::size_t k = 0; k < full.grades.size(); ++k) {
+        CHECK(more.grades[k].m == full.grades[k].m);
+        CHECK(more.grades[k].node == full.grades[k].node);
+        CHECK(more.grades[k].a == full.grades[k].a);
+      }
+      if (more.stop == StopReason::Tolerance) {
+        CHECK(le(more.bound, st.options.eps));
+        ++continued;
+      }
+    }
+    // The interrupted run writes what the CLI writes (its completed levels);
+    // resume_state reads it back and the run continues to the same bytes.
+    auto resume_from = [&](const Construction& stopped) {
+      write_scheme(part, to_scheme(stopped));
+      if (stopped.stop != StopReason::Interrupted) {  // finished before the interruption took effect
+        CHECK(slurp(part) == want);
+        return;
+      }
+      Construction st = resume_state(read_scheme(part), f);
+      CHECK(st.levels.size() == stopped.levels.size());
+      CHECK(st.grades.size() == stopped.grades.size());
+      Construction done = construct(f, st.options, {}, &st);
+      write_scheme(part, to_scheme(done));
+      CHECK(slurp(part) == want);
+    };
+    // At every level end, the last included: the checkpoint file written
+    // there (all a killed run leaves) resumes to the same bytes, and an
+    // interruption that takes effect right after it writes the same file.
+    const std::string ckpt = (dir / "ckpt.json").string();
+    for (std::size_t j = 1; j <= full.levels.size(); ++j) {
+      std::atomic<bool> stop{false};
+      ScheduleOptions io = o;
+      io.interrupt = &stop;
+      Construction c = construct(f, io, [&](const Construction& now) {
+        if (now.levels.size() != j) return;
+        write_scheme(ckpt, to_scheme(now));
+        stop = true;
+      });
+      CHECK(c.levels.size() == j);
+      Construction st = resume_state(read_scheme(ckpt), f);
+      Construction done = construct(f, st.options, {}, &st);
+      write_scheme(part, to_scheme(done));
+      CHECK(slurp(part) == want);
+      if (c.stop == StopReason::Interrupted) {
+        write_scheme(part, to_scheme(c));
+        CHECK(slurp(part) == slurp(ckpt));
+        ++at_level_end;
+      }
+    }
+    // Inside a level: at the first and at the last progress call inside a level.
+    std::vector<std::size_t> calls;
+    for (std::size_t i = 0; i < inside.size(); ++i)
+      if (inside[i]) calls.push_back(i);
+    if (calls.size() > 2) calls = {calls.front(), calls.back()};
+    for (std::size_t i : calls) {
+      std::atomic<bool> stop{false};
+      std::size_t n = 0;
+      ScheduleOptions io = o;
+      io.interrupt = &stop;
+      io.progress = [&](int, int, std::size_t, const Real&) {
+        if (n++ == i) stop = true;
+      };
+      Construction c = construct(f, io);
+      if (c.stop == StopReason::Interrupted) ++inside_level;
+      resume_from(c);
+    }
+  }
+  std::filesystem::remove_all(dir);
+  // Coverage of the test itself: every catalogue target ran, and both kinds of
+  // interruption happened many times.
+  CHECK(targets == 2 * catalogue().size() + 5);
+  CHECK(at_level_end >= catalogue().size());
+  CHECK(inside_level >= catalogue().size());
+  CHECK(continued >= catalogue().size());
+}

@@ -724,8 +724,15 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
 
   rep.claims.push_back(judge_c1(net, rep));
   if (rep.claims[0].verdict == Verdict::Refuted) {
-    for (Claim c : {Claim::C2, Claim::C2Sign, Claim::C3}) rep.claims.push_back(ClaimResult{c, 0, Verdict::Undecided});
-    for (const auto& p : opt.p) rep.claims.push_back(ClaimResult{Claim::C4, p, Verdict::Undecided});
+    auto undecided = [&](Claim c, const Rational& p) {
+      ClaimResult u;
+      u.claim = c;
+      u.p = p;
+      u.verdict = Verdict::Undecided;
+      rep.claims.push_back(u);
+    };
+    for (Claim c : {Claim::C2, Claim::C2Sign, Claim::C3}) undecided(c, 0);
+    for (const auto& p : opt.p) undecided(Claim::C4, p);
     for (std::size_t i = 1; i < rep.claims.size(); ++i) rep.claims[i].open = K;
     return rep;
   }

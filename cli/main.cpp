@@ -433,11 +433,8 @@ int cmd_verify(const VerifyArgs& a) {
 int cmd_defaults(unsigned precision, const std::string& out_dir, bool as_json) {
   set_precision_bits(precision);
   json rows = json::array();
-  if (!as_json)
-    std::cout << std::left << std::setw(9) << "target" << std::setw(3) << "d" << std::setw(6) << "eps" << std::right
-              << std::setw(7) << "levels" << std::setw(8) << "grades" << std::setw(4) << "W" << std::setw(4) << "D"
-              << "  " << std::left << std::setw(24) << "certified ||r_K||_inf" << std::setw(5) << "C1" << std::setw(5)
-              << "C2" << std::setw(5) << "C3" << std::setw(5) << "C4" << std::right << std::setw(9) << "seconds\n";
+  // Plain-text table, columns sized to their widest cell (text_table).
+  std::vector<std::vector<std::string>> table{{"target", "d", "eps", "levels", "grades", "W", "D", "certified ||r_K||_inf", "C1", "C2", "C3", "C4", "seconds"}};
   int rc = kExitOk;
   auto mark = [](const VerifyReport& r, Claim which) {
     Verdict v = Verdict::Proved;
@@ -470,16 +467,15 @@ int cmd_defaults(unsigned precision, const std::string& out_dir, bool as_json) {
                       {"norm_inf", {decimal_down(last.inf_lo, 12), decimal_up(last.inf_hi, 12)}}, {"claims", claims},
                       {"stop", to_string(c.stop)}, {"seconds", secs}});
     } else {
-      std::cout << std::left << std::setw(9) << e.target.name << std::setw(3) << e.target.dim << std::setw(6) << e.eps
-                << std::right << std::setw(7) << c.levels.size() << std::setw(8) << c.grades.size() << std::setw(4)
-                << r.width << std::setw(4) << r.depths << "  " << std::left << std::setw(24) << enc << std::setw(5)
-                << mark(r, Claim::C1) << std::setw(5) << mark(r, Claim::C2) << std::setw(5) << mark(r, Claim::C3) << std::setw(5)
-                << mark(r, Claim::C4) << std::right << std::setw(8) << std::fixed << std::setprecision(1) << secs << "\n";
-      std::cout.unsetf(std::ios::fixed);
+      char sec[32];
+      std::snprintf(sec, sizeof sec, "%.1f", secs);
+      table.push_back({e.target.name, std::to_string(e.target.dim), e.eps, std::to_string(c.levels.size()), std::to_string(c.grades.size()),
+                       std::to_string(r.width), r.depths, enc, mark(r, Claim::C1), mark(r, Claim::C2), mark(r, Claim::C3),
+                       mark(r, Claim::C4), sec});
     }
   }
   if (as_json) std::cout << rows.dump(2) << "\n";
-  else std::cout << "\nyes = PROVED for every x in the cube by the independent checker (mgdl verify); NO = REFUTED; ? = UNDECIDED\n";
+  else std::cout << text_table(table) << "\nyes = PROVED for every x in the cube by the independent checker (mgdl verify); NO = REFUTED; ? = UNDECIDED\n";
   return rc;
 }
 
@@ -504,39 +500,68 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-// mgdl tables: regenerate docs/theorems.md and docs/figures/, or --check them.
-int cmd_tables(const std::string& docs, bool quick, bool check, unsigned threads, const std::string& report) {
+// A generated markdown file is fresh when it is unedited (its checksum matches
+// its content) and every table row of the fresh text is in it byte for byte
+// (with --quick only a subset of the rows is regenerated).
+void check_generated(const std::string& path, const std::string& name, const std::string& fresh_text, std::vector<std::string>& problems) {
+  std::string committed;
+  try {
+    committed = slurp(path);
+  } catch (const InputError&) {
+    problems.push_back(name + " is missing");
+    return;
+  }
+  auto at = committed.rfind(kChecksumTag);
+  if (at == std::string::npos || at == 0) {
+    problems.push_back(name + " has no checksum line");
+  } else {
+    std::string body = committed.substr(0, at - 1);
+    std::string stored = committed.substr(at + kChecksumTag.size(), 16);
+    if (checksum(body) != stored) problems.push_back(name + " was edited by hand (checksum mismatch)");
+  }
+  std::istringstream fresh(fresh_text);
+  std::string line;
+  while (std::getline(fresh, line))
+    if (line.rfind("| ", 0) == 0 && committed.find(line + "\n") == std::string::npos)
+      problems.push_back(name + ": row differs or is missing: " + line);
+}
+
+// mgdl tables: regenerate docs/theorems.md, docs/rules.md and docs/figures/,
+// or --check them, or write the LaTeX versions to a folder.
+int cmd_tables(const std::string& docs, bool quick, bool check, unsigned threads, const std::string& report, const std::string& latex,
+               const std::string& only) {
+  if (!only.empty() && only != "theorems" && only != "rules") throw InputError("--only takes theorems or rules, got '" + only + "'");
+  const bool do_theorems = only != "rules", do_rules = only != "theorems";
+  if (!latex.empty() && check) throw InputError("--latex writes LaTeX files; it cannot be combined with --check");
+  // A subset never overwrites the committed docs (a quick preview can go to another folder).
+  if (quick && !check && latex.empty() && std::filesystem::weakly_canonical(docs) == std::filesystem::weakly_canonical("docs"))
+    throw InputError("--quick regenerates a subset: use it with --check or --latex or another --docs folder, or drop it to write the full tables");
   set_precision_bits(128);
   TablesOptions o;
   o.quick = quick;
   o.threads = threads;
-  std::vector<TargetRun> runs = run_targets(o);
-  std::string text = render_tables(runs, false);
-  if (!report.empty()) write_file_atomic(report, render_timings(runs));
-  if (!check) {
-    if (quick) throw InputError("--quick regenerates a subset: use it with --check, or drop it to write the full tables");
-    write_file_atomic(docs + "/theorems.md", with_checksum(text));
-    auto figs = write_figures(runs, docs + "/figures");
-    std::cout << "wrote " << docs << "/theorems.md and " << figs.size() << " figures in " << docs << "/figures\n";
+  std::vector<TargetRun> runs, rules;
+  if (do_theorems) runs = run_targets(o);
+  if (do_rules) rules = run_targets(rules_rows(), o);
+  if (!report.empty()) write_file_atomic(report, render_timings(runs) + "\n" + render_timings(rules));
+  std::string text = render_tables(runs, false), rules_text = render_rules(rules);
+  if (!latex.empty()) {
+    auto files = write_latex(runs, rules, latex);
+    std::cout << "wrote " << files.size() << " LaTeX files in " << latex << " (tables: booktabs; figures: pgfplots)\n";
     return kExitOk;
   }
-  // Check: the committed file is unedited (its checksum matches its content),
-  // and every row and figure of the fresh run is in it byte for byte.
-  const std::string committed = slurp(docs + "/theorems.md");
-  std::vector<std::string> problems;
-  auto at = committed.rfind(kChecksumTag);
-  if (at == std::string::npos || at == 0) {
-    problems.push_back("theorems.md has no checksum line");
-  } else {
-    std::string body = committed.substr(0, at - 1);
-    std::string stored = committed.substr(at + kChecksumTag.size(), 16);
-    if (checksum(body) != stored) problems.push_back("theorems.md was edited by hand (checksum mismatch)");
+  if (!check) {
+    std::filesystem::create_directories(docs);
+    if (do_theorems) write_file_atomic(docs + "/theorems.md", with_checksum(text));
+    if (do_rules) write_file_atomic(docs + "/rules.md", with_checksum(rules_text));
+    auto figs = write_figures(runs, docs + "/figures");
+    std::cout << "wrote " << (do_theorems ? docs + "/theorems.md, " : "") << (do_rules ? docs + "/rules.md, " : "") << figs.size()
+              << " figures in " << docs << "/figures\n";
+    return kExitOk;
   }
-  std::istringstream fresh(text);
-  std::string line;
-  while (std::getline(fresh, line))
-    if (line.rfind("| ", 0) == 0 && committed.find(line + "\n") == std::string::npos)
-      problems.push_back("row differs or is missing: " + line);
+  std::vector<std::string> problems;
+  if (do_theorems) check_generated(docs + "/theorems.md", "theorems.md", text, problems);
+  if (do_rules) check_generated(docs + "/rules.md", "rules.md", rules_text, problems);
   const std::string tmp = std::filesystem::temp_directory_path() / ("mgdl-figures-" + std::to_string(::getpid()));
   for (const auto& name : write_figures(runs, tmp)) {
     std::string a = slurp(tmp + "/" + name), b;
@@ -549,7 +574,7 @@ int cmd_tables(const std::string& docs, bool quick, bool check, unsigned threads
   }
   std::filesystem::remove_all(tmp);
   if (problems.empty()) {
-    std::cout << "docs/theorems.md and its figures are fresh (" << runs.size() << " targets regenerated"
+    std::cout << "docs/theorems.md, docs/rules.md and the figures are fresh (" << runs.size() + rules.size() << " runs regenerated"
               << (quick ? ", quick subset" : "") << ")\n";
     return kExitOk;
   }
@@ -569,8 +594,12 @@ int cmd_theorem(const std::string& id, bool quick, unsigned threads) {
   TablesOptions o;
   o.quick = quick;
   o.threads = threads;
-  std::vector<TargetRun> runs = run_targets(o);
-  std::cout << render_statement(*st, runs) << render_timings(runs);
+  std::vector<TableTarget> which;
+  for (const auto& t : table_targets())
+    if (t.engine == st->engine) which.push_back(t);
+  o.tight_level_ends = true;
+  std::vector<TargetRun> runs = run_targets(which, o);
+  std::cout << render_statement(*st, runs) << "\n" << render_timings(runs);
   for (const auto& r : runs)
     if (st->row(r).back() != "PROVED") return kExitUndecided;
   return kExitOk;
@@ -634,19 +663,21 @@ int main(int argc, char** argv) {
   verify->add_flag("--json", va.json, "Machine-readable output");
   add_limit_options(verify);
 
-  std::string tables_docs = "docs", tables_report;
+  std::string tables_docs = "docs", tables_report, tables_latex, tables_only;
   bool tables_quick = false, tables_check = false;
   unsigned tables_threads = 0;
-  auto* tables = app.add_subcommand("tables", "Regenerate docs/theorems.md and docs/figures (or --check them)");
+  auto* tables = app.add_subcommand("tables", "Regenerate docs/theorems.md, docs/rules.md and docs/figures (or --check them, or --latex DIR)");
   tables->add_option("--docs", tables_docs, "The docs folder")->capture_default_str();
   tables->add_flag("--quick", tables_quick, "Only the quick subset of targets (with --check; what CI runs)");
   tables->add_flag("--check", tables_check, "Compare with the committed files instead of writing (exit 1 when stale)");
   tables->add_option("--report", tables_report, "Write timings here (not committed)");
+  tables->add_option("--only", tables_only, "Only theorems (docs/theorems.md and the figures) or rules (docs/rules.md, about 25 minutes)");
+  tables->add_option("--latex", tables_latex, "Write the tables as LaTeX (booktabs) and the figures as pgfplots pictures into this folder");
   tables->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)")->check(CLI::Range(0u, 1024u));
 
   std::string theorem_id;
   bool theorem_quick = false;
-  auto* theorem = app.add_subcommand("theorem", "State one claim and check it over the catalogue (block, lemma1, lemma2, theoremA-C1..C4)");
+  auto* theorem = app.add_subcommand("theorem", "State one claim and check it over the catalogue (block, lemma1, lemma2, theoremA-C1..C4; default-block, default-lemma1, default-lemma2, default-C1..C4)");
   theorem->add_option("id", theorem_id, "Statement id")->required();
   theorem->add_flag("--quick", theorem_quick, "Only the quick subset of targets");
   theorem->add_option("--threads", tables_threads, "Threads for the checker (0: all cores)")->check(CLI::Range(0u, 1024u));
@@ -678,7 +709,7 @@ int main(int argc, char** argv) {
     }
     if (*eval) return cmd_eval(eval_file, eval_grade, eval_points, eval_precision, as_json);
     if (*verify) return cmd_verify(va);
-    if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report);
+    if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report, tables_latex, tables_only);
     if (*theorem) return cmd_theorem(theorem_id, theorem_quick, tables_threads);
     if (*defaults) return cmd_defaults(def_precision, def_out, as_json);
   } catch (const InputError& e) {

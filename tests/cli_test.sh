@@ -2,7 +2,7 @@
 # End-to-end tests of the mgdl command line: exit codes, one-line errors,
 # no output file left behind on failure, construct/eval round trip.
 set -u
-MGDL="$1"
+MGDL="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"  # absolute: some tests change directory
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
@@ -162,14 +162,20 @@ expect 2 "eval rejects a broken structure" -- "$MGDL" eval "$T/wide.json" --poin
 DOCS="$(cd "$(dirname "$0")/.." && pwd)/docs"
 if [ -f "$DOCS/theorems.md" ]; then
   cp -r "$DOCS" "$T/docs"
+  # One regeneration checks three planted edits: a quick row of theorems.md,
+  # prose of theorems.md (the checksum), and a quick row of rules.md.
   sed -i '0,/| kink | 1 | 165 |/s//| kink | 1 | 166 |/' "$T/docs/theorems.md"
-  expect 1 "tables --check catches an edited row" -- "$MGDL" tables --quick --check --docs "$T/docs"
-  grep -q "stale" "$T/out" && ok || bad "the check names what is stale"
-  cp "$DOCS/theorems.md" "$T/docs/theorems.md"
   sed -i 's/Each table states one claim/Each table states a claim/' "$T/docs/theorems.md"
-  expect 1 "tables --check catches an edit outside the quick rows" -- "$MGDL" tables --quick --check --docs "$T/docs"
-  grep -q "checksum mismatch" "$T/out" && ok || bad "the checksum catches prose edits"
-  expect 2 "tables --quick without --check" -- "$MGDL" tables --quick --docs "$T/docs"
+  sed -i '0,/| kink | 1e-6 | SO\/local | 446 |/s//| kink | 1e-6 | SO\/local | 445 |/' "$T/docs/rules.md"
+  expect 1 "tables --check catches edited rows and prose" -- "$MGDL" tables --quick --check --docs "$T/docs"
+  grep -q "stale: theorems.md: row differs or is missing: | kink | 1 | 165 |" "$T/out" && ok || bad "the check names the edited theorems row"
+  grep -q "theorems.md was edited by hand (checksum mismatch)" "$T/out" && ok || bad "the checksum catches prose edits"
+  grep -q "stale: rules.md: row differs or is missing: | kink | 1e-6 | SO/local | 446 |" "$T/out" && ok || bad "the check names the edited rules row"
+  grep -q "rules.md was edited by hand" "$T/out" && ok || bad "the rules checksum catches the edit"
+  pushd "$DOCS/.." >/dev/null
+  expect 2 "tables --quick would overwrite docs/ with a subset" -- "$MGDL" tables --quick
+  popd >/dev/null
+  expect 2 "tables --latex with --check" -- "$MGDL" tables --quick --check --latex "$T/tex"
 fi
 expect 2 "unknown theorem" -- "$MGDL" theorem nosuch
 

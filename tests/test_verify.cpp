@@ -9,8 +9,12 @@
 #include "targets/catalogue.hpp"
 #include "verify/checker.hpp"
 #include "kernel/realise.hpp"
+#include "theorems/theorems.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 using namespace mgdl;
 
@@ -291,4 +295,101 @@ TEST_CASE("grades reading features beyond x are reported UNDECIDED", "[verify]")
   CHECK(claim(r, Claim::C1).verdict == Verdict::Proved);
   CHECK(claim(r, Claim::C2).verdict == Verdict::Undecided);
   CHECK(r.unsupported_grades == net.grades.size() - 2);
+}
+
+// ---- The tables generator (theorems/): plain-text and LaTeX tables, the
+// default engine's Lemma 2' row, figures. Cheap runs (eps 1e-1).
+
+namespace {
+std::vector<TargetRun> cheap_runs() {
+  TablesOptions o;
+  o.threads = 1;
+  return run_targets({{"kink", "1e-1", true, Engine::TheoremA}, {"kink", "1e-1", true, Engine::Default}, {"absdiff", "1e-1", true, Engine::Default}}, o);
+}
+std::string read_all(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+TEST_CASE("plain-text tables never run columns together", "[tables]") {
+  std::string t = text_table({{"name", "dim", "expression"}, {"weierstrass", "1", "sum_{n>=0} 2^-n cos(3^n pi x)"}, {"a", "12345", ""}});
+  std::istringstream in(t);
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  REQUIRE(lines.size() == 3);
+  // Every column starts at the same offset in every row, two spaces after the widest cell before it.
+  CHECK(lines[0].find("dim") == std::string("weierstrass").size() + 2);
+  CHECK(lines[1].find(" 1 ") == std::string("weierstrass").size() + 1);
+  CHECK(lines[0].find("expression") == lines[1].find("sum_"));
+  CHECK(lines[1].substr(0, 13) == "weierstrass  ");
+}
+
+TEST_CASE("theorem tables: both engines, Lemma 2' judged from the checker's enclosures, LaTeX and figures", "[tables]") {
+  set_precision_bits(128);
+  std::vector<TargetRun> runs = cheap_runs();
+  REQUIRE(runs.size() == 3);
+  const Statement* l2p = find_statement("default-lemma2");
+  REQUIRE(l2p);
+  CHECK(l2p->engine == Engine::Default);
+  for (const auto& r : runs) {
+    if (r.engine != Engine::Default) continue;
+    CHECK(l2p->row(r).back() == "PROVED");
+    // A planted defect: the constructor claims a zero norm before every
+    // level, so every target t_l is eps, and the first level ends (proved by
+    // the checker) above eps.
+    REQUIRE(r.construction.levels.size() >= 2);
+    TargetRun bad = r;
+    for (auto& L : bad.construction.levels) L.norm_hi = Real(0);
+    CHECK(l2p->row(bad).back() == "REFUTED");
+  }
+  // Each statement's plain-text table holds the runs of its engine only.
+  const std::string txt = render_statement(*find_statement("theoremA-C3"), runs);
+  CHECK(txt.find("absdiff") == std::string::npos);
+  CHECK(render_statement(*l2p, runs).find("absdiff") != std::string::npos);
+  const std::string md = render_tables(runs, true);
+  CHECK(md.find("## default-lemma2") != std::string::npos);
+  CHECK(md.find("figures/kink-so-norms.svg") != std::string::npos);
+  CHECK(md.find("figures/absdiff-so-heat.svg") != std::string::npos);
+
+  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_tables";
+  std::filesystem::remove_all(dir);
+  auto files = write_latex(runs, runs, dir.string());
+  std::size_t tables = 0, figures = 0;
+  for (const auto& name : files) {
+    const std::string tex = read_all((dir / name).string());
+    long depth = 0;
+    for (char c : tex) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+    INFO(name);
+    CHECK(depth == 0);  // braces balance
+    if (name.rfind("figures/", 0) == 0) {
+      ++figures;
+      CHECK(tex.find("\\begin{tikzpicture}") != std::string::npos);
+      CHECK(tex.find("\\end{tikzpicture}") != std::string::npos);
+    } else {
+      ++tables;
+      CHECK(tex.find("\\toprule") != std::string::npos);
+      CHECK(tex.find("\\bottomrule") != std::string::npos);
+      CHECK(tex.find("||", tex.find('\n')) == std::string::npos);  // norms are set in math mode (the comment line aside)
+    }
+  }
+  CHECK(tables == statements().size() + 1);  // every statement has runs here, and rules.tex
+  CHECK(figures == 2 + 2 + 1);               // kink: norms + residual per engine; absdiff: heat
+  const std::string norms = read_all((dir / "figures/kink-so-norms.tex").string());
+  CHECK(norms.find("ymode=log") != std::string::npos);
+  CHECK(norms.find("legend pos=outer north east") != std::string::npos);
+
+  // SVG figures: deterministic, log axes with 1-2-5 ticks, the legend outside the plot area.
+  auto a = write_figures(runs, (dir / "a").string());
+  auto b = write_figures(runs, (dir / "b").string());
+  REQUIRE(a == b);
+  for (const auto& n : a) CHECK(read_all((dir / "a" / n).string()) == read_all((dir / "b" / n).string()));
+  const std::string svg = read_all((dir / "a" / "kink-so-norms.svg").string());
+  CHECK(svg.find(">1e-1</text>") != std::string::npos);
+  CHECK(svg.find(">2</text>") != std::string::npos);  // x axis: k + 1 = 1, 2, 5, ...
+  CHECK(svg.find(">5</text>") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }

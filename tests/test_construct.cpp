@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <unistd.h>  // getpid: temp folders per process (ctest -j, scripts/mutate run tests side by side)
 
 using namespace mgdl;
 
@@ -215,7 +216,7 @@ TEST_CASE("bad schedule options are rejected", "[schedule]") {
 TEST_CASE("scheme files round-trip exactly and are deterministic", "[scheme]") {
   Construction c = build("kink", "5e-2");
   Scheme s = to_scheme(c);
-  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_roundtrip";
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_roundtrip-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string p1 = (dir / "a.json").string(), p2 = (dir / "b.json").string(), p3 = (dir / "c.json").string();
   write_scheme(p1, s);
@@ -249,7 +250,7 @@ TEST_CASE("structure_error names the grade and layer that break the MGDL structu
 }
 
 TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
-  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_bad";
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_bad-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto attempt = [&](const std::string& text) -> std::string {
     std::string p = (dir / "bad.json").string();
@@ -374,7 +375,7 @@ TEST_CASE("an interrupted construction resumes to the same bytes as an uninterru
   Target f = resolve_target("sin2pi");
   ScheduleOptions o;
   o.eps = Rational(1, 200);
-  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_resume";
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_resume-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string full = (dir / "full.json").string(), part = (dir / "part.json").string();
   write_scheme(full, to_scheme(construct(f, o)));
@@ -480,7 +481,7 @@ TEST_CASE("sweeps and constructions do not depend on the thread count", "[thread
     CHECK(c1.cells == c2.cells);
     CHECK(c1.patches == c2.patches);
     CHECK(c1.sweeps == c2.sweeps);
-    auto dir = std::filesystem::temp_directory_path() / "mgdl_test_threads";
+    auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_threads-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     write_scheme((dir / "a.json").string(), to_scheme(c1));
     write_scheme((dir / "b.json").string(), to_scheme(c2));
@@ -594,7 +595,7 @@ TEST_CASE("every rule and schedule gives a valid scheme, and the cell engine is 
       check_lemma1_and_bound(c, 20);
       CHECK(verify_all(c) == Verdict::Proved);
     }
-  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_refine";
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_refine-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   write_scheme((dir / "a.json").string(), to_scheme(build_with("sinsin", "5e-2", Rule::SecondOrder, Schedule::Local, -1, 1)));
   write_scheme((dir / "b.json").string(), to_scheme(build_with("sinsin", "5e-2", Rule::SecondOrder, Schedule::Local, -1, 2)));
@@ -688,7 +689,7 @@ std::vector<ResumeCase> resume_cases() {
 }  // namespace
 
 TEST_CASE("every catalogue target, interrupted at any level end or inside a level, resumes to the uninterrupted run's bytes", "[resume]") {
-  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_resume_catalogue";
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_resume_catalogue-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string full_path = (dir / "full.json").string(), part = (dir / "part.json").string();
   std::size_t at_level_end = 0, inside_level = 0, targets = 0, continued = 0;

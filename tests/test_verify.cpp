@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <unistd.h>  // getpid: temp folders per process (ctest -j, scripts/mutate run tests side by side)
 
 using namespace mgdl;
 
@@ -355,7 +356,7 @@ TEST_CASE("theorem tables: both engines, Lemma 2' judged from the checker's encl
   CHECK(md.find("figures/kink-so-norms.svg") != std::string::npos);
   CHECK(md.find("figures/absdiff-so-heat.svg") != std::string::npos);
 
-  auto dir = std::filesystem::temp_directory_path() / "mgdl_test_tables";
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_tables-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   auto files = write_latex(runs, runs, dir.string());
   std::size_t tables = 0, figures = 0;

@@ -1,5 +1,6 @@
 // mgdl: command-line front end (targets, construct, eval, defaults).
 #include "constructive/block.hpp"
+#include "constructive/compose.hpp"
 #include "kernel/rounding.hpp"
 #include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
@@ -48,7 +49,7 @@ struct ConstructArgs {
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;
   double time_limit = 0;
-  bool json = false, quiet = false;
+  bool json = false, quiet = false, compose = false;
   bool eps_given = false;                // --eps on the command line (with --resume: a new tolerance)
   std::vector<std::string> fixed_given;  // options a resumed scheme fixes, given anyway
 };
@@ -146,7 +147,35 @@ Target scheme_target(const Scheme& s) {
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_signal(int) { g_interrupted.store(true); }
 
+// construct --compose: the composition construction of l(1 - l) (constructive/compose.hpp).
+int cmd_compose(const ConstructArgs& a) {
+  for (const auto& name : a.fixed_given)
+    if (name != "--dim" && name != "--max-grades")
+      throw InputError(name + " cannot be combined with --compose (it builds l(1-l) from composed teeth; only --dim, --eps and --max-grades apply)");
+  if (!a.resume.empty()) throw InputError("--compose cannot be combined with --resume");
+  if (!a.target.empty()) throw InputError("--compose builds its own target l(1-l); drop --target");
+  if (a.out.empty()) throw InputError("construct needs -o FILE");
+  const Rational eps = parse_decimal(a.eps);
+  const int d = a.dim == 0 ? 1 : a.dim;
+  int K = compose_grades_for(eps);
+  const bool capped = a.max_grades < static_cast<std::size_t>(K);
+  if (capped) K = static_cast<int>(a.max_grades);
+  Scheme s = compose_scheme(K, d, eps);
+  if (capped) s.result["stop"] = "max-grades";
+  write_scheme(a.out, s);
+  if (a.json) {
+    std::cout << json{{"target", {{"name", s.target_name}, {"expr", s.target_expr}, {"dim", d}}}, {"width", 2}, {"depth_per_grade", 1},
+                      {"result", s.result}, {"file", a.out}}.dump(2) << "\n";
+  } else {
+    std::cout << "composition: " << s.target_expr << " (d = " << d << ", width 2, depth 1 per grade), " << K
+              << " grades, ||r_K||_inf = 2^-" << 2 * K + 2 << " = " << decimal_up(up(Rational(1, Integer(1) << (2 * K + 2))), 4) << " (eps "
+              << a.eps << "; certify with mgdl verify)\nwrote " << a.out << "\n";
+  }
+  return capped ? kExitLimit : kExitOk;
+}
+
 int cmd_construct(const ConstructArgs& a) {
+  if (a.compose) return cmd_compose(a);
   std::optional<Construction> resumed;
   Target f;
   ScheduleOptions o;
@@ -332,7 +361,7 @@ struct VerifyArgs {
   std::size_t budget = 200000;
   int max_level = 48;
   unsigned precision = 128, threads = 0;
-  bool json = false;
+  bool json = false, network = false;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -361,6 +390,7 @@ int cmd_verify(const VerifyArgs& a) {
   o.budget = a.budget;
   o.max_level = a.max_level;
   o.threads = a.threads;
+  o.network = a.network;
   if (!a.eps.empty()) o.eps = parse_decimal(a.eps);
   else if (s.params.contains("eps") && s.params["eps"].is_string()) o.eps = parse_rational(s.params["eps"].get<std::string>());
   for (const auto& t : split_list(a.at)) {
@@ -400,11 +430,27 @@ int cmd_verify(const VerifyArgs& a) {
                        {"inf", {decimal_down(n.inf_lo, 12), decimal_up(n.inf_hi, 12)}},
                        {"l1", {decimal_down(n.l1_lo, 12), decimal_up(n.l1_hi, 12)}},
                        {"l2", {decimal_down(n.l2_lo, 12), decimal_up(n.l2_hi, 12)}}});
+    json rows = json::array();
+    for (const auto& row : r.rows) {
+      if (row.grade == 0) continue;
+      auto wit = [&](const std::optional<Witness>& w) {
+        if (!w) return json(nullptr);
+        json xs = json::array();
+        for (const auto& v : w->x) xs.push_back(to_string(v));
+        return json{{"x", xs}, {"evidence", w->evidence}};
+      };
+      json dec = json::array();
+      for (const auto& dcr : row.decrease)
+        dec.push_back({{"p", to_string(dcr.p)}, {"lower", decimal_down(dcr.lo, 12)}, {"upper", decimal_up(dcr.hi, 12)}, {"verdict", to_string(dcr.verdict)}});
+      rows.push_back({{"grade", row.grade}, {"C2", to_string(row.c2)}, {"C2_sign", to_string(row.sign)}, {"C2_witness", wit(row.c2_w)},
+                      {"C2_sign_witness", wit(row.sign_w)}, {"trivial", row.trivial}, {"decrease", dec}, {"C2_cells", row.c2_cells}});
+    }
     json j = {{"file", a.file}, {"target", {{"name", f.name}, {"expr", f.expr}}}, {"dim", r.dim}, {"width", r.width},
               {"grades", r.grades}, {"hat_grades", r.hat_grades}, {"general_grades", r.general_grades},
               {"unsupported_grades", r.unsupported_grades}, {"trivial_grades", r.trivial_grades},
               {"depth", r.depths}, {"verdict", to_string(all)}, {"claims", claims}, {"norms", norms},
               {"cells", r.cells}, {"seconds", secs}};
+    if (r.network) j["per_grade"] = rows;
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << "scheme " << a.file << ": d = " << r.dim << ", width " << r.width << ", " << r.grades << " grades ("
@@ -417,11 +463,29 @@ int cmd_verify(const VerifyArgs& a) {
         std::cout << std::setw(31) << "" << "grade " << c.witness->grade
                   << (c.witness->x.empty() ? "" : " at x = " + point(c.witness->x)) << ": " << c.witness->evidence << "\n";
     }
-    std::cout << std::right << "\n" << std::setw(8) << "grade" << std::setw(7) << "level" << "  " << std::left
-              << std::setw(28) << "||r||_inf" << std::setw(28) << "||r||_1" << "||r||_2\n";
-    for (const auto& n : r.norms)
-      std::cout << std::right << std::setw(8) << n.grade << std::setw(7) << n.level << "  " << std::left << std::setw(28)
-                << outward(n.inf_lo, n.inf_hi) << std::setw(28) << outward(n.l1_lo, n.l1_hi) << outward(n.l2_lo, n.l2_hi) << "\n";
+    if (r.network) {
+      // One row per grade: the pointwise claims, the certified norms of r_k and
+      // the certified decrease of ||r||_p^p from grade k-1 to k.
+      std::vector<std::vector<std::string>> t{{"grade", "C2", "C2 sign", "||r_k||_inf", "||r_k||_1", "||r_k||_2"}};
+      for (const auto& p : o.p) t[0].push_back("||r_{k-1}||_p^p - ||r_k||_p^p, p=" + to_string(p));
+      t[0].push_back("C2 cells");
+      for (const auto& row : r.rows) {
+        const NormEnclosure& n = row.norm;
+        std::vector<std::string> line{std::to_string(row.grade), row.grade ? to_string(row.c2) : "-", row.grade ? to_string(row.sign) : "-",
+                                      outward(n.inf_lo, n.inf_hi), outward(n.l1_lo, n.l1_hi), outward(n.l2_lo, n.l2_hi)};
+        for (std::size_t i = 0; i < o.p.size(); ++i)
+          line.push_back(row.grade == 0 ? "-" : row.trivial ? "0 (g_k = 0)" : outward(row.decrease[i].lo, row.decrease[i].hi) + " " + to_string(row.decrease[i].verdict));
+        line.push_back(row.grade ? std::to_string(row.c2_cells) : "-");
+        t.push_back(std::move(line));
+      }
+      std::cout << "\n" << text_table(t);
+    } else {
+      std::cout << std::right << "\n" << std::setw(8) << "grade" << std::setw(7) << "level" << "  " << std::left
+                << std::setw(28) << "||r||_inf" << std::setw(28) << "||r||_1" << "||r||_2\n";
+      for (const auto& n : r.norms)
+        std::cout << std::right << std::setw(8) << n.grade << std::setw(7) << n.level << "  " << std::left << std::setw(28)
+                  << outward(n.inf_lo, n.inf_hi) << std::setw(28) << outward(n.l1_lo, n.l1_hi) << outward(n.l2_lo, n.l2_hi) << "\n";
+    }
     std::cout << std::right << "\n" << to_string(all) << ": " << r.cells << " cells examined, " << std::fixed
               << std::setprecision(2) << secs << " s\n";
   }
@@ -634,6 +698,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   construct->add_option("-o,--output", ca.out, "Scheme file to write (checkpointed at every level end)");
   construct->add_option("--resume", ca.resume, "Continue an interrupted construction from its scheme file (written back to it unless -o)");
+  construct->add_flag("--compose", ca.compose, "Composition construction of l(1-l), l = (x1+..+xd)/2^e: grade s applies one tooth to grade s-1's feature (width 2, depth 1)");
   construct->add_flag("--json", ca.json, "Machine-readable output");
   construct->add_flag("--quiet,-q", ca.quiet, "No progress lines on standard error");
   add_limit_options(construct);
@@ -660,6 +725,7 @@ int main(int argc, char** argv) {
   verify->add_option("--max-level", va.max_level, "Finest cell level")->capture_default_str()->check(CLI::Range(1, 56));
   verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
   verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
+  verify->add_flag("--network", va.network, "Use the general-network analysis for every grade (automatic when a grade reads earlier grades' features)");
   verify->add_flag("--json", va.json, "Machine-readable output");
   add_limit_options(verify);
 

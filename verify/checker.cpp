@@ -4,6 +4,8 @@
 // the other grades are enclosed by the kernel's lemmas (kernel/enclose.hpp).
 #include "verify/checker.hpp"
 
+#include "verify/network.hpp"
+
 #include "kernel/enclose.hpp"
 #include "kernel/realise.hpp"
 #include "kernel/rounding.hpp"
@@ -690,6 +692,80 @@ void require_c4_within_norms(const Network& net, const std::vector<NormEnclosure
   }
 }
 
+// The first grade reading more than x-carriers (0: none).
+std::size_t first_feature_reader(const Network& net) {
+  Carriers in = input_carriers(net.dim);
+  for (std::size_t k = 1; k <= net.grades.size(); ++k) {
+    const Grade& G = net.grades[k - 1];
+    if (!reads_only_x(G, in)) return k;
+    in = output_carriers(G, in);
+  }
+  return 0;
+}
+
+// The claims from the general-network analysis (verify/network.hpp): C2 and
+// its sign form per grade, C3 from the last grade's certified sup norm, C4
+// from the certified enclosures of ||r_{k-1}||_p^p - ||r_k||_p^p.
+void judge_network(const Network& net, const Target& f, const VerifyOptions& opt, VerifyReport& rep) {
+  rep.network = true;
+  rep.general_grades = net.grades.size();
+  rep.rows = analyse_network(net, f, opt, rep.cells);
+  const std::size_t K = net.grades.size();
+  for (const auto& r : rep.rows) rep.norms.push_back(r.norm);
+  for (std::size_t k = 1; k <= K; ++k)
+    if (rep.rows[k].trivial) ++rep.trivial_grades;
+  for (Claim which : {Claim::C2, Claim::C2Sign}) {
+    ClaimResult c;
+    c.claim = which;
+    for (std::size_t k = 1; k <= K; ++k) {
+      const GradeRow& r = rep.rows[k];
+      const Verdict v = which == Claim::C2 ? r.c2 : r.sign;
+      const auto& w = which == Claim::C2 ? r.c2_w : r.sign_w;
+      if (v == Verdict::Refuted && !c.witness) c.witness = w;
+      if (v == Verdict::Undecided) ++c.open;
+      c.max_cells = std::max(c.max_cells, r.c2_cells);
+      c.deepest = std::max(c.deepest, r.deepest);
+    }
+    c.verdict = c.witness ? Verdict::Refuted : c.open ? Verdict::Undecided : Verdict::Proved;
+    rep.claims.push_back(c);
+  }
+  {
+    ClaimResult c;
+    c.claim = Claim::C3;
+    c.eps = opt.eps;
+    const NormEnclosure& last = rep.rows.back().norm;
+    c.at = K;
+    c.lower = last.inf_lo;
+    c.upper = last.inf_hi;
+    if (opt.eps) {
+      if (le(c.upper, *opt.eps)) {
+        c.verdict = Verdict::Proved;
+      } else if (gt(c.lower, *opt.eps)) {
+        c.verdict = Verdict::Refuted;
+        c.witness = Witness{K, last.argmax, "|r(x)| >= " + decimal_down(c.lower) + " > " + to_string(*opt.eps)};
+      }
+    }
+    rep.claims.push_back(c);
+  }
+  for (std::size_t pi = 0; pi < opt.p.size(); ++pi) {
+    ClaimResult c;
+    c.claim = Claim::C4;
+    c.p = opt.p[pi];
+    for (std::size_t k = 1; k <= K; ++k) {
+      const GradeRow& r = rep.rows[k];
+      if (r.trivial) continue;
+      const GradeRow::Decrease& d = r.decrease[pi];
+      if (d.verdict == Verdict::Refuted && !c.witness)
+        c.witness = Witness{k, {}, "||r_" + std::to_string(k - 1) + "||_p^p - ||r_" + std::to_string(k) + "||_p^p in [" +
+                                       decimal_down(d.lo) + ", " + decimal_up(d.hi) + "] < 0"};
+      if (d.verdict == Verdict::Undecided) ++c.open;
+      if (d.verdict == Verdict::Proved && (c.at == 0 || d.lo < c.lower)) c.lower = d.lo, c.at = k;
+    }
+    c.verdict = c.witness ? Verdict::Refuted : c.open ? Verdict::Undecided : Verdict::Proved;
+    rep.claims.push_back(c);
+  }
+}
+
 }  // namespace
 
 const char* to_string(Claim c) {
@@ -734,6 +810,11 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
     for (Claim c : {Claim::C2, Claim::C2Sign, Claim::C3}) undecided(c, 0);
     for (const auto& p : opt.p) undecided(Claim::C4, p);
     for (std::size_t i = 1; i < rep.claims.size(); ++i) rep.claims[i].open = K;
+    return rep;
+  }
+
+  if (opt.network || first_feature_reader(net)) {
+    judge_network(net, f, opt, rep);
     return rep;
   }
 
@@ -840,6 +921,14 @@ std::string describe(const ClaimResult& c, const VerifyReport& r, const VerifyOp
     }
     case Claim::C4: {
       if (r.claims.size() && r.claims[0].verdict == Verdict::Refuted) return "not checked: the network does not have the MGDL structure";
+      if (r.network) {
+        if (c.verdict == Verdict::Refuted) return "the L^p error grows at grade " + std::to_string(c.witness->grade);
+        if (c.verdict == Verdict::Undecided)
+          return "strict decay undecided at " + std::to_string(c.open) + " nontrivial grades (enclosures of ||r_{k-1}||_p^p - ||r_k||_p^p contain 0)";
+        if (c.at == 0) return "no nontrivial grade";
+        return "||r_{k-1}||_p^p - ||r_k||_p^p > 0 at every nontrivial grade (certified enclosures); smallest >= " +
+               decimal_down(c.lower) + " at grade " + std::to_string(c.at);
+      }
       if (c.verdict == Verdict::Undecided)
         return "strict decay not certified at " + std::to_string(c.open) +
                " nontrivial grades (it is certified from the sign-preserving form of C2 at proved hat grades)";

@@ -31,6 +31,7 @@ struct VerifyOptions {
   std::optional<Rational> eps;        // C3 tolerance; default: the scheme's params.eps
   std::vector<std::size_t> at_grades; // extra grades for norm enclosures
   unsigned threads = 0;               // 0: all cores; results do not depend on it
+  bool network = false;               // use the general-network analysis for every scheme (verify/network.hpp)
 };
 
 // A refutation: grade, exact point and the enclosures that show the failure.
@@ -73,6 +74,27 @@ struct NormEnclosure {
   std::size_t cells = 0;
 };
 
+// One grade of the general-network analysis (verify/network.hpp): every grade
+// of a network whose grades read earlier grades' features. Row 0 is f itself
+// (norms only).
+struct GradeRow {
+  std::size_t grade = 0;
+  Verdict c2 = Verdict::Undecided, sign = Verdict::Undecided;  // C2 and its sign-preserving form at this grade
+  std::optional<Witness> c2_w, sign_w;
+  std::size_t c2_cells = 0;   // cells the pointwise check of this grade examined
+  int deepest = 0;            // finest cell level it reached
+  bool trivial = false;       // g_k = 0 on the whole cube, proved
+  bool nonzero = false;       // g_k(x) != 0 at an exact point
+  NormEnclosure norm;         // of r_k
+  // ||r_{k-1}||_p^p - ||r_k||_p^p in [lo, hi] (rounded outward), one per exponent.
+  struct Decrease {
+    Rational p;
+    Real lo, hi;
+    Verdict verdict = Verdict::Undecided;  // PROVED > 0 (or a trivial grade), REFUTED < 0
+  };
+  std::vector<Decrease> decrease;
+};
+
 struct VerifyReport {
   int dim = 0, width = 0;
   std::size_t grades = 0, hat_grades = 0, general_grades = 0, unsupported_grades = 0, trivial_grades = 0;
@@ -80,6 +102,10 @@ struct VerifyReport {
   std::string depths;          // depth per grade, e.g. "2" or "2..3"
   std::vector<ClaimResult> claims;  // C1, C2, C2Sign, C3, then C4 for each p in order
   std::vector<NormEnclosure> norms;
+  // The general-network analysis ran (some grade reads earlier grades'
+  // features, or VerifyOptions::network asked for it): one row per grade 0..K.
+  bool network = false;
+  std::vector<GradeRow> rows;
   std::size_t cells = 0;       // interval cells examined in total
   Verdict overall() const;
   // The result for a claim (for C4, the one for exponent p); throws std::out_of_range if absent.

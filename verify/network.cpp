@@ -1,0 +1,645 @@
+// The general-network analysis (see network.hpp and docs/theory.md 9).
+#include "verify/network.hpp"
+
+#include "kernel/enclose.hpp"
+#include "kernel/rounding.hpp"
+#include "numbers/parallel.hpp"
+
+#include <algorithm>
+#include <deque>
+
+namespace mgdl {
+
+namespace {
+
+// In-place exact arithmetic on GMP rationals (no temporaries on the hot path).
+inline void addmul(Rational& acc, const Rational& w, const Rational& v, Rational& tmp) {
+  mpq_mul(tmp.backend().data(), w.backend().data(), v.backend().data());
+  mpq_add(acc.backend().data(), acc.backend().data(), tmp.backend().data());
+}
+
+// An affine form on a cell: the value lies in a . x + c + [elo, ehi] for every
+// x of the cell. exact() (a zero remainder) means the value IS a . x + c there.
+struct Form {
+  std::vector<Rational> a;
+  Rational c, elo, ehi;
+  bool zero = true;  // a = 0, c = 0 and a zero remainder (skipped in sums)
+  bool exact() const { return elo == 0 && ehi == 0; }
+};
+
+struct Box {
+  std::vector<Rational> lo, hi;  // the cell, exactly
+};
+
+Box cell_box(const GridPoint& q, int L) {
+  Box b;
+  const Integer den = Integer(1) << L;
+  for (auto v : q) {
+    b.lo.emplace_back(v, den);
+    b.hi.emplace_back(v + 1, den);
+  }
+  return b;
+}
+
+// Exact range of a form over the box: [lo, hi].
+void range(const Form& f, const Box& b, Rational& lo, Rational& hi) {
+  Rational tmp;
+  lo = f.c + f.elo;
+  hi = f.c + f.ehi;
+  for (std::size_t i = 0; i < f.a.size(); ++i) {
+    const int s = f.a[i].sign();
+    if (s > 0) addmul(lo, f.a[i], b.lo[i], tmp), addmul(hi, f.a[i], b.hi[i], tmp);
+    else if (s < 0) addmul(lo, f.a[i], b.hi[i], tmp), addmul(hi, f.a[i], b.lo[i], tmp);
+  }
+}
+
+// acc += w * f (a linear combination; the remainder scales by |w| with the
+// ends swapped for w < 0).
+void add_scaled(Form& acc, const Rational& w, const Form& f, Rational& tmp) {
+  if (f.zero || w == 0) return;
+  acc.zero = false;
+  for (std::size_t i = 0; i < f.a.size(); ++i) addmul(acc.a[i], w, f.a[i], tmp);
+  addmul(acc.c, w, f.c, tmp);
+  if (w.sign() > 0) addmul(acc.elo, w, f.elo, tmp), addmul(acc.ehi, w, f.ehi, tmp);
+  else addmul(acc.elo, w, f.ehi, tmp), addmul(acc.ehi, w, f.elo, tmp);
+}
+
+Form zero_form(std::size_t d) {
+  Form f;
+  f.a.assign(d, Rational(0));
+  return f;
+}
+
+// ReLU of a form with range [l, u] on the cell. Certain sign: exact. Otherwise
+// the relaxation lambda z <= ReLU(z) <= lambda z + mu for z in [l, u], any
+// lambda in [0, 1] and mu = max((1 - lambda) u, -lambda l); lambda is a short
+// dyadic near u / (u - l) (its value only affects tightness, never soundness).
+void relu(Form& f, const Box& b, bool& stable) {
+  if (f.zero) return;
+  Rational l, u;
+  range(f, b, l, u);
+  if (l.sign() >= 0) return;
+  if (u.sign() <= 0) {
+    f = zero_form(f.a.size());
+    return;
+  }
+  stable = false;
+  const Rational ratio = u / (u - l);  // in (0, 1)
+  const Integer scaled = bmp::numerator(ratio) * (Integer(1) << 24) / bmp::denominator(ratio);  // floor
+  const Rational lambda(scaled, Integer(1) << 24);
+  const Rational up1 = (1 - lambda) * u, up2 = -lambda * l;
+  const Rational mu = up1 > up2 ? up1 : up2;
+  for (auto& v : f.a) v *= lambda;
+  f.c *= lambda;
+  f.elo *= lambda;
+  f.ehi = f.ehi * lambda + mu;
+}
+
+// Forms of every grade's output g_1..g_upto on one cell, and whether every
+// ReLU of grades 1..k has a certain sign there (then g_1..g_k are exact).
+struct Forward {
+  std::vector<Form> g;       // g[k - 1]
+  std::vector<char> stable;  // stable[k - 1]: grades 1..k all stable
+};
+
+Forward forward(const Network& net, const Box& b, std::size_t upto) {
+  const std::size_t d = b.lo.size();
+  Forward out;
+  Rational tmp;
+  std::vector<Form> h(d, zero_form(d));
+  for (std::size_t i = 0; i < d; ++i) h[i].a[i] = 1, h[i].zero = false;
+  bool stable = true;
+  for (std::size_t k = 0; k < upto; ++k) {
+    const Grade& G = net.grades[k];
+    for (const Layer& L : G.layers) {
+      std::vector<Form> next(static_cast<std::size_t>(L.out), zero_form(d));
+      for (const auto& [row, v] : L.b) next[static_cast<std::size_t>(row)].c += v, next[static_cast<std::size_t>(row)].zero = false;
+      for (const auto& e : L.W) add_scaled(next[static_cast<std::size_t>(e.row)], e.v, h[static_cast<std::size_t>(e.col)], tmp);
+      for (auto& n : next) {
+        if (n.zero) continue;
+        relu(n, b, stable);
+        if (!n.zero && n.c == 0 && n.elo == 0 && n.ehi == 0 && std::all_of(n.a.begin(), n.a.end(), [](const Rational& v) { return v == 0; }))
+          n.zero = true;
+      }
+      h = std::move(next);
+    }
+    Form g = zero_form(d);
+    g.c = G.readout.c0;
+    g.zero = G.readout.c0 == 0;
+    for (const auto& [col, v] : G.readout.c) add_scaled(g, v, h[static_cast<std::size_t>(col)], tmp);
+    out.g.push_back(std::move(g));
+    out.stable.push_back(stable ? 1 : 0);
+  }
+  return out;
+}
+
+Interval outward(const Rational& lo_q, const Rational& hi_q) { return make_interval(down(lo_q), up(hi_q)); }
+
+// The value of an exact form at the point p / 2^L, as a dyadic (nullopt when
+// it is not dyadic: a non-dyadic weight).
+std::optional<Dyadic> dyadic_at(const Form& f, std::span<const std::int64_t> p, int L) {
+  Rational v = f.c, tmp;
+  const Integer den = Integer(1) << L;
+  for (std::size_t i = 0; i < f.a.size(); ++i) addmul(v, f.a[i], Rational(p[i], den), tmp);
+  try {
+    return Dyadic::from_rational(v);
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+// Enclosure of f - H on the level-L cell q, H given by a form.
+Interval residual(const TargetCell& tc, const GridPoint& q, int L, const Box& b, const Form& H) {
+  const std::size_t d = q.size();
+  if (H.exact()) {  // H is affine on the cell: the kernel's lemmas
+    std::vector<Dyadic> corners(std::size_t{1} << d);
+    GridPoint corner(d), centre(d);
+    bool dyadic = true;
+    for (std::uint64_t mask = 0; mask < corners.size() && dyadic; ++mask) {
+      for (std::size_t i = 0; i < d; ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+      auto v = dyadic_at(H, corner, L);
+      if (v) corners[mask] = *v;
+      else dyadic = false;
+    }
+    for (std::size_t i = 0; i < d; ++i) centre[i] = 2 * q[i] + 1;
+    auto c = dyadic ? dyadic_at(H, centre, L + 1) : std::nullopt;
+    if (dyadic && c) return enclose_residual(tc, L, corners, *c, QInterval{Rational(0), Rational(0)});
+  }
+  // The natural enclosure, and the centred form of f - (a . x + c) minus the remainder.
+  Rational l, u;
+  range(H, b, l, u);
+  Interval r = tc.box - outward(l, u);
+  if (tc.has_centred) {
+    Rational at_centre = H.c, tmp;
+    const Integer den = Integer(1) << (L + 1);
+    for (std::size_t i = 0; i < d; ++i) addmul(at_centre, H.a[i], Rational(2 * q[i] + 1, den), tmp);
+    std::vector<Interval> grad_H;
+    for (const auto& v : H.a) grad_H.push_back(enclose(v));
+    Interval cf = centred_enclosure(tc.centre - enclose(at_centre), tc.grad, grad_H, L) - outward(H.elo, H.ehi);
+    r = intersect_enclosures(r, cf);
+  }
+  require_enclosure(r, "the residual on a cell");
+  return r;
+}
+
+Form sum(const Form& a, const Form& b, const Rational& wb) {
+  Form s = a;
+  Rational tmp;
+  add_scaled(s, wb, b, tmp);
+  return s;
+}
+
+std::string enc_text(const Interval& x) { return "[" + decimal_down(lo(x), 8) + ", " + decimal_up(hi(x), 8) + "]"; }
+
+std::vector<Rational> as_point(const GridPoint& p, int L) {
+  std::vector<Rational> x;
+  for (auto v : p) x.emplace_back(v, Integer(1) << L);
+  return x;
+}
+
+Interval f_at(const Target& f, const GridPoint& p, int L) {
+  std::vector<Interval> pt(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) pt[i] = dyadic_interval(p[i], p[i], L);
+  return f.box(pt);
+}
+
+// ---- C2 and its sign form, every grade, one search --------------------------
+
+struct C2Cell {
+  GridPoint q;
+  int L;
+  std::vector<char> pending;  // per grade: bit 0 C2, bit 1 the sign form
+};
+
+struct C2Outcome {  // one cell, per grade
+  std::vector<char> left;  // bits still open after the cell test
+  std::vector<char> weak_fail, sign_fail, g_nonzero, g_zero_cell;
+  std::vector<std::string> evidence;
+};
+
+struct C2State {
+  std::vector<std::size_t> cells;
+  std::vector<int> deepest;
+  std::vector<std::size_t> open;
+  std::vector<std::optional<Witness>> weak_w, sign_w;
+  std::vector<char> nonzero;
+};
+
+C2Outcome test_c2_cell(const Network& net, const Target& f, const C2Cell& c) {
+  const std::size_t K = net.grades.size(), d = c.q.size();
+  C2Outcome o;
+  o.left.assign(K, 0);
+  o.weak_fail.assign(K, 0);
+  o.sign_fail.assign(K, 0);
+  o.g_nonzero.assign(K, 0);
+  o.g_zero_cell.assign(K, 0);
+  o.evidence.assign(K, "");
+  std::size_t upto = 0;
+  for (std::size_t k = 0; k < K; ++k)
+    if (c.pending[k]) upto = k + 1;
+  const Box b = cell_box(c.q, c.L);
+  const Forward fw = forward(net, b, upto);
+  const TargetCell tc = target_on_cell(f, c.q, c.L, true);
+  // Exact values of every grade at the cell's centre, and f there.
+  GridPoint centre(d);
+  for (std::size_t i = 0; i < d; ++i) centre[i] = 2 * c.q[i] + 1;
+  const std::vector<Rational> x = as_point(centre, c.L + 1);
+  const std::vector<Rational> gx = grade_outputs<Rational>(net, std::span<const Rational>(x), upto);
+  const Interval fx = tc.has_centred ? tc.centre : f_at(f, centre, c.L + 1);
+  Form F = zero_form(d);
+  Rational Fx = 0;
+  for (std::size_t k = 0; k < upto; ++k) {
+    const Form& g = fw.g[k];
+    const Rational Fprev = Fx;
+    Fx += gx[k];
+    if (gx[k] != 0) o.g_nonzero[k] = 1;
+    if (!c.pending[k]) {
+      F = sum(F, g, Rational(1));
+      continue;
+    }
+    Rational glo, ghi;
+    range(g, b, glo, ghi);
+    char left = c.pending[k];
+    const Form Fk = sum(F, g, Rational(1));
+    if (glo == 0 && ghi == 0) {
+      o.g_zero_cell[k] = 1;
+      left = 0;  // g = 0 on the cell: r_k = r_{k-1}, both forms hold
+    } else {
+      const Interval rk = residual(tc, c.q, c.L, b, Fk);
+      // Self-check: r_k at the centre lies in the cell's enclosure of r_k.
+      const Interval rk_x = fx - enclose(Fx);
+      require_point_in_cell(rk_x, rk, "the residual");
+      if (glo.sign() >= 0 || ghi.sign() <= 0) {
+        const bool pos = glo.sign() >= 0;
+        const Interval rw = residual(tc, c.q, c.L, b, sum(F, g, Rational(1, 2)));  // r_{k-1} - g/2
+        const bool weak_ok = pos ? lo(rw) >= 0 : hi(rw) <= 0;
+        const bool sign_ok = pos ? lo(rk) >= 0 : hi(rk) <= 0;
+        if (weak_ok) left &= ~1;
+        if (sign_ok) left &= ~2;
+      }
+      if (left) {
+        // The centre may refute what the cell could not prove.
+        const Rational& gv = gx[k];
+        const Interval prev = fx - enclose(Fprev);
+        if (gv != 0 && is_finite(prev)) {
+          const Interval cur = prev - enclose(gv), twice = prev * 2 - enclose(gv);
+          o.weak_fail[k] = gv > 0 ? hi(twice) < 0 : lo(twice) > 0;
+          o.sign_fail[k] = gv > 0 ? hi(cur) < 0 : lo(cur) > 0;
+          o.evidence[k] = "r_" + std::to_string(k) + "(x) in " + enc_text(prev) + ", g_" + std::to_string(k + 1) + "(x) ~ " +
+                          to_decimal(nearest(gv), 10) + ", r_" + std::to_string(k + 1) + "(x) in " + enc_text(cur);
+        }
+      }
+    }
+    o.left[k] = left;
+    F = Fk;
+  }
+  return o;
+}
+
+void check_pointwise(const Network& net, const Target& f, const VerifyOptions& opt, std::vector<GradeRow>& rows, std::size_t& cells) {
+  const std::size_t K = net.grades.size(), d = static_cast<std::size_t>(net.dim);
+  C2State st;
+  st.cells.assign(K, 0);
+  st.deepest.assign(K, 0);
+  st.open.assign(K, 0);
+  st.weak_w.resize(K);
+  st.sign_w.resize(K);
+  st.nonzero.assign(K, 0);
+  std::vector<C2Cell> round{C2Cell{GridPoint(d, 0), 0, std::vector<char>(K, 3)}};
+  while (!round.empty()) {
+    // A grade refuted in both forms, or out of budget, is no longer searched.
+    for (auto& c : round)
+      for (std::size_t k = 0; k < K; ++k) {
+        if (st.weak_w[k]) c.pending[k] &= ~1;
+        if (st.sign_w[k]) c.pending[k] &= ~2;
+      }
+    std::vector<C2Cell> live;
+    for (auto& c : round) {
+      bool any = false;
+      for (std::size_t k = 0; k < K; ++k) {
+        if (!c.pending[k]) continue;
+        if (st.cells[k] >= opt.budget) {
+          ++st.open[k];
+          c.pending[k] = 0;
+          continue;
+        }
+        ++st.cells[k];
+        st.deepest[k] = std::max(st.deepest[k], c.L);
+        any = true;
+      }
+      if (any) live.push_back(std::move(c));
+    }
+    std::vector<C2Outcome> out(live.size());
+    parallel_for(live.size(), opt.threads, [&](std::size_t i) { out[i] = test_c2_cell(net, f, live[i]); });
+    cells += live.size();
+    std::vector<C2Cell> next;
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      const C2Cell& c = live[i];
+      const C2Outcome& o = out[i];
+      GridPoint centre(d);
+      for (std::size_t j = 0; j < d; ++j) centre[j] = 2 * c.q[j] + 1;
+      std::vector<char> left = o.left;
+      for (std::size_t k = 0; k < K; ++k) {
+        if (o.g_nonzero[k]) st.nonzero[k] = 1;
+        if (o.sign_fail[k] && (c.pending[k] & 2) && !st.sign_w[k]) st.sign_w[k] = Witness{k + 1, as_point(centre, c.L + 1), o.evidence[k]};
+        if (o.weak_fail[k] && (c.pending[k] & 1) && !st.weak_w[k]) st.weak_w[k] = Witness{k + 1, as_point(centre, c.L + 1), o.evidence[k]};
+        if (st.weak_w[k] && !st.sign_w[k]) st.sign_w[k] = st.weak_w[k];  // C2 failing breaks the stronger form
+        if (st.weak_w[k]) left[k] &= ~1;
+        if (st.sign_w[k]) left[k] &= ~2;
+      }
+      bool any = std::any_of(left.begin(), left.end(), [](char v) { return v != 0; });
+      if (!any) continue;
+      if (c.L + 1 > opt.max_level) {
+        for (std::size_t k = 0; k < K; ++k)
+          if (left[k]) ++st.open[k];
+        continue;
+      }
+      for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+        GridPoint ch(d);
+        for (std::size_t j = 0; j < d; ++j) ch[j] = 2 * c.q[j] + static_cast<std::int64_t>((mask >> j) & 1);
+        next.push_back(C2Cell{std::move(ch), c.L + 1, left});
+      }
+    }
+    round = std::move(next);
+  }
+  for (std::size_t k = 0; k < K; ++k) {
+    GradeRow& r = rows[k + 1];
+    r.c2_cells = st.cells[k];
+    r.deepest = st.deepest[k];
+    r.nonzero = st.nonzero[k];
+    r.c2_w = st.weak_w[k];
+    r.sign_w = st.sign_w[k];
+    r.c2 = r.c2_w ? Verdict::Refuted : st.open[k] ? Verdict::Undecided : Verdict::Proved;
+    r.sign = r.sign_w ? Verdict::Refuted : st.open[k] ? Verdict::Undecided : Verdict::Proved;
+    if (r.c2_w && !r.sign_w) r.sign = Verdict::Refuted, r.sign_w = r.c2_w;  // C2 failing breaks the stronger form
+  }
+}
+
+// ---- norms and decreases, every grade, one shared partition -----------------
+
+struct NCell {
+  GridPoint q;
+  int L;
+  std::vector<Interval> R;   // R[j] encloses r_j on the cell, j = 0..K
+  std::vector<Interval> G;   // G[j] encloses g_j on the cell, j = 1..K (G[0] unused)
+  std::vector<Interval> Rx;  // r_j at the centre
+  std::vector<char> gx_nonzero;
+};
+
+NCell eval_norm_cell(const Network& net, const Target& f, const GridPoint& q, int L) {
+  const std::size_t K = net.grades.size(), d = q.size();
+  NCell c{q, L, {}, {}, {}, {}};
+  const Box b = cell_box(q, L);
+  const Forward fw = forward(net, b, K);
+  const TargetCell tc = target_on_cell(f, q, L, true);
+  GridPoint centre(d);
+  for (std::size_t i = 0; i < d; ++i) centre[i] = 2 * q[i] + 1;
+  const std::vector<Rational> x = as_point(centre, L + 1);
+  const std::vector<Rational> gx = grade_outputs<Rational>(net, std::span<const Rational>(x), K);
+  const Interval fx = tc.has_centred ? tc.centre : f_at(f, centre, L + 1);
+  Form F = zero_form(d);
+  Rational Fx = 0;
+  c.R.push_back(residual(tc, q, L, b, F));
+  c.G.push_back(Interval(0));
+  c.Rx.push_back(fx);
+  c.gx_nonzero.push_back(0);
+  for (std::size_t k = 0; k < K; ++k) {
+    F = sum(F, fw.g[k], Rational(1));
+    Fx += gx[k];
+    Rational glo, ghi;
+    range(fw.g[k], b, glo, ghi);
+    c.G.push_back(outward(glo, ghi));
+    c.R.push_back(residual(tc, q, L, b, F));
+    c.Rx.push_back(fx - enclose(Fx));
+    c.gx_nonzero.push_back(gx[k] != 0);
+    require_point_in_cell(c.Rx.back(), c.R.back(), "the residual");
+  }
+  return c;
+}
+
+// phi(t) = sign(t) |t|^(p-1), increasing for p >= 1: a lower (down) or upper
+// bound of phi at t.
+Real phi_bound(const Real& t, const Rational& p, bool down_dir) {
+  if (p == 1) return Real(t > 0 ? 1 : (t < 0 ? -1 : 0));
+  if (p == 2) return t;
+  const bool neg = t < 0;
+  const Real a = neg ? Real(-t) : t;
+  // |t|^(p-1) rounded toward the bound we need: for phi rounded down with t >= 0
+  // (or up with t < 0) the magnitude is rounded down.
+  const bool mag_down = down_dir != neg;
+  const Rational e = p - 1;
+  Real r;
+  if (a == 0) return Real(0);
+  if (bmp::denominator(e) == 1) {
+    Integer n = bmp::numerator(e);
+    mpfr_pow_z(r.backend().data(), a.backend().data(), n.backend().data(), mag_down ? MPFR_RNDD : MPFR_RNDU);
+  } else {
+    // a^e is decreasing in e for a < 1 and increasing for a >= 1.
+    const Real ee = (a >= 1) == mag_down ? down(e) : up(e);
+    mpfr_pow(r.backend().data(), a.backend().data(), ee.backend().data(), mag_down ? MPFR_RNDD : MPFR_RNDU);
+  }
+  return neg ? Real(-r) : r;
+}
+
+// Enclosure of |a|^p - |b|^p for a in A, b in B with a - b = g in G.
+Interval decrease_on_cell(const Interval& A, const Interval& B, const Interval& G, const Rational& p) {
+  // Mean value: |a|^p - |b|^p = p phi(xi) (a - b), xi between a and b.
+  const Real hl = lo(A) < lo(B) ? lo(A) : lo(B), hh = hi(A) > hi(B) ? hi(A) : hi(B);
+  const Interval M = make_interval(phi_bound(hl, p, true), phi_bound(hh, p, false)) * enclose(p);
+  Interval D = M * G;
+  // Same signs: superadditivity of t^p gives |a|^p - |b|^p >= |g|^p when |a| >= |b|.
+  Real extra_lo;
+  bool have = false;
+  if (lo(A) >= 0 && lo(B) >= 0 && lo(G) >= 0) have = true, extra_lo = lo(G);
+  if (hi(A) <= 0 && hi(B) <= 0 && hi(G) <= 0) have = true, extra_lo = -hi(G);
+  if (have) {
+    Real m;
+    if (bmp::denominator(p) == 1) {
+      Integer n = bmp::numerator(p);
+      mpfr_pow_z(m.backend().data(), extra_lo.backend().data(), n.backend().data(), MPFR_RNDD);
+    } else {
+      const Real e = extra_lo >= 1 ? down(p) : up(p);
+      mpfr_pow(m.backend().data(), extra_lo.backend().data(), e.backend().data(), MPFR_RNDD);
+    }
+    if (m > lo(D)) D = intersect_enclosures(D, make_interval(m, infinity()));
+  }
+  require_enclosure(D, "a decrease on a cell");
+  return D;
+}
+
+void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt, std::vector<GradeRow>& rows, std::size_t& cells) {
+  const std::size_t K = net.grades.size();
+  const int d = net.dim;
+  const std::size_t P = opt.p.size();
+  const int L0 = d == 1 ? 4 : d == 2 ? 3 : 2;
+  std::vector<GridPoint> start;
+  for_each_point(GridPoint(static_cast<std::size_t>(d), 0), GridPoint(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1),
+                 [&](const GridPoint& q) { start.push_back(q); });
+  std::vector<NCell> cs(start.size());
+  parallel_for(start.size(), opt.threads, [&](std::size_t i) { cs[i] = eval_norm_cell(net, f, start[i], L0); });
+  std::size_t used = cs.size();
+  const Real rel = nearest(opt.rel_width);
+  std::vector<Real> best(K + 1, Real(0));
+  std::vector<std::vector<Rational>> argmax(K + 1);
+  auto take_points = [&](const std::vector<NCell>& v) {
+    for (const auto& c : v)
+      for (std::size_t j = 0; j <= K; ++j) {
+        const Interval& rp = c.Rx[j];
+        if (!is_finite(rp)) continue;
+        const Real a = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
+        if (a > best[j]) {
+          best[j] = a;
+          GridPoint centre(c.q.size());
+          for (std::size_t i = 0; i < c.q.size(); ++i) centre[i] = 2 * c.q[i] + 1;
+          argmax[j] = as_point(centre, c.L + 1);
+        }
+        if (c.gx_nonzero[j]) rows[j].nonzero = true;
+      }
+  };
+  take_points(cs);
+  const std::optional<Real> tol = opt.eps ? std::optional<Real>(down(*opt.eps)) : std::nullopt;
+  struct Summary {
+    Real inf_hi, target;
+    NormBounds nb;
+    std::vector<Real> dlo, dhi;
+    bool trivial = true;
+    bool inf_ok = false, l_ok = false;
+    std::vector<char> d_ok;
+  };
+  auto summarise = [&](std::size_t j) {
+    Summary s;
+    s.inf_hi = Real(0);
+    std::vector<AbsBound> ab;
+    ab.reserve(cs.size());
+    for (const auto& c : cs) {
+      ab.push_back(abs_bound(c.R[j]));
+      if (ab.back().hi > s.inf_hi) s.inf_hi = ab.back().hi;
+    }
+    std::size_t idx = 0;
+    s.nb = norm_bounds(cs, d, [](const NCell& c) { return c.L; }, [&](const NCell&) -> const AbsBound& { return ab[idx++]; });
+    s.target = best[j] * (1 + rel);
+    if (tol && j == K && best[j] <= *tol && *tol < s.target) s.target = *tol;
+    s.inf_ok = s.inf_hi <= s.target;
+    s.l_ok = s.nb.l1_hi - s.nb.l1_lo <= rel * s.nb.l1_lo && s.nb.l2_hi - s.nb.l2_lo <= rel * s.nb.l2_lo;
+    s.dlo.assign(P, Real(0));
+    s.dhi.assign(P, Real(0));
+    s.d_ok.assign(P, 1);
+    if (j == 0) return s;
+    for (const auto& c : cs)
+      if (!(lo(c.G[j]) == 0 && hi(c.G[j]) == 0)) s.trivial = false;
+    if (s.trivial) return s;
+    const bool clamp = rows[j].c2 == Verdict::Proved;  // |r_j| <= |r_{j-1}| everywhere: each cell's decrease is >= 0
+    for (std::size_t pi = 0; pi < P; ++pi) {
+      for (const auto& c : cs) {
+        const Interval D = decrease_on_cell(c.R[j - 1], c.R[j], c.G[j], opt.p[pi]);
+        const Real vol = ldexp(Real(1), -c.L * d);
+        Real l = lo(D);
+        if (clamp && l < 0) l = 0;
+        s.dlo[pi] = add_down(s.dlo[pi], mul_down(l, vol));
+        s.dhi[pi] = add_up(s.dhi[pi], mul_up(hi(D), vol));
+      }
+      s.d_ok[pi] = s.dlo[pi] > 0 || s.dhi[pi] < 0;
+    }
+    return s;
+  };
+  std::vector<Summary> sums(K + 1);
+  for (int round = 0;; ++round) {
+    for (std::size_t j = 0; j <= K; ++j) sums[j] = summarise(j);
+    // Cells to split: for each grade with a goal not met, the cells that hold it back.
+    std::vector<char> split(cs.size(), 0);
+    bool any = false;
+    for (std::size_t j = 0; j <= K; ++j) {
+      const Summary& s = sums[j];
+      const bool d_open = std::any_of(s.d_ok.begin(), s.d_ok.end(), [](char v) { return !v; });
+      if (s.inf_ok && s.l_ok && !d_open) continue;
+      Real w1(0), wd(0);
+      std::vector<Real> cw(cs.size()), cdw(cs.size(), Real(0));
+      for (std::size_t i = 0; i < cs.size(); ++i) {
+        const AbsBound a = abs_bound(cs[i].R[j]);
+        const Real vol = ldexp(Real(1), -cs[i].L * d);
+        cw[i] = (a.hi - a.lo) * (a.hi + 1) * vol;  // width of the L^1 and (roughly) L^2 contributions
+        w1 += cw[i];
+        if (d_open && j > 0)
+          for (std::size_t pi = 0; pi < P; ++pi)
+            if (!s.d_ok[pi]) {
+              const Interval D = decrease_on_cell(cs[i].R[j - 1], cs[i].R[j], cs[i].G[j], opt.p[pi]);
+              cdw[i] += (hi(D) - lo(D)) * vol;
+            }
+        wd += cdw[i];
+      }
+      const Real m1 = w1 / cs.size(), md = wd / cs.size();
+      for (std::size_t i = 0; i < cs.size(); ++i) {
+        if (cs[i].L >= opt.max_level) continue;
+        bool s_it = (!s.inf_ok && abs_bound(cs[i].R[j]).hi > s.target) || (!s.l_ok && cw[i] >= m1 && cw[i] > 0) ||
+                    (d_open && cdw[i] >= md && cdw[i] > 0);
+        if (s_it) split[i] = 1, any = true;
+      }
+    }
+    std::size_t nsplit = static_cast<std::size_t>(std::count(split.begin(), split.end(), 1));
+    if (!any || used + nsplit * (std::size_t{1} << d) > opt.budget) break;
+    std::vector<GridPoint> kids;
+    std::vector<int> kid_level;
+    std::vector<NCell> keep;
+    for (std::size_t i = 0; i < cs.size(); ++i) {
+      if (!split[i]) {
+        keep.push_back(std::move(cs[i]));
+        continue;
+      }
+      for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+        GridPoint ch(static_cast<std::size_t>(d));
+        for (int k = 0; k < d; ++k) ch[static_cast<std::size_t>(k)] = 2 * cs[i].q[static_cast<std::size_t>(k)] + static_cast<std::int64_t>((mask >> k) & 1);
+        kids.push_back(std::move(ch));
+        kid_level.push_back(cs[i].L + 1);
+      }
+    }
+    std::vector<NCell> fresh(kids.size());
+    parallel_for(kids.size(), opt.threads, [&](std::size_t i) { fresh[i] = eval_norm_cell(net, f, kids[i], kid_level[i]); });
+    used += fresh.size();
+    take_points(fresh);
+    for (auto& c : fresh) keep.push_back(std::move(c));
+    // A canonical order (by level, then position), so that results do not depend on the split history.
+    std::sort(keep.begin(), keep.end(), [](const NCell& a, const NCell& b) { return a.L != b.L ? a.L < b.L : a.q < b.q; });
+    cs = std::move(keep);
+  }
+  cells += used;
+  for (std::size_t j = 0; j <= K; ++j) {
+    const Summary& s = sums[j];
+    NormEnclosure& n = rows[j].norm;
+    n.grade = j;
+    n.level = -1;
+    n.inf_lo = best[j];
+    n.inf_hi = s.inf_hi;
+    n.l1_lo = s.nb.l1_lo;
+    n.l1_hi = s.nb.l1_hi;
+    n.l2_lo = s.nb.l2_lo;
+    n.l2_hi = s.nb.l2_hi;
+    n.argmax = argmax[j];
+    n.cells = used;
+    require_consistent_norms(n.inf_lo, n.inf_hi, n.l1_lo, n.l1_hi, n.l2_lo, n.l2_hi, "r_" + std::to_string(j));
+    if (j == 0) continue;
+    rows[j].trivial = s.trivial;
+    for (std::size_t pi = 0; pi < P; ++pi) {
+      GradeRow::Decrease dcr;
+      dcr.p = opt.p[pi];
+      dcr.lo = s.dlo[pi];
+      dcr.hi = s.dhi[pi];
+      dcr.verdict = s.trivial || dcr.lo > 0 ? Verdict::Proved : dcr.hi < 0 ? Verdict::Refuted : Verdict::Undecided;
+      rows[j].decrease.push_back(dcr);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<GradeRow> analyse_network(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells) {
+  if (auto e = structure_check(net)) throw InputError(e->what);
+  if (net.dim < 1 || net.dim > 3) throw InputError("the general-network analysis supports d = 1..3, got d = " + std::to_string(net.dim));
+  std::vector<GradeRow> rows(net.grades.size() + 1);
+  for (std::size_t k = 0; k < rows.size(); ++k) rows[k].grade = k;
+  rows[0].c2 = rows[0].sign = Verdict::Proved;
+  check_pointwise(net, f, opt, rows, cells);
+  enclose_norms(net, f, opt, rows, cells);
+  return rows;
+}
+
+}  // namespace mgdl

@@ -1,0 +1,29 @@
+// The general-network analysis (docs/theory.md 9): certified answers for any
+// MGDL network of ReLU grades, each grade of any depth reading grade k-1's
+// last hidden layer, as trained networks are. Nothing is assumed about what a
+// grade computes: the whole prefix (grades 1..k) is enclosed on dyadic cells
+// by exact affine forms with an exact remainder interval, so that
+//  - on a cell where every ReLU of grades 1..k has a certain sign, F_k is
+//    exactly affine and the kernel's lemmas (Fact N, Fact I, the centred form)
+//    enclose f - F_k as for hat schemes;
+//  - elsewhere an unstable ReLU is replaced by its sound linear relaxation
+//    (lambda z <= ReLU(z) <= lambda z + mu on [l, u]) and the cell is bisected.
+// Every number is an exact rational or an outward-rounded interval; no float
+// is used anywhere. Refutations are exact points re-evaluated exactly.
+#pragma once
+
+#include "verify/checker.hpp"
+
+namespace mgdl {
+
+// Rows 0..K (row 0: f itself, norms only). Per grade: C2 and its sign form
+// (PROVED on a partition of the cube into cells where the exact tests pass,
+// REFUTED at an exact point, else UNDECIDED within opt.budget cells per grade
+// and opt.max_level), certified enclosures of ||r_k||_inf, ||r_k||_1,
+// ||r_k||_2 (aimed at relative width opt.rel_width) and of
+// ||r_{k-1}||_p^p - ||r_k||_p^p for each p in opt.p. `cells` receives the
+// number of cells examined. Throws InputError when the network does not have
+// the MGDL structure (the caller checks C1 first).
+std::vector<GradeRow> analyse_network(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells);
+
+}  // namespace mgdl

@@ -146,6 +146,7 @@ TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int 
         t.corner.push_back(f.box(pt));
       }
       t.has_interp = std::all_of(t.corner.begin(), t.corner.end(), [](const Interval& v) { return is_finite(v); });
+      if (t.has_interp) t.hess = std::move(H);
     }
   } else {
     f.gradient(cp.box, t.box, t.grad);

@@ -82,6 +82,7 @@ void require_decrease_fits(const Real& sum, const Real& before_hi, const Real& a
 struct TargetCell {
   Interval box, centre;
   std::vector<Interval> grad, corner;
+  std::vector<Interval> hess;  // when has_interp: f's Hessians on Q (d x d, row-major)
   Real below, above;
   bool has_centred = false, has_interp = false;
 };

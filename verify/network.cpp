@@ -6,6 +6,8 @@
 #include "numbers/parallel.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 
 namespace mgdl {
@@ -148,8 +150,128 @@ std::optional<Dyadic> dyadic_at(const Form& f, std::span<const std::int64_t> p, 
   }
 }
 
+// Second-order Taylor model of f on a cell (docs/theory.md 9.3): with t = x - c,
+//   f(x) = f(c) + grad f(c) . t + t^T M t / 2 + rho(x),  |rho| <= rho_max,
+// M a fixed matrix and dH >= |Hess f - M| entrywise on the cell. For r = f - H
+// with H affine (slope a) the polynomial part P = alpha + g . t + t^T M t / 2
+// (alpha = r(c), g = grad f(c) - a) integrates exactly over the cube of side h
+// (odd moments vanish; E t_i^2 = h^2/12, E t_i^4 = h^4/80, E t_i^2 t_k^2 = h^4/144).
+struct TaylorCell {
+  bool ok = false;
+  int d = 0;
+  Interval f_c;                  // f(c)
+  std::vector<Interval> grad_c;  // grad f(c)
+  std::vector<Interval> M;       // thin
+  Real rho;                      // >= |rho(x)| on the cell
+  Real hM;                       // >= sum |M_ij| h^2 / 8 (a bound of |t^T M t / 2|)
+  Real h_half;                   // h / 2 (exact)
+  Interval t2, t4a, t4b, h2_24;  // h^2/12, h^4/80, h^4/144, h^2/24
+};
+
+TaylorCell taylor_cell(const Target& f, const TargetCell& tc, const GridPoint& q, int L) {
+  TaylorCell T;
+  const int d = static_cast<int>(q.size());
+  if (!tc.has_interp || tc.hess.size() != static_cast<std::size_t>(d * d) || (!f.gradient && !f.hessian)) return T;
+  const CellPoints cp = cell_points(q, L);
+  Interval v;
+  std::vector<Interval> gr, H;
+  if (f.hessian) f.hessian(cp.centre_box, v, gr, H);
+  else f.gradient(cp.centre_box, v, gr);
+  if (!is_finite(v) || gr.size() != static_cast<std::size_t>(d)) return T;
+  for (const auto& x : gr)
+    if (!is_finite(x)) return T;
+  T.d = d;
+  T.f_c = v;
+  T.grad_c = gr;
+  const Real h = ldexp(Real(1), -L);
+  const Real q4 = mul_up(h, h) / 4;  // h^2 / 4 (exact: a power of two)
+  Real rho(0), hm(0);
+  for (const auto& Hij : tc.hess) {
+    const Real m = (lo(Hij) + hi(Hij)) / 2;
+    T.M.push_back(Interval(m));
+    const Real a = sub_up(hi(Hij), m), b = sub_up(m, lo(Hij));
+    rho = add_up(rho, a > b ? a : b);
+    hm = add_up(hm, m < 0 ? Real(-m) : m);
+  }
+  T.rho = mul_up(rho, q4) / 2;  // |t_i t_j| <= h^2/4; the 1/2 of the quadratic term (exact)
+  T.hM = mul_up(hm, q4) / 2;
+  const Interval hi2 = Interval(h) * Interval(h);
+  T.h_half = ldexp(Real(1), -L - 1);
+  T.t2 = hi2 / 12;
+  T.t4a = hi2 * hi2 / 80;
+  T.t4b = hi2 * hi2 / 144;
+  T.h2_24 = hi2 / 24;
+  T.ok = true;
+  return T;
+}
+
+// x^2 for x in the interval (never negative).
+Interval square(const Interval& x) {
+  Interval r;
+  mpfi_sqr(r.backend().data(), x.backend().data());
+  return r;
+}
+
+// Enclosures of (1/vol) int r and (1/vol) int r^2 over the cell for r = f - H,
+// H exact affine with value Hc at the centre and slope a.
+void taylor_integrals(const TaylorCell& T, const Rational& Hc, const std::vector<Rational>& a, Interval& I1, Interval& I2) {
+  const int d = T.d;
+  const Interval alpha = T.f_c - enclose(Hc);
+  std::vector<Interval> g(static_cast<std::size_t>(d));
+  for (int i = 0; i < d; ++i) g[static_cast<std::size_t>(i)] = T.grad_c[static_cast<std::size_t>(i)] - enclose(a[static_cast<std::size_t>(i)]);
+  Interval SM(0);
+  for (int i = 0; i < d; ++i) SM += T.M[static_cast<std::size_t>(i * d + i)];
+  const Interval rho = make_interval(Real(-T.rho), T.rho);
+  I1 = alpha + SM * T.h2_24 + rho;
+  // int P^2 / vol = alpha^2 + sum g_i^2 h^2/12 + alpha tr(M) h^2/12
+  //               + (sum_i M_ii^2 h^4/80 + sum_{i != k} (M_ii M_kk + 2 M_ik^2) h^4/144) / 4
+  Interval P2 = square(alpha) + alpha * SM * T.t2;
+  for (int i = 0; i < d; ++i) P2 += square(g[static_cast<std::size_t>(i)]) * T.t2;
+  Interval quart(0);
+  for (int i = 0; i < d; ++i)
+    for (int k = 0; k < d; ++k) {
+      const Interval& Mii = T.M[static_cast<std::size_t>(i * d + i)];
+      if (i == k) quart += square(Mii) * T.t4a;
+      else quart += (Mii * T.M[static_cast<std::size_t>(k * d + k)] + square(T.M[static_cast<std::size_t>(i * d + k)]) * 2) * T.t4b;
+    }
+  P2 += quart / 4;
+  // r^2 = P^2 + 2 P rho + rho^2 with |P| <= |alpha| + sum |g_i| h/2 + hM.
+  Real maxP = hi(abs(alpha));
+  for (const auto& gi : g) maxP = add_up(maxP, mul_up(hi(abs(gi)), T.h_half));
+  maxP = add_up(maxP, T.hM);
+  const Real cross = mul_up(mul_up(Real(2), maxP), T.rho);
+  I2 = P2 + make_interval(Real(-cross), add_up(cross, mul_up(T.rho, T.rho)));
+}
+
+// Enclosure of r = f - H over the cell from the Taylor model (H exact affine,
+// value Hc at the centre, slope a): alpha + sum_i q_i(t_i) + off-diagonal
+// terms + rho, with q_i(t) = g_i t + M_ii t^2 / 2 ranging, for t in
+// [-h/2, h/2], over its values at the ends and at its vertex -g_i / M_ii.
+Interval taylor_range(const TaylorCell& T, const Rational& Hc, const std::vector<Rational>& a) {
+  const int d = T.d;
+  Interval r = T.f_c - enclose(Hc);
+  const Interval hh = Interval(T.h_half), t_lo = -hh;
+  Real off(0);
+  for (int i = 0; i < d; ++i) {
+    const Interval g = T.grad_c[static_cast<std::size_t>(i)] - enclose(a[static_cast<std::size_t>(i)]);
+    const Interval& m = T.M[static_cast<std::size_t>(i * d + i)];
+    const Interval q1 = g * t_lo + m * square(t_lo) / 2, q2 = g * hh + m * square(hh) / 2;
+    Real l = lo(q1) < lo(q2) ? lo(q1) : lo(q2), u = hi(q1) > hi(q2) ? hi(q1) : hi(q2);
+    if (lo(m) != 0 || hi(m) != 0) {
+      const Interval v = -square(g) / (m * 2);  // the vertex value (included whenever it may lie inside: sound)
+      if (lo(v) < l) l = lo(v);
+      if (hi(v) > u) u = hi(v);
+    }
+    r += make_interval(l, u);
+    for (int k = 0; k < d; ++k)
+      if (k != i) off = add_up(off, mul_up(hi(abs(T.M[static_cast<std::size_t>(i * d + k)])), mul_up(T.h_half, T.h_half)) / 2);
+  }
+  const Real e = add_up(off, T.rho);
+  return r + make_interval(Real(-e), e);
+}
+
 // Enclosure of f - H on the level-L cell q, H given by a form.
-Interval residual(const TargetCell& tc, const GridPoint& q, int L, const Box& b, const Form& H) {
+Interval residual(const TargetCell& tc, const TaylorCell* T, const GridPoint& q, int L, const Box& b, const Form& H) {
   const std::size_t d = q.size();
   if (H.exact()) {  // H is affine on the cell: the kernel's lemmas
     std::vector<Dyadic> corners(std::size_t{1} << d);
@@ -163,7 +285,11 @@ Interval residual(const TargetCell& tc, const GridPoint& q, int L, const Box& b,
     }
     for (std::size_t i = 0; i < d; ++i) centre[i] = 2 * q[i] + 1;
     auto c = dyadic ? dyadic_at(H, centre, L + 1) : std::nullopt;
-    if (dyadic && c) return enclose_residual(tc, L, corners, *c, QInterval{Rational(0), Rational(0)});
+    if (dyadic && c) {
+      Interval r = enclose_residual(tc, L, corners, *c, QInterval{Rational(0), Rational(0)});
+      if (T && T->ok) r = intersect_enclosures(r, taylor_range(*T, c->to_rational(), H.a));
+      return r;
+    }
   }
   // The natural enclosure, and the centred form of f - (a . x + c) minus the remainder.
   Rational l, u;
@@ -240,6 +366,7 @@ C2Outcome test_c2_cell(const Network& net, const Target& f, const C2Cell& c) {
   const Box b = cell_box(c.q, c.L);
   const Forward fw = forward(net, b, upto);
   const TargetCell tc = target_on_cell(f, c.q, c.L, true);
+  const TaylorCell T = taylor_cell(f, tc, c.q, c.L);
   // Exact values of every grade at the cell's centre, and f there.
   GridPoint centre(d);
   for (std::size_t i = 0; i < d; ++i) centre[i] = 2 * c.q[i] + 1;
@@ -265,13 +392,13 @@ C2Outcome test_c2_cell(const Network& net, const Target& f, const C2Cell& c) {
       o.g_zero_cell[k] = 1;
       left = 0;  // g = 0 on the cell: r_k = r_{k-1}, both forms hold
     } else {
-      const Interval rk = residual(tc, c.q, c.L, b, Fk);
+      const Interval rk = residual(tc, &T, c.q, c.L, b, Fk);
       // Self-check: r_k at the centre lies in the cell's enclosure of r_k.
       const Interval rk_x = fx - enclose(Fx);
       require_point_in_cell(rk_x, rk, "the residual");
       if (glo.sign() >= 0 || ghi.sign() <= 0) {
         const bool pos = glo.sign() >= 0;
-        const Interval rw = residual(tc, c.q, c.L, b, sum(F, g, Rational(1, 2)));  // r_{k-1} - g/2
+        const Interval rw = residual(tc, &T, c.q, c.L, b, sum(F, g, Rational(1, 2)));  // r_{k-1} - g/2
         const bool weak_ok = pos ? lo(rw) >= 0 : hi(rw) <= 0;
         const bool sign_ok = pos ? lo(rk) >= 0 : hi(rk) <= 0;
         if (weak_ok) left &= ~1;
@@ -383,6 +510,7 @@ struct NCell {
   std::vector<Interval> R;   // R[j] encloses r_j on the cell, j = 0..K
   std::vector<Interval> G;   // G[j] encloses g_j on the cell, j = 1..K (G[0] unused)
   std::vector<Interval> Rx;  // r_j at the centre
+  std::vector<Interval> J1, J2;  // the integrals of |r_j| and r_j^2 over the cell
   std::vector<char> gx_nonzero;
 };
 
@@ -397,22 +525,47 @@ NCell eval_norm_cell(const Network& net, const Target& f, const GridPoint& q, in
   const std::vector<Rational> x = as_point(centre, L + 1);
   const std::vector<Rational> gx = grade_outputs<Rational>(net, std::span<const Rational>(x), K);
   const Interval fx = tc.has_centred ? tc.centre : f_at(f, centre, L + 1);
+  const TaylorCell T = taylor_cell(f, tc, q, L);
+  const Real vol = ldexp(Real(1), -L * static_cast<int>(d));
+  // The integrals of |r| and r^2 over the cell: from the bounds of |r|, and,
+  // where F is exactly affine, from the Taylor model (|r| = +-r on a cell
+  // where r keeps its sign).
+  auto integrals = [&](const Form& H) {
+    const Interval& R = c.R.back();
+    const AbsBound ab = abs_bound(R);
+    Interval J1 = make_interval(mul_down(ab.lo, vol), mul_up(ab.hi, vol));
+    Interval J2 = make_interval(mul_down(mul_down(ab.lo, ab.lo), vol), mul_up(mul_up(ab.hi, ab.hi), vol));
+    if (T.ok && H.exact()) {
+      Rational Hc = H.c, tmp;
+      const Integer den = Integer(1) << (L + 1);
+      for (std::size_t i = 0; i < d; ++i) addmul(Hc, H.a[i], Rational(2 * q[i] + 1, den), tmp);
+      Interval I1, I2;
+      taylor_integrals(T, Hc, H.a, I1, I2);
+      if (lo(R) >= 0) J1 = intersect_enclosures(J1, I1 * Interval(vol));
+      else if (hi(R) <= 0) J1 = intersect_enclosures(J1, -I1 * Interval(vol));
+      J2 = intersect_enclosures(J2, I2 * Interval(vol));
+    }
+    c.J1.push_back(J1);
+    c.J2.push_back(J2);
+  };
   Form F = zero_form(d);
   Rational Fx = 0;
-  c.R.push_back(residual(tc, q, L, b, F));
+  c.R.push_back(residual(tc, &T, q, L, b, F));
   c.G.push_back(Interval(0));
   c.Rx.push_back(fx);
   c.gx_nonzero.push_back(0);
+  integrals(F);
   for (std::size_t k = 0; k < K; ++k) {
     F = sum(F, fw.g[k], Rational(1));
     Fx += gx[k];
     Rational glo, ghi;
     range(fw.g[k], b, glo, ghi);
     c.G.push_back(outward(glo, ghi));
-    c.R.push_back(residual(tc, q, L, b, F));
+    c.R.push_back(residual(tc, &T, q, L, b, F));
     c.Rx.push_back(fx - enclose(Fx));
     c.gx_nonzero.push_back(gx[k] != 0);
     require_point_in_cell(c.Rx.back(), c.R.back(), "the residual");
+    integrals(F);
   }
   return c;
 }
@@ -467,6 +620,17 @@ Interval decrease_on_cell(const Interval& A, const Interval& B, const Interval& 
   return D;
 }
 
+// The decrease of |r|^p from grade j-1 to j, integrated over the cell: the
+// mean-value enclosure times the volume, intersected (p = 1, 2) with the
+// difference of the enclosed integrals.
+Interval cell_decrease(const NCell& c, std::size_t j, const Rational& p, int d) {
+  const Real vol = ldexp(Real(1), -c.L * d);
+  Interval D = decrease_on_cell(c.R[j - 1], c.R[j], c.G[j], p) * Interval(vol);
+  if (p == 1) D = intersect_enclosures(D, c.J1[j - 1] - c.J1[j]);
+  if (p == 2) D = intersect_enclosures(D, c.J2[j - 1] - c.J2[j]);
+  return D;
+}
+
 void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt, std::vector<GradeRow>& rows, std::size_t& cells) {
   const std::size_t K = net.grades.size();
   const int d = net.dim;
@@ -509,14 +673,16 @@ void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt
   auto summarise = [&](std::size_t j) {
     Summary s;
     s.inf_hi = Real(0);
-    std::vector<AbsBound> ab;
-    ab.reserve(cs.size());
+    Real s1l(0), s1h(0), s2l(0), s2h(0);
     for (const auto& c : cs) {
-      ab.push_back(abs_bound(c.R[j]));
-      if (ab.back().hi > s.inf_hi) s.inf_hi = ab.back().hi;
+      const AbsBound ab = abs_bound(c.R[j]);
+      if (ab.hi > s.inf_hi) s.inf_hi = ab.hi;
+      s1l = add_down(s1l, lo(c.J1[j]));
+      s1h = add_up(s1h, hi(c.J1[j]));
+      s2l = add_down(s2l, lo(c.J2[j]) > 0 ? lo(c.J2[j]) : Real(0));
+      s2h = add_up(s2h, hi(c.J2[j]));
     }
-    std::size_t idx = 0;
-    s.nb = norm_bounds(cs, d, [](const NCell& c) { return c.L; }, [&](const NCell&) -> const AbsBound& { return ab[idx++]; });
+    s.nb = NormBounds{s1l > 0 ? s1l : Real(0), s1h, sqrt_down(s2l), sqrt_up(s2h)};
     s.target = best[j] * (1 + rel);
     if (tol && j == K && best[j] <= *tol && *tol < s.target) s.target = *tol;
     s.inf_ok = s.inf_hi <= s.target;
@@ -531,12 +697,11 @@ void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt
     const bool clamp = rows[j].c2 == Verdict::Proved;  // |r_j| <= |r_{j-1}| everywhere: each cell's decrease is >= 0
     for (std::size_t pi = 0; pi < P; ++pi) {
       for (const auto& c : cs) {
-        const Interval D = decrease_on_cell(c.R[j - 1], c.R[j], c.G[j], opt.p[pi]);
-        const Real vol = ldexp(Real(1), -c.L * d);
+        const Interval D = cell_decrease(c, j, opt.p[pi], d);
         Real l = lo(D);
         if (clamp && l < 0) l = 0;
-        s.dlo[pi] = add_down(s.dlo[pi], mul_down(l, vol));
-        s.dhi[pi] = add_up(s.dhi[pi], mul_up(hi(D), vol));
+        s.dlo[pi] = add_down(s.dlo[pi], l);
+        s.dhi[pi] = add_up(s.dhi[pi], hi(D));
       }
       s.d_ok[pi] = s.dlo[pi] > 0 || s.dhi[pi] < 0;
     }
@@ -552,18 +717,18 @@ void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt
       const Summary& s = sums[j];
       const bool d_open = std::any_of(s.d_ok.begin(), s.d_ok.end(), [](char v) { return !v; });
       if (s.inf_ok && s.l_ok && !d_open) continue;
+      // Relative widths of each cell's contributions (L^1, L^2 squared, decreases).
       Real w1(0), wd(0);
       std::vector<Real> cw(cs.size()), cdw(cs.size(), Real(0));
+      const Real n1 = s.nb.l1_hi > 0 ? s.nb.l1_hi : Real(1), n2 = s.nb.l2_hi > 0 ? Real(s.nb.l2_hi * s.nb.l2_hi) : Real(1);
       for (std::size_t i = 0; i < cs.size(); ++i) {
-        const AbsBound a = abs_bound(cs[i].R[j]);
-        const Real vol = ldexp(Real(1), -cs[i].L * d);
-        cw[i] = (a.hi - a.lo) * (a.hi + 1) * vol;  // width of the L^1 and (roughly) L^2 contributions
+        cw[i] = (hi(cs[i].J1[j]) - lo(cs[i].J1[j])) / n1 + (hi(cs[i].J2[j]) - lo(cs[i].J2[j])) / n2;
         w1 += cw[i];
         if (d_open && j > 0)
           for (std::size_t pi = 0; pi < P; ++pi)
             if (!s.d_ok[pi]) {
-              const Interval D = decrease_on_cell(cs[i].R[j - 1], cs[i].R[j], cs[i].G[j], opt.p[pi]);
-              cdw[i] += (hi(D) - lo(D)) * vol;
+              const Interval D = cell_decrease(cs[i], j, opt.p[pi], d);
+              cdw[i] += hi(D) - lo(D);
             }
         wd += cdw[i];
       }
@@ -576,6 +741,14 @@ void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt
       }
     }
     std::size_t nsplit = static_cast<std::size_t>(std::count(split.begin(), split.end(), 1));
+    if (std::getenv("MGDL_DEBUG_NORMS")) {
+      std::fprintf(stderr, "round %d: %zu cells, %zu to split;", round, cs.size(), nsplit);
+      for (std::size_t j = 0; j <= K; ++j) {
+        const bool d_open = std::any_of(sums[j].d_ok.begin(), sums[j].d_ok.end(), [](char v) { return !v; });
+        if (!sums[j].inf_ok || !sums[j].l_ok || d_open) std::fprintf(stderr, " %zu:%s%s%s", j, sums[j].inf_ok ? "" : "i", sums[j].l_ok ? "" : "l", d_open ? "d" : "");
+      }
+      std::fprintf(stderr, "\n");
+    }
     if (!any || used + nsplit * (std::size_t{1} << d) > opt.budget) break;
     std::vector<GridPoint> kids;
     std::vector<int> kid_level;

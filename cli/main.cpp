@@ -698,7 +698,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   construct->add_option("-o,--output", ca.out, "Scheme file to write (checkpointed at every level end)");
   construct->add_option("--resume", ca.resume, "Continue an interrupted construction from its scheme file (written back to it unless -o)");
-  construct->add_flag("--compose", ca.compose, "Composition construction of l(1-l), l = (x1+..+xd)/2^e: grade s applies one tooth to grade s-1's feature (width 2, depth 1)");
+  construct->add_flag("--compose", ca.compose, "Composition construction of l(1-l), l = x (d = 1) or (1+x1-x2)/2: grade s applies one tooth to grade s-1's feature (width 2, depth 1)");
   construct->add_flag("--json", ca.json, "Machine-readable output");
   construct->add_flag("--quiet,-q", ca.quiet, "No progress lines on standard error");
   add_limit_options(construct);

@@ -29,8 +29,11 @@ struct Form {
   bool exact() const { return elo == 0 && ehi == 0; }
 };
 
+// A region of the cube: a dyadic cell, or (verts non-empty) one Kuhn simplex
+// of a cell, given by its d + 1 vertices. lo, hi: the cell's corners, exactly.
 struct Box {
-  std::vector<Rational> lo, hi;  // the cell, exactly
+  std::vector<Rational> lo, hi;
+  std::vector<std::vector<Rational>> verts;
 };
 
 Box cell_box(const GridPoint& q, int L) {
@@ -46,6 +49,17 @@ Box cell_box(const GridPoint& q, int L) {
 // Exact range of a form over the box: [lo, hi].
 void range(const Form& f, const Box& b, Rational& lo, Rational& hi) {
   Rational tmp;
+  if (!b.verts.empty()) {  // a simplex: an affine function takes its extremes at the vertices
+    for (std::size_t v = 0; v < b.verts.size(); ++v) {
+      Rational x = f.c;
+      for (std::size_t i = 0; i < f.a.size(); ++i) addmul(x, f.a[i], b.verts[v][i], tmp);
+      if (v == 0 || x < lo) lo = x;
+      if (v == 0 || x > hi) hi = x;
+    }
+    lo += f.elo;
+    hi += f.ehi;
+    return;
+  }
   lo = f.c + f.elo;
   hi = f.c + f.ehi;
   for (std::size_t i = 0; i < f.a.size(); ++i) {
@@ -243,6 +257,77 @@ void taylor_integrals(const TaylorCell& T, const Rational& Hc, const std::vector
   I2 = P2 + make_interval(Real(-cross), add_up(cross, mul_up(T.rho, T.rho)));
 }
 
+// The d! Kuhn simplices of the level-L cell q: for a permutation pi, the
+// vertices q, q + e_pi(1), q + e_pi(1) + e_pi(2), ... (scaled by 2^-L).
+std::vector<Box> kuhn_simplices(const GridPoint& q, int L) {
+  const std::size_t d = q.size();
+  const Box cell = cell_box(q, L);
+  std::vector<std::size_t> perm(d);
+  for (std::size_t i = 0; i < d; ++i) perm[i] = i;
+  std::vector<Box> out;
+  const Integer den = Integer(1) << L;
+  do {
+    Box b = cell;
+    std::vector<std::int64_t> v(q.begin(), q.end());
+    for (std::size_t step = 0; step <= d; ++step) {
+      if (step) ++v[perm[step - 1]];
+      std::vector<Rational> x;
+      for (auto c : v) x.emplace_back(c, den);
+      b.verts.push_back(std::move(x));
+    }
+    out.push_back(std::move(b));
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  return out;
+}
+
+// Grades k (0-based) at which F_k is affine on each Kuhn simplex of the cell
+// though not on the whole cell: every ReLU of grades 1..k+1 has a certain
+// sign on each simplex. Then F is determined by its corner values (Fact N).
+std::vector<char> piecewise_grades(const Network& net, const GridPoint& q, int L, const Forward& fw, std::size_t upto) {
+  std::vector<char> pw(upto, 0);
+  if (q.size() < 2 || upto == 0 || fw.stable[upto - 1]) return pw;
+  std::vector<char> all(upto, 1);
+  for (const Box& s : kuhn_simplices(q, L)) {
+    const Forward f = forward(net, s, upto);
+    for (std::size_t k = 0; k < upto; ++k) all[k] = all[k] && f.stable[k];
+  }
+  for (std::size_t k = 0; k < upto; ++k) pw[k] = all[k] && !fw.stable[k];
+  return pw;
+}
+
+// Exact grade outputs at the cell's 2^d corners and its centre, as prefix sums
+// F_1..F_upto (F[j][k] = F_{k+1} at point j; point 2^d is the centre).
+std::vector<std::vector<Rational>> prefix_values(const Network& net, const GridPoint& q, int L, std::size_t upto) {
+  const std::size_t d = q.size();
+  std::vector<std::vector<Rational>> out;
+  for (std::uint64_t mask = 0; mask <= (std::uint64_t{1} << d); ++mask) {
+    std::vector<Rational> x;
+    for (std::size_t i = 0; i < d; ++i)
+      x.push_back(mask == (std::uint64_t{1} << d) ? Rational(2 * q[i] + 1, Integer(1) << (L + 1))
+                                                   : Rational(q[i] + static_cast<std::int64_t>((mask >> i) & 1), Integer(1) << L));
+    std::vector<Rational> g = grade_outputs<Rational>(net, std::span<const Rational>(x), upto);
+    for (std::size_t k = 1; k < g.size(); ++k) g[k] += g[k - 1];
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+// Enclosure of f - H on the cell for H affine on each Kuhn simplex, from its
+// exact values at the corners (the first 2^d) and the centre (the last).
+Interval residual_corners(const TargetCell& tc, int L, const std::vector<Rational>& vals) {
+  std::vector<Dyadic> corners;
+  try {
+    for (std::size_t i = 0; i + 1 < vals.size(); ++i) corners.push_back(Dyadic::from_rational(vals[i]));
+    return enclose_residual(tc, L, corners, Dyadic::from_rational(vals.back()), QInterval{Rational(0), Rational(0)});
+  } catch (const InputError&) {  // a non-dyadic weight: the natural enclosure from the corner hull
+    Rational mn = vals[0], mx = vals[0];
+    for (std::size_t i = 0; i + 1 < vals.size(); ++i) mn = vals[i] < mn ? vals[i] : mn, mx = vals[i] > mx ? vals[i] : mx;
+    Interval r = tc.box - make_interval(down(mn), up(mx));
+    require_enclosure(r, "the residual on a cell");
+    return r;
+  }
+}
+
 // Enclosure of r = f - H over the cell from the Taylor model (H exact affine,
 // value Hc at the centre, slope a): alpha + sum_i q_i(t_i) + off-diagonal
 // terms + rho, with q_i(t) = g_i t + M_ii t^2 / 2 ranging, for t in
@@ -373,6 +458,18 @@ C2Outcome test_c2_cell(const Network& net, const Target& f, const C2Cell& c) {
   const std::vector<Rational> x = as_point(centre, c.L + 1);
   const std::vector<Rational> gx = grade_outputs<Rational>(net, std::span<const Rational>(x), upto);
   const Interval fx = tc.has_centred ? tc.centre : f_at(f, centre, c.L + 1);
+  // Grades affine on each Kuhn simplex (not on the cell): exact corner values.
+  const std::vector<char> pw = piecewise_grades(net, c.q, c.L, fw, upto);
+  const bool any_pw = std::any_of(pw.begin(), pw.end(), [](char v) { return v != 0; });
+  const auto pv = any_pw ? prefix_values(net, c.q, c.L, upto) : std::vector<std::vector<Rational>>{};
+  auto at_points = [&](std::size_t k, const Rational& wg) {  // F_{k-1} + wg g_k at the corners and the centre
+    std::vector<Rational> v;
+    for (const auto& p : pv) {
+      const Rational prev = k ? p[k - 1] : Rational(0);
+      v.push_back(prev + wg * (p[k] - prev));
+    }
+    return v;
+  };
   Form F = zero_form(d);
   Rational Fx = 0;
   for (std::size_t k = 0; k < upto; ++k) {
@@ -386,19 +483,27 @@ C2Outcome test_c2_cell(const Network& net, const Target& f, const C2Cell& c) {
     }
     Rational glo, ghi;
     range(g, b, glo, ghi);
+    if (pw[k]) {  // g is affine on each simplex: its exact range is the hull of its corner values
+      for (std::size_t j = 0; j + 1 < pv.size(); ++j) {
+        const Rational gj = pv[j][k] - (k ? pv[j][k - 1] : Rational(0));
+        if (j == 0 || gj < glo) glo = gj;
+        if (j == 0 || gj > ghi) ghi = gj;
+      }
+    }
     char left = c.pending[k];
     const Form Fk = sum(F, g, Rational(1));
     if (glo == 0 && ghi == 0) {
       o.g_zero_cell[k] = 1;
       left = 0;  // g = 0 on the cell: r_k = r_{k-1}, both forms hold
     } else {
-      const Interval rk = residual(tc, &T, c.q, c.L, b, Fk);
+      const Interval rk = pw[k] ? residual_corners(tc, c.L, at_points(k, Rational(1))) : residual(tc, &T, c.q, c.L, b, Fk);
       // Self-check: r_k at the centre lies in the cell's enclosure of r_k.
       const Interval rk_x = fx - enclose(Fx);
       require_point_in_cell(rk_x, rk, "the residual");
       if (glo.sign() >= 0 || ghi.sign() <= 0) {
         const bool pos = glo.sign() >= 0;
-        const Interval rw = residual(tc, &T, c.q, c.L, b, sum(F, g, Rational(1, 2)));  // r_{k-1} - g/2
+        const Interval rw = pw[k] ? residual_corners(tc, c.L, at_points(k, Rational(1, 2)))
+                                  : residual(tc, &T, c.q, c.L, b, sum(F, g, Rational(1, 2)));  // r_{k-1} - g/2
         const bool weak_ok = pos ? lo(rw) >= 0 : hi(rw) <= 0;
         const bool sign_ok = pos ? lo(rk) >= 0 : hi(rk) <= 0;
         if (weak_ok) left &= ~1;
@@ -516,7 +621,7 @@ struct NCell {
 
 NCell eval_norm_cell(const Network& net, const Target& f, const GridPoint& q, int L) {
   const std::size_t K = net.grades.size(), d = q.size();
-  NCell c{q, L, {}, {}, {}, {}};
+  NCell c{q, L, {}, {}, {}, {}, {}, {}};
   const Box b = cell_box(q, L);
   const Forward fw = forward(net, b, K);
   const TargetCell tc = target_on_cell(f, q, L, true);
@@ -548,6 +653,9 @@ NCell eval_norm_cell(const Network& net, const Target& f, const GridPoint& q, in
     c.J1.push_back(J1);
     c.J2.push_back(J2);
   };
+  const std::vector<char> pw = piecewise_grades(net, q, L, fw, K);
+  const bool any_pw = std::any_of(pw.begin(), pw.end(), [](char v) { return v != 0; });
+  const auto pv = any_pw ? prefix_values(net, q, L, K) : std::vector<std::vector<Rational>>{};
   Form F = zero_form(d);
   Rational Fx = 0;
   c.R.push_back(residual(tc, &T, q, L, b, F));
@@ -560,8 +668,21 @@ NCell eval_norm_cell(const Network& net, const Target& f, const GridPoint& q, in
     Fx += gx[k];
     Rational glo, ghi;
     range(fw.g[k], b, glo, ghi);
-    c.G.push_back(outward(glo, ghi));
-    c.R.push_back(residual(tc, &T, q, L, b, F));
+    if (pw[k]) {  // affine on each Kuhn simplex: exact ranges from the corner values
+      std::vector<Rational> vals;
+      for (std::size_t j = 0; j < pv.size(); ++j) {
+        vals.push_back(pv[j][k]);
+        if (j + 1 == pv.size()) break;
+        const Rational gj = pv[j][k] - (k ? pv[j][k - 1] : Rational(0));
+        if (j == 0 || gj < glo) glo = gj;
+        if (j == 0 || gj > ghi) ghi = gj;
+      }
+      c.G.push_back(outward(glo, ghi));
+      c.R.push_back(residual_corners(tc, L, vals));
+    } else {
+      c.G.push_back(outward(glo, ghi));
+      c.R.push_back(residual(tc, &T, q, L, b, F));
+    }
     c.Rx.push_back(fx - enclose(Fx));
     c.gx_nonzero.push_back(gx[k] != 0);
     require_point_in_cell(c.Rx.back(), c.R.back(), "the residual");
@@ -803,6 +924,19 @@ void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt
 }
 
 }  // namespace
+
+std::vector<GradeRange> grade_ranges_on_cell(const Network& net, std::span<const std::int64_t> q, int L) {
+  const Box b = cell_box(GridPoint(q.begin(), q.end()), L);
+  const Forward fw = forward(net, b, net.grades.size());
+  std::vector<GradeRange> out;
+  for (std::size_t k = 0; k < fw.g.size(); ++k) {
+    GradeRange r;
+    range(fw.g[k], b, r.range.lo, r.range.hi);
+    r.stable = fw.stable[k];
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 std::vector<GradeRow> analyse_network(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells) {
   if (auto e = structure_check(net)) throw InputError(e->what);

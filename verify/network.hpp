@@ -12,6 +12,7 @@
 // is used anywhere. Refutations are exact points re-evaluated exactly.
 #pragma once
 
+#include "kernel/realise.hpp"
 #include "verify/checker.hpp"
 
 namespace mgdl {
@@ -24,6 +25,17 @@ namespace mgdl {
 // ||r_{k-1}||_p^p - ||r_k||_p^p for each p in opt.p. `cells` receives the
 // number of cells examined. Throws InputError when the network does not have
 // the MGDL structure (the caller checks C1 first).
+// The enclosure every cell test starts from, exposed for tests: exact
+// rational ranges of g_1..g_K over the level-L cell q (from the affine forms
+// and their remainders), and whether all ReLUs of grades 1..k have a certain
+// sign there (then g_k is affine on the cell and its range is exact).
+// Guarantee: g_k(x) lies in the k-th range for every x of the cell.
+struct GradeRange {
+  QInterval range;
+  bool stable = false;
+};
+std::vector<GradeRange> grade_ranges_on_cell(const Network& net, std::span<const std::int64_t> q, int L);
+
 std::vector<GradeRow> analyse_network(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells);
 
 }  // namespace mgdl

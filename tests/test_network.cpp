@@ -1,0 +1,263 @@
+// The general-network analysis (verify/network.hpp, docs/theory.md 9): the
+// cell enclosures contain every exact value, the composition construction is
+// proved with its exact norms, the analysis agrees with the hat checker on hat
+// schemes, and planted defects in composed and random networks change the
+// verdict exactly as exact evaluation says they should.
+#include <catch2/catch.hpp>
+
+#include "constructive/compose.hpp"
+#include "constructive/schedule.hpp"
+#include "kernel/enclose.hpp"
+#include "kernel/rounding.hpp"
+#include "verify/checker.hpp"
+#include "verify/network.hpp"
+
+#include <random>
+
+using namespace mgdl;
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kComposeGrades = 8;  // the sanitizers make the 13-grade run minutes long
+#else
+constexpr int kComposeGrades = 13;
+#endif
+
+// A random MGDL network with dyadic weights (multiples of 2^-12 in [-2, 2]):
+// every grade reads the previous grade's last layer, as trained networks do.
+Network random_network(int d, int width, int grades, int depth, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> u(-8192, 8192);
+  auto w = [&] { return Rational(u(rng), 4096); };
+  Network net;
+  net.dim = d;
+  net.width = width;
+  int in = d;
+  for (int k = 0; k < grades; ++k) {
+    Grade g;
+    for (int l = 0; l < depth; ++l) {
+      Layer L;
+      L.out = width;
+      L.in = in;
+      for (int r = 0; r < width; ++r) {
+        for (int c = 0; c < in; ++c) L.W.push_back({r, c, w()});
+        L.b.push_back({r, w() / 2});
+      }
+      g.layers.push_back(std::move(L));
+      in = width;
+    }
+    for (int c = 0; c < width; ++c) g.readout.c.push_back({c, w() / 8});
+    g.readout.c0 = w() / 16;
+    net.grades.push_back(std::move(g));
+  }
+  return net;
+}
+
+std::vector<Rational> point_in(std::span<const std::int64_t> q, int L, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> u(0, 1000);
+  std::vector<Rational> x;
+  for (auto v : q) x.push_back(Rational(Integer(v) * 1000 + u(rng), Integer(1000) << L));
+  return x;
+}
+
+// |r_k(x)| > |r_{k-1}(x)| (C2 broken) or r_k(x) outside [min(0, r_{k-1}), max(0, r_{k-1})]
+// (the sign form broken), re-evaluated here with exact network values.
+struct Exact {
+  Interval prev, cur;
+};
+Exact exact_at(const Network& net, const Target& f, const std::vector<Rational>& x, std::size_t k) {
+  const auto g = grade_outputs<Rational>(net, std::span<const Rational>(x), k);
+  Rational before = 0;
+  for (std::size_t i = 0; i + 1 < g.size(); ++i) before += g[i];
+  std::vector<Interval> xi;
+  for (const auto& v : x) xi.push_back(enclose(v));
+  const Interval fx = f.box(xi);
+  return Exact{fx - enclose(before), fx - enclose(before + g.back())};
+}
+bool breaks_c2(const Exact& e) { return lo(bmp::abs(e.cur)) > hi(bmp::abs(e.prev)); }
+bool breaks_sign(const Exact& e) {
+  // r_k between 0 and r_{k-1} fails for sure: r_k on the other side of 0 from r_{k-1}, or beyond it.
+  return (lo(e.prev) >= 0 && (hi(e.cur) < 0 || lo(e.cur) > hi(e.prev))) || (hi(e.prev) <= 0 && (lo(e.cur) > 0 || hi(e.cur) < lo(e.prev)));
+}
+
+}  // namespace
+
+TEST_CASE("cell enclosures of general grades contain every exact value; stable cells are exact", "[network]") {
+  set_precision_bits(128);
+  std::mt19937_64 rng(7);
+  for (int d = 1; d <= 3; ++d) {
+    const Network net = random_network(d, 5, 3, 2, 100 + static_cast<std::uint64_t>(d));
+    std::size_t stable_seen = 0;
+    for (int L = 0; L <= 6; L += 2) {
+      for (int trial = 0; trial < 6; ++trial) {
+        GridPoint q(static_cast<std::size_t>(d));
+        for (auto& v : q) v = std::uniform_int_distribution<std::int64_t>(0, (std::int64_t{1} << L) - 1)(rng);
+        const auto ranges = grade_ranges_on_cell(net, q, L);
+        REQUIRE(ranges.size() == 3);
+        for (int s = 0; s < 8; ++s) {
+          const auto x = point_in(q, L, rng);
+          const auto g = grade_outputs<Rational>(net, std::span<const Rational>(x));
+          for (std::size_t k = 0; k < 3; ++k) {
+            INFO("d = " << d << ", L = " << L << ", grade " << k + 1);
+            CHECK(ranges[k].range.lo <= g[k]);
+            CHECK(g[k] <= ranges[k].range.hi);
+          }
+        }
+        // Stable: g is affine on the cell, so its range is the hull of its corner values, exactly.
+        for (std::size_t k = 0; k < 3; ++k) {
+          if (!ranges[k].stable) continue;
+          ++stable_seen;
+          Rational mn, mx;
+          for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+            std::vector<Rational> x;
+            for (int i = 0; i < d; ++i) x.push_back(Rational(q[static_cast<std::size_t>(i)] + static_cast<std::int64_t>((mask >> i) & 1), Integer(1) << L));
+            const Rational v = grade_outputs<Rational>(net, std::span<const Rational>(x))[k];
+            if (mask == 0 || v < mn) mn = v;
+            if (mask == 0 || v > mx) mx = v;
+          }
+          CHECK(ranges[k].range.lo == mn);
+          CHECK(ranges[k].range.hi == mx);
+        }
+      }
+    }
+    CHECK(stable_seen > 0);
+  }
+}
+
+TEST_CASE("composition: x(1-x) in 13 composed grades, every claim proved, exact norms enclosed", "[network][compose]") {
+  set_precision_bits(128);
+  const int K = kComposeGrades;
+  CHECK(compose_grades_for(parse_decimal("1e-8")) == 13);
+  const Scheme s = compose_scheme(K, 1, parse_decimal("1e-8"));
+  REQUIRE_FALSE(structure_check(s.net));
+  const Target f = resolve_target(s.target_expr, 1);
+  VerifyOptions o;
+  o.eps = Rational(1, Integer(1) << (2 * K + 1));  // twice the exact sup norm
+  const VerifyReport r = verify_scheme(s.net, f, o);
+  REQUIRE(r.network);
+  for (const auto& c : r.claims) {
+    INFO(label(c) << ": " << describe(c, r, o));
+    CHECK(c.verdict == Verdict::Proved);
+  }
+  // Exact values: ||r_k||_inf = 2^(-2k-2) and ||r_k||_1 = 4^-k / 6 lie in the enclosures.
+  REQUIRE(r.rows.size() == static_cast<std::size_t>(K) + 1);
+  for (int k = 1; k <= K; ++k) {
+    const NormEnclosure& n = r.rows[static_cast<std::size_t>(k)].norm;
+    const Rational sup(1, Integer(1) << (2 * k + 2)), l1(1, (Integer(1) << (2 * k)) * 6);
+    INFO("grade " << k);
+    CHECK(le(n.inf_lo, sup));
+    CHECK(cmp(n.inf_hi, sup) >= 0);
+    CHECK(cmp(n.l1_lo, l1) <= 0);
+    CHECK(cmp(n.l1_hi, l1) >= 0);
+    // 1% relative width for all three norms.
+    CHECK(n.inf_hi - n.inf_lo <= n.inf_lo / 100);
+    CHECK(n.l1_hi - n.l1_lo <= n.l1_lo / 100);
+    CHECK(n.l2_hi - n.l2_lo <= n.l2_lo / 100);
+  }
+  // In d = 2, l = (x1 + x2)/2: the same claims.
+  const Scheme s2 = compose_scheme(4, 2, parse_decimal("1e-2"));
+  const Target f2 = resolve_target(s2.target_expr, 2);
+  VerifyOptions o2;
+  o2.eps = parse_decimal("1e-2");
+  const VerifyReport r2 = verify_scheme(s2.net, f2, o2);
+  CHECK(r2.overall() == Verdict::Proved);
+}
+
+TEST_CASE("planted defects in a composed network: the verdict changes as exact evaluation says", "[network][compose]") {
+  set_precision_bits(128);
+  const Target f = resolve_target("x*(1-x)", 1);
+  VerifyOptions o;
+  o.eps = parse_decimal("1e-2");
+  SECTION("a readout weight of grade 5 scaled by 1 + 2^-10: the residual overshoots at the level-5 midpoints") {
+    Scheme s = compose_scheme(7, 1, o.eps.value());
+    for (auto& [col, v] : s.net.grades[4].readout.c) v *= Rational(1025, 1024);
+    const VerifyReport r = verify_scheme(s.net, f, o);
+    const auto& sign = r.claim(Claim::C2Sign);
+    REQUIRE(sign.verdict == Verdict::Refuted);
+    REQUIRE(sign.witness);
+    CHECK(sign.witness->grade == 5);
+    CHECK(breaks_sign(exact_at(s.net, f, sign.witness->x, 5)));
+    // Exact evaluation at the midpoint 1/64 shows the overshoot the checker refuted.
+    const Exact at_mid = exact_at(s.net, f, {Rational(1, 64)}, 5);
+    CHECK(hi(at_mid.cur) < 0);
+    CHECK(r.rows[4].sign == Verdict::Proved);  // the grades before the defect stay proved
+  }
+  SECTION("a bias of grade 3 moved by 2^-20: the tooth no longer meets zero and C2 fails near a node") {
+    Scheme s = compose_scheme(6, 1, o.eps.value());
+    REQUIRE(s.net.grades[2].layers[0].b.size() == 1);  // only the second neuron has a bias (-1/2)
+    s.net.grades[2].layers[0].b.push_back({0, Rational(1, 1 << 20)});  // ReLU(T_2 + 2^-20) instead of ReLU(T_2)
+    const VerifyReport r = verify_scheme(s.net, f, o);
+    const auto& c2 = r.claim(Claim::C2);
+    REQUIRE(c2.verdict == Verdict::Refuted);
+    REQUIRE(c2.witness);
+    CHECK(breaks_c2(exact_at(s.net, f, c2.witness->x, c2.witness->grade)));
+  }
+  SECTION("the unchanged network proves every claim") {
+    const Scheme s = compose_scheme(6, 1, o.eps.value());
+    CHECK(verify_scheme(s.net, f, o).overall() == Verdict::Proved);
+  }
+}
+
+TEST_CASE("the network analysis agrees with the hat checker on hat schemes", "[network]") {
+  set_precision_bits(128);
+  for (const char* name : {"sin2pi", "kink"}) {
+    Target f = resolve_target(name);
+    ScheduleOptions so;
+    so.eps = parse_decimal("1e-1");
+    const Network net = to_network(construct(f, so));
+    VerifyOptions o;
+    o.eps = so.eps;
+    VerifyOptions on = o;
+    on.network = true;
+    const VerifyReport hat = verify_scheme(net, f, o), gen = verify_scheme(net, f, on);
+    INFO(name);
+    REQUIRE_FALSE(hat.network);
+    REQUIRE(gen.network);
+    CHECK(hat.overall() == Verdict::Proved);
+    CHECK(gen.claim(Claim::C2).verdict == Verdict::Proved);
+    CHECK(gen.claim(Claim::C2Sign).verdict == Verdict::Proved);
+    CHECK(gen.claim(Claim::C3).verdict == Verdict::Proved);
+    // Both enclose the same numbers: the enclosures of ||r_k|| meet at every grade both computed.
+    for (const auto& n : hat.norms) {
+      const NormEnclosure& m = gen.rows[n.grade].norm;
+      INFO("grade " << n.grade);
+      CHECK(n.inf_lo <= m.inf_hi);
+      CHECK(m.inf_lo <= n.inf_hi);
+      CHECK(n.l1_lo <= m.l1_hi);
+      CHECK(m.l1_lo <= n.l1_hi);
+    }
+    // The hat checker's certified decrease |a|^p ||phi||_p^p is a lower bound of the true decrease,
+    // which the network analysis encloses: it cannot lie above the enclosure.
+    const auto& c4 = hat.claim(Claim::C4, Rational(1));
+    if (c4.at > 0) CHECK(c4.lower <= gen.rows[c4.at].decrease[0].hi);
+  }
+}
+
+TEST_CASE("random trained-like networks: every grade decided, witnesses re-check, norms within 1%", "[network]") {
+  set_precision_bits(128);
+  for (int d = 1; d <= 2; ++d) {
+    const Network net = random_network(d, 6, 3, 1, 40 + static_cast<std::uint64_t>(d));
+    const Target f = resolve_target(d == 1 ? "sin(2*pi*x)" : "x1*x2", d);
+    VerifyOptions o;
+    o.eps = parse_decimal("1e-3");
+    o.budget = 100000;
+    const VerifyReport r = verify_scheme(net, f, o);
+    REQUIRE(r.network);
+    for (std::size_t k = 1; k < r.rows.size(); ++k) {
+      const GradeRow& row = r.rows[k];
+      INFO("d = " << d << ", grade " << k);
+      CHECK(row.c2 != Verdict::Undecided);
+      if (row.c2_w) CHECK(breaks_c2(exact_at(net, f, row.c2_w->x, k)));
+      if (row.sign_w) CHECK(breaks_sign(exact_at(net, f, row.sign_w->x, k)));
+      const NormEnclosure& n = row.norm;
+      CHECK(n.inf_hi - n.inf_lo <= n.inf_lo / 100);
+      CHECK(n.l1_hi - n.l1_lo <= n.l1_lo / 100);
+      CHECK(n.l2_hi - n.l2_lo <= n.l2_lo / 100);
+      // A point value never exceeds the certified sup norm.
+      const Exact e = exact_at(net, f, n.argmax, k);
+      CHECK(hi(bmp::abs(e.cur)) >= n.inf_lo);
+      CHECK(lo(bmp::abs(e.cur)) <= n.inf_hi);
+    }
+  }
+}

@@ -65,6 +65,7 @@ std::vector<Rational> point_in(std::span<const std::int64_t> q, int L, std::mt19
 // (the sign form broken), re-evaluated here with exact network values.
 struct Exact {
   Interval prev, cur;
+  Rational g;
 };
 Exact exact_at(const Network& net, const Target& f, const std::vector<Rational>& x, std::size_t k) {
   const auto g = grade_outputs<Rational>(net, std::span<const Rational>(x), k);
@@ -73,12 +74,13 @@ Exact exact_at(const Network& net, const Target& f, const std::vector<Rational>&
   std::vector<Interval> xi;
   for (const auto& v : x) xi.push_back(enclose(v));
   const Interval fx = f.box(xi);
-  return Exact{fx - enclose(before), fx - enclose(before + g.back())};
+  return Exact{fx - enclose(before), fx - enclose(before + g.back()), g.back()};
 }
 bool breaks_c2(const Exact& e) { return lo(bmp::abs(e.cur)) > hi(bmp::abs(e.prev)); }
 bool breaks_sign(const Exact& e) {
-  // r_k between 0 and r_{k-1} fails for sure: r_k on the other side of 0 from r_{k-1}, or beyond it.
-  return (lo(e.prev) >= 0 && (hi(e.cur) < 0 || lo(e.cur) > hi(e.prev))) || (hi(e.prev) <= 0 && (lo(e.cur) > 0 || hi(e.cur) < lo(e.prev)));
+  // r_k = r_{k-1} - g: for g > 0, r_k < r_{k-1}, so r_k lies between 0 and
+  // r_{k-1} only if r_k >= 0; symmetrically for g < 0.
+  return (e.g > 0 && hi(e.cur) < 0) || (e.g < 0 && lo(e.cur) > 0);
 }
 
 }  // namespace
@@ -178,8 +180,8 @@ TEST_CASE("planted defects in a composed network: the verdict changes as exact e
     REQUIRE(sign.witness);
     CHECK(sign.witness->grade == 5);
     CHECK(breaks_sign(exact_at(s.net, f, sign.witness->x, 5)));
-    // Exact evaluation at the midpoint 1/64 shows the overshoot the checker refuted.
-    const Exact at_mid = exact_at(s.net, f, {Rational(1, 64)}, 5);
+    // Exact evaluation at the level-5 node 1/32 (r_4 = g_5 there before the change) shows the overshoot.
+    const Exact at_mid = exact_at(s.net, f, {Rational(1, 32)}, 5);
     CHECK(hi(at_mid.cur) < 0);
     CHECK(r.rows[4].sign == Verdict::Proved);  // the grades before the defect stay proved
   }

@@ -1,6 +1,7 @@
 // mgdl: command-line front end (targets, construct, eval, defaults).
 #include "constructive/block.hpp"
 #include "constructive/compose.hpp"
+#include "constructive/import.hpp"
 #include "kernel/rounding.hpp"
 #include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
@@ -715,6 +716,13 @@ int main(int argc, char** argv) {
   add_limit_options(eval);
 
   VerifyArgs va;
+  std::string imp_file, imp_out, imp_target;
+  int imp_dim = 0;
+  auto* import = app.add_subcommand("import", "Read a trained network (.npz or mgdl-weights/1 JSON, README) and write it as a scheme file, every weight exact");
+  import->add_option("file", imp_file, "Weights: .npz (g{k}_W{l}, g{k}_b{l}, g{k}_c, g{k}_c0) or mgdl-weights/1 JSON")->required();
+  import->add_option("-o,--output", imp_out, "Scheme file to write")->required();
+  import->add_option("--target,-t", imp_target, "The target the network was trained on (catalogue name or expression); the JSON's \"target\" otherwise");
+  import->add_option("--dim", imp_dim, "Check that the network reads this many inputs")->check(CLI::Range(1, 16));
   auto* verify = app.add_subcommand("verify", "Certify or refute the claims C1-C4 for every x (exit 0 proved, 1 refuted, 3 undecided)");
   verify->add_option("file", va.file, "Scheme file")->required();
   verify->add_option("--target,-t", va.target, "Check against this target instead of the file's");
@@ -775,6 +783,14 @@ int main(int argc, char** argv) {
     }
     if (*eval) return cmd_eval(eval_file, eval_grade, eval_points, eval_precision, as_json);
     if (*verify) return cmd_verify(va);
+    if (*import) {
+      Scheme s = import_scheme(imp_file, imp_target, imp_dim);
+      write_scheme(imp_out, s);
+      std::cout << "imported " << imp_file << ": d = " << s.net.dim << ", width " << s.net.width << ", " << s.net.grades.size()
+                << " grades, target " << s.target_expr << " (every weight the exact value of its float)\nwrote " << imp_out
+                << "; certify with: mgdl verify " << imp_out << " --eps TOL\n";
+      return kExitOk;
+    }
     if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report, tables_latex, tables_only);
     if (*theorem) return cmd_theorem(theorem_id, theorem_quick, tables_threads);
     if (*defaults) return cmd_defaults(def_precision, def_out, as_json);

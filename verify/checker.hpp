@@ -32,6 +32,7 @@ struct VerifyOptions {
   std::vector<std::size_t> at_grades; // extra grades for norm enclosures
   unsigned threads = 0;               // 0: all cores; results do not depend on it
   bool network = false;               // use the general-network analysis for every scheme (verify/network.hpp)
+  Rational network_rel_width = Rational(1, 100);  // the general-network analysis: aim for norm enclosures this tight (relative)
 };
 
 // A refutation: grade, exact point and the enclosures that show the failure.

@@ -90,7 +90,7 @@ Form zero_form(std::size_t d) {
 // the relaxation lambda z <= ReLU(z) <= lambda z + mu for z in [l, u], any
 // lambda in [0, 1] and mu = max((1 - lambda) u, -lambda l); lambda is a short
 // dyadic near u / (u - l) (its value only affects tightness, never soundness).
-void relu(Form& f, const Box& b, bool& stable) {
+void relu(Form& f, const Box& b, bool& stable, bool& kuhn) {
   if (f.zero) return;
   Rational l, u;
   range(f, b, l, u);
@@ -100,6 +100,21 @@ void relu(Form& f, const Box& b, bool& stable) {
     return;
   }
   stable = false;
+  // A kink a . x + c = 0 can lie on faces of the cell's Kuhn simplices only if
+  // a is a multiple of e_i - e_j (a hint for trying the simplices, which
+  // decide stability themselves).
+  if (kuhn) {
+    int nz = 0;
+    const Rational* first = nullptr;
+    bool opposite = false;
+    for (const auto& v : f.a)
+      if (v != 0) {
+        ++nz;
+        if (!first) first = &v;
+        else opposite = v == -*first;
+      }
+    kuhn = nz == 0 || (nz == 2 && opposite);
+  }
   const Rational ratio = u / (u - l);  // in (0, 1)
   const Integer scaled = bmp::numerator(ratio) * (Integer(1) << 24) / bmp::denominator(ratio);  // floor
   const Rational lambda(scaled, Integer(1) << 24);
@@ -116,6 +131,7 @@ void relu(Form& f, const Box& b, bool& stable) {
 struct Forward {
   std::vector<Form> g;       // g[k - 1]
   std::vector<char> stable;  // stable[k - 1]: grades 1..k all stable
+  bool kuhn = true;          // every unstable ReLU's kink may lie on Kuhn simplex faces
 };
 
 Forward forward(const Network& net, const Box& b, std::size_t upto) {
@@ -133,7 +149,7 @@ Forward forward(const Network& net, const Box& b, std::size_t upto) {
       for (const auto& e : L.W) add_scaled(next[static_cast<std::size_t>(e.row)], e.v, h[static_cast<std::size_t>(e.col)], tmp);
       for (auto& n : next) {
         if (n.zero) continue;
-        relu(n, b, stable);
+        relu(n, b, stable, out.kuhn);
         if (!n.zero && n.c == 0 && n.elo == 0 && n.ehi == 0 && std::all_of(n.a.begin(), n.a.end(), [](const Rational& v) { return v == 0; }))
           n.zero = true;
       }
@@ -285,7 +301,7 @@ std::vector<Box> kuhn_simplices(const GridPoint& q, int L) {
 // sign on each simplex. Then F is determined by its corner values (Fact N).
 std::vector<char> piecewise_grades(const Network& net, const GridPoint& q, int L, const Forward& fw, std::size_t upto) {
   std::vector<char> pw(upto, 0);
-  if (q.size() < 2 || upto == 0 || fw.stable[upto - 1]) return pw;
+  if (q.size() < 2 || upto == 0 || fw.stable[upto - 1] || !fw.kuhn) return pw;
   std::vector<char> all(upto, 1);
   for (const Box& s : kuhn_simplices(q, L)) {
     const Forward f = forward(net, s, upto);
@@ -763,7 +779,7 @@ void enclose_norms(const Network& net, const Target& f, const VerifyOptions& opt
   std::vector<NCell> cs(start.size());
   parallel_for(start.size(), opt.threads, [&](std::size_t i) { cs[i] = eval_norm_cell(net, f, start[i], L0); });
   std::size_t used = cs.size();
-  const Real rel = nearest(opt.rel_width);
+  const Real rel = nearest(opt.network_rel_width);
   std::vector<Real> best(K + 1, Real(0));
   std::vector<std::vector<Rational>> argmax(K + 1);
   auto take_points = [&](const std::vector<NCell>& v) {

@@ -182,6 +182,31 @@ if [ -f "$DOCS/theorems.md" ] && [ -z "${MGDL_SANITIZED:-}" ]; then
 fi
 expect 2 "unknown theorem" -- "$MGDL" theorem nosuch
 
+# Composition and trained networks: construct --compose, import, verify (general-network analysis).
+expect 0 "compose 6 grades" -- "$MGDL" construct --compose --eps 1e-4 -o "$T/xx.json"
+grep -q "6 grades" "$T/out" && ok || bad "compose picks K = 6 for eps 1e-4 (2^-14 <= 1e-4 < 2^-12)"
+expect 0 "compose verifies" -- "$MGDL" verify "$T/xx.json"
+grep -q "^C2 sign-preserving  PROVED" "$T/out" && ok || bad "compose: the sign form is proved"
+grep -q "^6  *PROVED  *PROVED" "$T/out" && ok || bad "compose: per-grade row 6 proved"
+expect 2 "compose with a target" -- "$MGDL" construct --compose --target x -o "$T/bad.json"
+[ ! -e "$T/bad.json" ] && ok || bad "compose with a target leaves no file"
+cat >"$T/w.json" <<'JSON'
+{"format": "mgdl-weights/1", "dim": 1, "target": "x*(1-x)", "grades": [
+ {"layers": [{"W": [[1.0], [1.0]], "b": [0.0, -0.5]}], "readout": {"c": [0.5, -1.0], "c0": 0}},
+ {"layers": [{"W": [[2.0, -4.0], [2.0, -4.0]], "b": [0.0, -0.5]}], "readout": {"c": [0.125, -0.25], "c0": 0}}]}
+JSON
+expect 0 "import JSON (the first two composed grades)" -- "$MGDL" import "$T/w.json" -o "$T/w-scheme.json"
+expect 0 "verify the imported network" -- "$MGDL" verify "$T/w-scheme.json" --eps 1/60 --json
+python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert j['verdict']=='PROVED' and len(j['per_grade'])==2 and j['per_grade'][1]['C2_sign']=='PROVED'" "$T/out" && ok || bad "imported network: per_grade rows in --json, all proved"
+sed 's/\[\[2.0, -4.0\], \[2.0, -4.0\]\]/[[2.0, -4.0, 1.0], [2.0, -4.0, 1.0]]/' "$T/w.json" >"$T/w-bad.json"
+expect 2 "import a wrong shape" -- "$MGDL" import "$T/w-bad.json" -o "$T/w-bad-scheme.json"
+grep -q "g2_W1 has shape \[2, 3\], expected \[2, 2\]" "$T/err" && ok || bad "the import error names the array and its shape"
+[ ! -e "$T/w-bad-scheme.json" ] && ok || bad "a failed import leaves no file"
+sed 's/"c": \[0.125, -0.25\]/"c": [0.25, -0.25]/' "$T/w.json" >"$T/w-planted.json"
+expect 0 "import a planted defect" -- "$MGDL" import "$T/w-planted.json" -o "$T/w-planted-scheme.json"
+expect 1 "the planted defect is refuted" -- "$MGDL" verify "$T/w-planted-scheme.json" --eps 1/2
+grep -q "^C2 sign-preserving  REFUTED" "$T/out" && ok || bad "planted readout defect: the sign form is refuted"
+
 # Hostile scheme files, one per class: verify and eval exit 2 with one line,
 # never a verdict (so never PROVED), within the reader's limits.
 python3 - "$T/s.json" "$T" <<'PY'

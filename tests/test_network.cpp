@@ -85,7 +85,7 @@ bool breaks_sign(const Exact& e) {
 
 }  // namespace
 
-TEST_CASE("cell enclosures of general grades contain every exact value; stable cells are exact", "[network]") {
+TEST_CASE("cell enclosures of general grades contain every exact value and are exact on stable cells", "[network]") {
   set_precision_bits(128);
   std::mt19937_64 rng(7);
   for (int d = 1; d <= 3; ++d) {

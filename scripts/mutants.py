@@ -1,6 +1,6 @@
 # The mutants scripts/mutate makes: one textual change each to the trusted
 # kernel (kernel/, numbers/numbers.cpp) or to the checker's decisions
-# (verify/checker.cpp). Kinds: constants, comparison operators, rounding
+# (verify/checker.cpp), or to the general-network analysis (verify/network.cpp). Kinds: constants, comparison operators, rounding
 # directions, off-by-ones, dropped conditions. Each `old` must occur exactly
 # once in its file. A mutant that no test kills must carry a reason why it is
 # equivalent (`equivalent`), or it is a gap in the tests.
@@ -16,6 +16,7 @@ EH = "kernel/enclose.hpp"
 S = "kernel/scheme.cpp"
 Q = "numbers/numbers.cpp"
 C = "verify/checker.cpp"
+V = "verify/network.cpp"
 
 MUTANTS = [
     # Rounding directions.
@@ -160,4 +161,24 @@ MUTANTS = [
     ("C25", C, "    require_point_in_cell(rp, r, \"the residual\");", "", None),
     ("C26", C, "    if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove", "    if (!checked[k]) break;", None),
     ("C27", C, "    t.weak_fail = g > 0 ? hi(twice) < 0 : lo(twice) > 0;", "    t.weak_fail = g > 0 ? hi(twice) < 0 : hi(twice) > 0;", None),
+    # The general-network analysis (verify/network.cpp).
+    ("V01", V, "  if (l.sign() >= 0) return;", "  if (u.sign() >= 0) return;", None),
+    ("V02", V, "  const Rational mu = up1 > up2 ? up1 : up2;", "  const Rational mu = up1 < up2 ? up1 : up2;", None),
+    ("V03", V, "  else addmul(acc.elo, w, f.ehi, tmp), addmul(acc.ehi, w, f.elo, tmp);",
+     "  else addmul(acc.elo, w, f.elo, tmp), addmul(acc.ehi, w, f.ehi, tmp);", None),
+    ("V04", V, "    if (s > 0) addmul(lo, f.a[i], b.lo[i], tmp), addmul(hi, f.a[i], b.hi[i], tmp);",
+     "    if (s > 0) addmul(lo, f.a[i], b.hi[i], tmp), addmul(hi, f.a[i], b.lo[i], tmp);", None),
+    ("V05", V, "        const bool weak_ok = pos ? lo(rw) >= 0 : hi(rw) <= 0;", "        const bool weak_ok = pos ? hi(rw) >= 0 : hi(rw) <= 0;", None),
+    ("V06", V, "        const bool sign_ok = pos ? lo(rk) >= 0 : hi(rk) <= 0;", "        const bool sign_ok = pos ? lo(rk) >= 0 : lo(rk) <= 0;", None),
+    ("V07", V, "    const bool clamp = rows[j].c2 == Verdict::Proved;", "    const bool clamp = true;", None),
+    ("V08", V, "      dcr.verdict = s.trivial || dcr.lo > 0 ?", "      dcr.verdict = s.trivial || dcr.hi > 0 ?", None),
+    ("V09", V, "  T.rho = mul_up(rho, q4) / 2;", "  T.rho = Real(0);", None),
+    ("V10", V, "  I1 = alpha + SM * T.h2_24 + rho;", "  I1 = alpha + rho;", None),
+    ("V11", V, "  for (std::size_t k = 0; k < upto; ++k) pw[k] = all[k] && !fw.stable[k];",
+     "  for (std::size_t k = 0; k < upto; ++k) pw[k] = !fw.stable[k];", None),
+    ("V12", V, "    if (glo == 0 && ghi == 0) {\n      o.g_zero_cell[k] = 1;", "    if (glo == 0 || ghi == 0) {\n      o.g_zero_cell[k] = 1;", None),
+    ("V13", V, "          o.sign_fail[k] = gv > 0 ? hi(cur) < 0 : lo(cur) > 0;", "          o.sign_fail[k] = gv > 0 ? lo(cur) < 0 : lo(cur) > 0;", None),
+    ("V14", V, "          if (left[k]) ++st.open[k];", "          ;", None),
+    ("V15", V, "  if (lo(A) >= 0 && lo(B) >= 0 && lo(G) >= 0) have = true, extra_lo = lo(G);",
+     "  if (lo(A) >= 0 && lo(B) >= 0) have = true, extra_lo = lo(G);", None),
 ]

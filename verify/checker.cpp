@@ -594,6 +594,15 @@ ClaimResult judge_c1(const Network& net, VerifyReport& rep) {
   return c;
 }
 
+// One grade's pointwise verdict folded into the claim: the first witness, the
+// open grades, the largest search.
+void fold_grade(ClaimResult& c, Verdict v, const std::optional<Witness>& w, std::size_t cells, int deepest) {
+  if (v == Verdict::Refuted && !c.witness) c.witness = w;
+  if (v == Verdict::Undecided) ++c.open;
+  c.max_cells = std::max(c.max_cells, cells);
+  c.deepest = std::max(c.deepest, deepest);
+}
+
 // C2 (which = C2) or its sign-preserving form (which = C2Sign) over all grades.
 ClaimResult judge_pointwise(Claim which, const std::vector<GradeCheck>& checks, const std::vector<char>& checked, const Model& M,
                             std::size_t K) {
@@ -604,12 +613,7 @@ ClaimResult judge_pointwise(Claim which, const std::vector<GradeCheck>& checks, 
   for (std::size_t k = 1; k <= M.supported; ++k) {
     if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove
     const GradeCheck& gc = checks[k];
-    const Verdict v = which == Claim::C2 ? gc.weak : gc.sign;
-    const auto& w = which == Claim::C2 ? gc.weak_w : gc.sign_w;
-    if (v == Verdict::Refuted && !c.witness) c.witness = w;
-    if (v == Verdict::Undecided) ++c.open;
-    c.max_cells = std::max(c.max_cells, gc.cells);
-    c.deepest = std::max(c.deepest, gc.deepest);
+    fold_grade(c, which == Claim::C2 ? gc.weak : gc.sign, which == Claim::C2 ? gc.weak_w : gc.sign_w, gc.cells, gc.deepest);
   }
   c.verdict = c.witness ? Verdict::Refuted : c.open ? Verdict::Undecided : Verdict::Proved;
   return c;
@@ -719,12 +723,7 @@ void judge_network(const Network& net, const Target& f, const VerifyOptions& opt
     c.claim = which;
     for (std::size_t k = 1; k <= K; ++k) {
       const GradeRow& r = rep.rows[k];
-      const Verdict v = which == Claim::C2 ? r.c2 : r.sign;
-      const auto& w = which == Claim::C2 ? r.c2_w : r.sign_w;
-      if (v == Verdict::Refuted && !c.witness) c.witness = w;
-      if (v == Verdict::Undecided) ++c.open;
-      c.max_cells = std::max(c.max_cells, r.c2_cells);
-      c.deepest = std::max(c.deepest, r.deepest);
+      fold_grade(c, which == Claim::C2 ? r.c2 : r.sign, which == Claim::C2 ? r.c2_w : r.sign_w, r.c2_cells, r.deepest);
     }
     c.verdict = c.witness ? Verdict::Refuted : c.open ? Verdict::Undecided : Verdict::Proved;
     rep.claims.push_back(c);

@@ -127,6 +127,29 @@ TEST_CASE("cell enclosures of general grades contain every exact value and are e
   }
 }
 
+TEST_CASE("the ReLU relaxation's upper bound holds at the end of the range, for a slope that is not dyadic", "[network]") {
+  // g = ReLU(x - 1/3) on [0, 1]: the relaxation slope lambda is a dyadic just
+  // below u / (u - l) = 2/3; the bound lambda z + mu must still reach g(1) = 2/3.
+  Network net;
+  net.dim = 1;
+  net.width = 1;
+  Grade g;
+  Layer L;
+  L.out = 1;
+  L.in = 1;
+  L.W.push_back({0, 0, Rational(1)});
+  L.b.push_back({0, Rational(-1, 3)});
+  g.layers.push_back(L);
+  g.readout.c.push_back({0, Rational(1)});
+  net.grades.push_back(g);
+  net.grades.push_back(g);  // grade 2 reads ReLU(x - 1/3): ReLU(ReLU(x - 1/3) - 1/3)
+  const auto r = grade_ranges_on_cell(net, GridPoint{0}, 0);
+  CHECK_FALSE(r[0].stable);
+  CHECK(r[0].range.lo <= 0);
+  CHECK(r[0].range.hi >= Rational(2, 3));
+  CHECK(r[1].range.hi >= Rational(1, 3));
+}
+
 TEST_CASE("composition: x(1-x) in 13 composed grades, every claim proved, exact norms enclosed", "[network][compose]") {
   set_precision_bits(128);
   const int K = kComposeGrades;

@@ -2,6 +2,7 @@
 #include "constructive/block.hpp"
 #include "constructive/compose.hpp"
 #include "constructive/import.hpp"
+#include "train/train.hpp"
 #include "kernel/rounding.hpp"
 #include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
@@ -672,6 +673,28 @@ int cmd_theorem(const std::string& id, bool quick, unsigned threads) {
 
 }  // namespace
 
+// mgdl train: grade-wise training, progress per grade on stderr, the scheme
+// written atomically at the end (nothing on disk when it fails).
+int cmd_train(const std::string& target, int dim, const TrainOptions& opt, const std::string& out, bool quiet) {
+  const Target f = resolve_target(target, dim);
+  if (dim != 0 && f.dim != dim) throw InputError("the target " + target + " has dimension " + std::to_string(f.dim) + ", not --dim " + std::to_string(dim));
+  auto progress = [&](const GradeLog& g) {
+    if (quiet) return;
+    char b[256];
+    std::snprintf(b, sizeof b, "grade %zu: training mse %.4e -> %.4e (Adam, %.2f s, then least squares %.3f s)", g.grade, g.mse_before, g.mse,
+                  g.seconds_adam, g.seconds_ls);
+    std::cerr << b;
+    if (opt.certified) std::cerr << "; kept: " << g.action << ", C2 sign-preserving " << to_string(g.sign) << " (" << g.checks << " checks, " << std::fixed << std::setprecision(2) << g.seconds_check << " s)" << std::defaultfloat;
+    std::cerr << "\n";
+  };
+  const Training t = train(f, opt, progress);
+  write_scheme(out, t.scheme);
+  std::cout << "trained " << t.scheme.net.grades.size() << " grades of width " << opt.width << " on " << f.expr << ": training mse "
+            << to_decimal(Real(t.log.back().mse), 4) << (opt.certified ? " (certified grade by grade)" : "") << "\nwrote " << out
+            << "; certify with: mgdl verify " << out << " --eps TOL\n";
+  return kExitOk;
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"mgdl: fixed-width multigrade ReLU schemes, constructed in exact dyadic arithmetic"};
   app.require_subcommand(1);
@@ -723,6 +746,27 @@ int main(int argc, char** argv) {
   import->add_option("-o,--output", imp_out, "Scheme file to write")->required();
   import->add_option("--target,-t", imp_target, "The target the network was trained on (catalogue name or expression); the JSON's \"target\" otherwise");
   import->add_option("--dim", imp_dim, "Check that the network reads this many inputs")->check(CLI::Range(1, 16));
+  TrainOptions to;
+  std::string tr_target, tr_out;
+  int tr_dim = 0;
+  bool tr_no_carry = false, tr_quiet = false;
+  auto* trainc = app.add_subcommand("train", "Grade-wise training (Adam on each grade's hidden layer, exact least-squares readout), optionally certified grade by grade");
+  trainc->add_option("--target,-t", tr_target, "Catalogue name or expression")->required();
+  trainc->add_option("--dim", tr_dim, "Dimension (default: the target's)")->check(CLI::Range(1, 16));
+  trainc->add_option("--grades", to.grades, "Grades K")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  trainc->add_option("--width", to.width, "Width W of every hidden layer (the d neurons carrying x included)")->capture_default_str()->check(CLI::Range(1, 4096));
+  trainc->add_option("--epochs", to.epochs, "Full-batch Adam steps per grade")->capture_default_str()->check(CLI::Range(0, 100000000));
+  trainc->add_option("--lr", to.lr, "Adam step size")->capture_default_str();
+  trainc->add_option("--samples", to.samples, "Training points, uniform random in the cube")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
+  trainc->add_option("--seed", to.seed, "Seed of the samples and the initial weights")->capture_default_str();
+  trainc->add_flag("--certified", to.certified, "Keep a grade only when the checker proves it sign-preserving on the whole cube; otherwise halve its readout, or replace it by a contraction grade, or by the trivial grade");
+  trainc->add_flag("--no-carry", tr_no_carry, "No neurons carrying x (plain MGDL; not with --certified)");
+  trainc->add_option("--halvings", to.halvings, "Certified: readout halvings to try")->capture_default_str()->check(CLI::Range(0, 60));
+  trainc->add_option("--budget", to.budget, "Certified: cells per grade check")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  trainc->add_option("--max-level", to.max_level, "Certified: finest cell level of a grade check")->capture_default_str()->check(CLI::Range(1, 56));
+  trainc->add_option("--threads", to.threads, "Certified: checker threads (0: all cores); results do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
+  trainc->add_option("-o,--output", tr_out, "Scheme file to write")->required();
+  trainc->add_flag("--quiet,-q", tr_quiet, "No progress lines on standard error");
   auto* verify = app.add_subcommand("verify", "Certify or refute the claims C1-C4 for every x (exit 0 proved, 1 refuted, 3 undecided)");
   verify->add_option("file", va.file, "Scheme file")->required();
   verify->add_option("--target,-t", va.target, "Check against this target instead of the file's");
@@ -790,6 +834,10 @@ int main(int argc, char** argv) {
                 << " grades, target " << s.target_expr << " (every weight the exact value of its float)\nwrote " << imp_out
                 << "; certify with: mgdl verify " << imp_out << " --eps TOL\n";
       return kExitOk;
+    }
+    if (*trainc) {
+      to.carry = !tr_no_carry;
+      return cmd_train(tr_target, tr_dim, to, tr_out, tr_quiet);
     }
     if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report, tables_latex, tables_only);
     if (*theorem) return cmd_theorem(theorem_id, theorem_quick, tables_threads);

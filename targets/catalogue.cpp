@@ -34,6 +34,7 @@ const std::vector<CatalogueEntry>& catalogue() {
     v.push_back(expression("osc", "oscillatory: x sin(20 pi x)", "x*sin(20*pi*x)", 1, true, "1e-2"));
     v.push_back(expression("sin100", "oscillatory: sin(100 x) (MGDL reference experiments)", "sin(100*x)", 1));
     v.push_back(expression("xsin100", "oscillatory: x sin(100 x) (MGDL reference experiments)", "x*sin(100*x)", 1));
+    v.push_back(expression("sines3", "oscillatory: three sines, frequencies 1, 4, 16 (for the MGDL experiments)", "(sin(2*pi*x)+sin(8*pi*x)+sin(32*pi*x))/3", 1));
     v.push_back(expression("chirp", "oscillatory: a chirp", "sin(1/(x+0.05))", 1));
     v.push_back(expression("holder03", "cusp: Hoelder-0.3 at 0", "x^0.3", 1));
     v.push_back(expression("steep", "steep: tanh(200 (x - 0.3))", "tanh(200*(x-0.3))", 1));

@@ -544,7 +544,10 @@ C2Outcome test_c2_cell(const Network& net, const Target& f, const C2Cell& c) {
   return o;
 }
 
-void check_pointwise(const Network& net, const Target& f, const VerifyOptions& opt, std::vector<GradeRow>& rows, std::size_t& cells) {
+// only = 0: every grade; otherwise grade `only` alone (1-based; the rows of
+// the other grades are left as they are).
+void check_pointwise(const Network& net, const Target& f, const VerifyOptions& opt, std::vector<GradeRow>& rows, std::size_t& cells,
+                     std::size_t only = 0) {
   const std::size_t K = net.grades.size(), d = static_cast<std::size_t>(net.dim);
   C2State st;
   st.cells.assign(K, 0);
@@ -553,7 +556,9 @@ void check_pointwise(const Network& net, const Target& f, const VerifyOptions& o
   st.weak_w.resize(K);
   st.sign_w.resize(K);
   st.nonzero.assign(K, 0);
-  std::vector<C2Cell> round{C2Cell{GridPoint(d, 0), 0, std::vector<char>(K, 3)}};
+  std::vector<char> pending(K, only == 0 ? 3 : 0);
+  if (only != 0) pending.at(only - 1) = 3;
+  std::vector<C2Cell> round{C2Cell{GridPoint(d, 0), 0, pending}};
   while (!round.empty()) {
     // A grade refuted in both forms, or out of budget, is no longer searched.
     for (auto& c : round)
@@ -611,6 +616,7 @@ void check_pointwise(const Network& net, const Target& f, const VerifyOptions& o
     round = std::move(next);
   }
   for (std::size_t k = 0; k < K; ++k) {
+    if (only != 0 && k + 1 != only) continue;
     GradeRow& r = rows[k + 1];
     r.c2_cells = st.cells[k];
     r.deepest = st.deepest[k];
@@ -952,6 +958,26 @@ std::vector<GradeRange> grade_ranges_on_cell(const Network& net, std::span<const
     out.push_back(std::move(r));
   }
   return out;
+}
+
+QInterval prefix_range_on_cell(const Network& net, std::span<const std::int64_t> q, int L, std::size_t upto) {
+  const Box b = cell_box(GridPoint(q.begin(), q.end()), L);
+  const Forward fw = forward(net, b, upto);
+  Form F = zero_form(b.lo.size());
+  for (const Form& g : fw.g) F = sum(F, g, Rational(1));
+  QInterval r;
+  range(F, b, r.lo, r.hi);
+  return r;
+}
+
+GradeRow check_last_grade(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells) {
+  if (auto e = structure_check(net)) throw InputError(e->what);
+  if (net.dim < 1 || net.dim > 3) throw InputError("the general-network analysis supports d = 1..3, got d = " + std::to_string(net.dim));
+  if (net.grades.empty()) throw InputError("check_last_grade: the network has no grade");
+  std::vector<GradeRow> rows(net.grades.size() + 1);
+  for (std::size_t k = 0; k < rows.size(); ++k) rows[k].grade = k;
+  check_pointwise(net, f, opt, rows, cells, net.grades.size());
+  return rows.back();
 }
 
 std::vector<GradeRow> analyse_network(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells) {

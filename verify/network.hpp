@@ -36,6 +36,17 @@ struct GradeRange {
 };
 std::vector<GradeRange> grade_ranges_on_cell(const Network& net, std::span<const std::int64_t> q, int L);
 
+// Exact rational enclosure of F_upto = g_1 + ... + g_upto over the level-L
+// cell q, from the sum of the grades' affine forms (so correlations between
+// grades are kept). Guarantee: contains F_upto(x) for every x of the cell.
+QInterval prefix_range_on_cell(const Network& net, std::span<const std::int64_t> q, int L, std::size_t upto);
+
+// C2 and its sign-preserving form at the last grade of `net` only, as in
+// analyse_network (the same search, the other grades not examined): the row
+// of grade K with c2, sign, their witnesses, c2_cells, deepest, nonzero set;
+// no norms. Used by the certified training (train/train.hpp).
+GradeRow check_last_grade(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells);
+
 std::vector<GradeRow> analyse_network(const Network& net, const Target& f, const VerifyOptions& opt, std::size_t& cells);
 
 }  // namespace mgdl

@@ -3,6 +3,7 @@
 #include "constructive/compose.hpp"
 #include "constructive/import.hpp"
 #include "train/train.hpp"
+#include "theorems/experiments.hpp"
 #include "kernel/rounding.hpp"
 #include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
@@ -649,6 +650,44 @@ int cmd_tables(const std::string& docs, bool quick, bool check, unsigned threads
   return kExitRefuted;
 }
 
+// mgdl experiments: regenerate docs/experiments.md and its figures, or
+// --check them (every row of a fresh run must be in the committed file).
+int cmd_experiments(const std::string& docs, bool quick, bool check, unsigned threads, const std::string& report) {
+  if (quick && !check && std::filesystem::weakly_canonical(docs) == std::filesystem::weakly_canonical("docs"))
+    throw InputError("--quick regenerates a subset: use it with --check or another --docs folder, or drop it to write the whole file");
+  set_precision_bits(128);
+  const auto runs = run_experiments(quick, threads);
+  if (!report.empty()) write_file_atomic(report, render_experiment_timings(runs));
+  const std::string text = render_experiments(runs);
+  if (!check) {
+    std::filesystem::create_directories(docs);
+    write_file_atomic(docs + "/experiments.md", with_checksum(text));
+    auto figs = write_experiment_figures(runs, docs + "/figures");
+    std::cout << "wrote " << docs << "/experiments.md, " << figs.size() << " figures in " << docs << "/figures\n";
+    return kExitOk;
+  }
+  std::vector<std::string> problems;
+  check_generated(docs + "/experiments.md", "experiments.md", text, problems);
+  const std::string tmp = std::filesystem::temp_directory_path() / ("mgdl-exp-figures-" + std::to_string(::getpid()));
+  for (const auto& name : write_experiment_figures(runs, tmp)) {
+    std::string b;
+    try {
+      b = slurp(docs + "/figures/" + name);
+    } catch (const InputError&) {
+      b.clear();
+    }
+    if (slurp(tmp + "/" + name) != b) problems.push_back("figure differs or is missing: figures/" + name);
+  }
+  std::filesystem::remove_all(tmp);
+  if (problems.empty()) {
+    std::cout << "docs/experiments.md and its figures are fresh (" << runs.size() << " targets regenerated" << (quick ? ", quick subset" : "") << ")\n";
+    return kExitOk;
+  }
+  for (const auto& p : problems) std::cout << "stale: " << p << "\n";
+  std::cout << "regenerate with: build/mgdl experiments\n";
+  return kExitRefuted;
+}
+
 int cmd_theorem(const std::string& id, bool quick, unsigned threads) {
   const Statement* st = find_statement(id);
   if (!st) {
@@ -782,6 +821,15 @@ int main(int argc, char** argv) {
   add_limit_options(verify);
 
   std::string tables_docs = "docs", tables_report, tables_latex, tables_only;
+  std::string exp_docs = "docs", exp_report;
+  bool exp_quick = false, exp_check = false;
+  unsigned exp_threads = 0;
+  auto* experiments = app.add_subcommand("experiments", "Regenerate docs/experiments.md (plain and certified training next to the constructor, every verdict from the checker), or --check it");
+  experiments->add_option("--docs", exp_docs, "The docs folder")->capture_default_str();
+  experiments->add_flag("--quick", exp_quick, "Only the quick subset of targets (with --check; what CI runs)");
+  experiments->add_flag("--check", exp_check, "Compare with the committed files instead of writing (exit 1 when stale)");
+  experiments->add_option("--report", exp_report, "Write timings here (not committed)");
+  experiments->add_option("--threads", exp_threads, "Threads for the checker (0: all cores)")->check(CLI::Range(0u, 1024u));
   bool tables_quick = false, tables_check = false;
   unsigned tables_threads = 0;
   auto* tables = app.add_subcommand("tables", "Regenerate docs/theorems.md, docs/rules.md and docs/figures (or --check them, or --latex DIR)");
@@ -839,6 +887,7 @@ int main(int argc, char** argv) {
       to.carry = !tr_no_carry;
       return cmd_train(tr_target, tr_dim, to, tr_out, tr_quiet);
     }
+    if (*experiments) return cmd_experiments(exp_docs, exp_quick, exp_check, exp_threads, exp_report);
     if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report, tables_latex, tables_only);
     if (*theorem) return cmd_theorem(theorem_id, theorem_quick, tables_threads);
     if (*defaults) return cmd_defaults(def_precision, def_out, as_json);

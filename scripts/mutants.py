@@ -181,4 +181,6 @@ MUTANTS = [
     ("V14", V, "          if (left[k]) ++st.open[k];", "          ;", None),
     ("V15", V, "  if (lo(A) >= 0 && lo(B) >= 0 && lo(G) >= 0) have = true, extra_lo = lo(G);",
      "  if (lo(A) >= 0 && lo(B) >= 0) have = true, extra_lo = lo(G);", None),
+    # The Kuhn hint judged on relaxed forms: hats side by side in 2-D stay UNDECIDED at their support vertices.
+    ("V16", V, "  if (kuhn && f.elo == 0 && f.ehi == 0) {", "  if (kuhn) {", None),
 ]

@@ -396,15 +396,6 @@ std::string render_timings(const std::vector<TargetRun>& runs) {
 
 namespace {
 // ---- Figures: data first (Figure, Heat), then two renderers (SVG, pgfplots).
-struct Series {
-  std::string name;
-  std::vector<std::pair<double, double>> pts;
-};
-struct Figure {
-  std::string title, xlabel, ylabel;
-  bool xlog = false, ylog = false;
-  std::vector<Series> series;
-};
 const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
 std::string num(double v) {
@@ -476,6 +467,8 @@ Ticks lin_ticks(double lo, double hi) {
   return t;
 }
 
+}  // namespace
+
 std::string render_svg(const Figure& fg) {
   double xmin = 1e300, xmax = -1e300, ymin = 1e300, ymax = -1e300;
   for (const auto& s : fg.series)
@@ -522,6 +515,7 @@ std::string render_svg(const Figure& fg) {
   return os.str();
 }
 
+namespace {
 std::string tex_escape(const std::string& s) {
   std::string o;
   for (char c : s) {

@@ -76,6 +76,18 @@ std::string render_timings(const std::vector<TargetRun>& runs);
 std::string render_statement(const Statement& s, const std::vector<TargetRun>& runs);
 // Plain-text table: each column padded to its widest cell, two spaces between.
 std::string text_table(const std::vector<std::vector<std::string>>& rows);
+// A line plot: data first, rendered as SVG (deterministic bytes).
+struct Series {
+  std::string name;
+  std::vector<std::pair<double, double>> pts;
+};
+struct Figure {
+  std::string title, xlabel, ylabel;
+  bool xlog = false, ylog = false;
+  std::vector<Series> series;
+};
+std::string render_svg(const Figure& fg);
+
 // SVG figures for each run into dir (returns the file names written).
 std::vector<std::string> write_figures(const std::vector<TargetRun>& runs, const std::string& dir);
 // The same tables as LaTeX (booktabs) and the figures as pgfplots (TikZ)

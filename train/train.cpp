@@ -144,6 +144,21 @@ DenseGrade init_grade(const Mat& H, int W, int carry, SplitMix& rng) {
   return g;
 }
 
+// The training points (uniform in the cube, from rng) and f there.
+void draw_samples(const Target& f, std::size_t samples, SplitMix& rng, Mat& X, Vec& y) {
+  const int d = f.dim;
+  const auto N = static_cast<Eigen::Index>(samples);
+  X.resize(N, d);
+  y.resize(N);
+  for (Eigen::Index i = 0; i < N; ++i) {
+    std::vector<Real> x(static_cast<std::size_t>(d));
+    for (int j = 0; j < d; ++j) X(i, j) = rng.uniform(), x[static_cast<std::size_t>(j)] = Real(X(i, j));
+    const double v = static_cast<double>(f.point(std::span<const Real>(x)));
+    if (!std::isfinite(v)) throw InputError("the target " + f.expr + " is not finite at the sample point x = " + to_decimal(x[0], 17) + (d > 1 ? ", ..." : ""));
+    y(i) = v;
+  }
+}
+
 // ---- the certified variant ---------------------------------------------------
 
 // Certified range of e = f - F_k over the box of the patch of phi_{m,z} (the
@@ -299,6 +314,15 @@ bool overshoot_at(const Network& net, const Target& f, const Witness& w) {
 
 }  // namespace
 
+double sample_mse(const Network& net, const Target& f, std::size_t samples, std::uint64_t seed) {
+  if (net.dim != f.dim) throw InputError("sample_mse: the network reads " + std::to_string(net.dim) + " inputs, the target has dimension " + std::to_string(f.dim));
+  SplitMix rng{seed};
+  Mat X;
+  Vec y;
+  draw_samples(f, samples, rng, X, y);
+  return mse(y - approximant_at(net, X));
+}
+
 Training train(const Target& f, const TrainOptions& opt, const std::function<void(const GradeLog&)>& progress) {
   const int d = f.dim, W = opt.width, carry = opt.carry ? d : 0;
   if (opt.grades < 1) throw InputError("--grades must be at least 1");
@@ -314,15 +338,9 @@ Training train(const Target& f, const TrainOptions& opt, const std::function<voi
   }
   SplitMix rng{opt.seed};
   const auto N = static_cast<Eigen::Index>(opt.samples);
-  Mat X(N, d);
-  Vec y(N);
-  for (Eigen::Index i = 0; i < N; ++i) {
-    std::vector<Real> x(static_cast<std::size_t>(d));
-    for (int j = 0; j < d; ++j) X(i, j) = rng.uniform(), x[static_cast<std::size_t>(j)] = Real(X(i, j));
-    const double v = static_cast<double>(f.point(std::span<const Real>(x)));
-    if (!std::isfinite(v)) throw InputError("the target " + f.expr + " is not finite at the sample point x = " + to_decimal(x[0], 17) + (d > 1 ? ", ..." : ""));
-    y(i) = v;
-  }
+  Mat X;
+  Vec y;
+  draw_samples(f, opt.samples, rng, X, y);
   Training out;
   Scheme& s = out.scheme;
   s.net.dim = d;

@@ -66,6 +66,11 @@ struct Training {
 // --certified).
 Training train(const Target& f, const TrainOptions& opt, const std::function<void(const GradeLog&)>& progress = {});
 
+// Mean of (f - F_K)^2 over the training points of (samples, seed), F_K in
+// doubles: the training MSE of any network (a constructed one too), on the
+// points `train` would draw.
+double sample_mse(const Network& net, const Target& f, std::size_t samples, std::uint64_t seed);
+
 // The readout's least-squares solve, exposed for tests: c (size cols + 1, the
 // intercept last) minimising ||Z c[0..cols) + c[cols] - r||_2, by
 // column-pivoting Householder QR (rank-deficient Z allowed: a basic solution).

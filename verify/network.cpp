@@ -102,8 +102,10 @@ void relu(Form& f, const Box& b, bool& stable, bool& kuhn) {
   stable = false;
   // A kink a . x + c = 0 can lie on faces of the cell's Kuhn simplices only if
   // a is a multiple of e_i - e_j (a hint for trying the simplices, which
-  // decide stability themselves).
-  if (kuhn) {
+  // decide stability themselves). Only an exact form's kink is judged: after
+  // a relaxation upstream, a says nothing about where the kink lies (a hat's
+  // outer ReLU at a vertex of its support, where inner kinks meet).
+  if (kuhn && f.elo == 0 && f.ehi == 0) {
     int nz = 0;
     const Rational* first = nullptr;
     bool opposite = false;

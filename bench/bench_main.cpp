@@ -3,6 +3,7 @@
 #include "constructive/fast_eval.hpp"
 #include "constructive/schedule.hpp"
 #include "targets/catalogue.hpp"
+#include "train/train.hpp"
 #include "verify/checker.hpp"
 
 #include <benchmark/benchmark.h>
@@ -126,4 +127,26 @@ BENCHMARK(forward_exact)->Unit(benchmark::kMillisecond);
 BENCHMARK(forward_mpfr)->Unit(benchmark::kMillisecond);
 BENCHMARK(forward_fast)->Unit(benchmark::kMillisecond);
 BENCHMARK(mpfr_raw_ops)->Unit(benchmark::kMillisecond);
+// One trained grade (`mgdl train`): width 32, 10^4 samples, 200 Adam steps,
+// then the least-squares readout; counters split the time between the two.
+void train_grade(benchmark::State& st, const char* target) {
+  set_precision_bits(128);
+  const Target f = resolve_target(target);
+  TrainOptions o;
+  o.grades = static_cast<std::size_t>(st.range(0));
+  o.width = 32;
+  o.epochs = 200;
+  o.samples = 10000;
+  double adam = 0, ls = 0;
+  for (auto _ : st) {
+    const Training t = train(f, o);
+    adam = ls = 0;
+    for (const auto& g : t.log) adam += g.seconds_adam, ls += g.seconds_ls;
+  }
+  st.counters["adam_s_per_grade"] = adam / static_cast<double>(o.grades);
+  st.counters["ls_s_per_grade"] = ls / static_cast<double>(o.grades);
+  st.counters["ls_share"] = ls / (adam + ls);
+}
+BENCHMARK_CAPTURE(train_grade, sin100, "sin100")->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
+
 BENCHMARK_MAIN();

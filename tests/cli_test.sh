@@ -207,6 +207,19 @@ expect 0 "import a planted defect" -- "$MGDL" import "$T/w-planted.json" -o "$T/
 expect 1 "the planted defect is refuted" -- "$MGDL" verify "$T/w-planted-scheme.json" --eps 1/2
 grep -q "^C2 sign-preserving  REFUTED" "$T/out" && ok || bad "planted readout defect: the sign form is refuted"
 
+# Grade-wise training: plain (C2 refuted per grade) and certified (proved per grade); bad options leave no file.
+expect 0 "train plain" -- "$MGDL" train -t sin2pi --grades 2 --width 8 --epochs 50 --samples 200 -q -o "$T/tr-plain.json"
+expect 1 "verify the plain trained network" -- "$MGDL" verify "$T/tr-plain.json" --eps 1 --json
+python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert j['per_grade'][1]['C2_sign']=='REFUTED'" "$T/out" && ok || bad "plain training: C2 sign refuted at grade 1"
+expect 0 "train certified" -- "$MGDL" train -t sin2pi --grades 2 --width 8 --epochs 50 --samples 200 --certified -q -o "$T/tr-cert.json"
+"$MGDL" verify "$T/tr-cert.json" --eps 1 --network --json >"$T/out" 2>"$T/err"
+python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert all(r['C2_sign']=='PROVED' for r in j['per_grade'][1:]), j['per_grade']" "$T/out" && ok || bad "certified training: C2 sign proved at every grade"
+expect 2 "train: --certified with --no-carry" -- "$MGDL" train -t sin2pi --certified --no-carry -o "$T/tr-bad.json"
+expect 2 "train: a target not finite at the samples" -- "$MGDL" train -t "log(x-2)" --grades 1 -o "$T/tr-bad.json"
+expect 2 "train: width 1 leaves nothing to train" -- "$MGDL" train -t sin2pi --width 1 -o "$T/tr-bad.json"
+[ ! -e "$T/tr-bad.json" ] && ok || bad "a failed train leaves no file"
+cmp -s <("$MGDL" train -t sin2pi --grades 2 --width 8 --epochs 50 --samples 200 -q -o "$T/tr-again.json" >/dev/null; cat "$T/tr-again.json") "$T/tr-plain.json" && ok || bad "train is deterministic (same bytes)"
+
 # Hostile scheme files, one per class: verify and eval exit 2 with one line,
 # never a verdict (so never PROVED), within the reader's limits.
 python3 - "$T/s.json" "$T" <<'PY'

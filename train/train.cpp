@@ -67,15 +67,22 @@ double adam(DenseGrade& g, const Mat& H, const Vec& r, int epochs, double lr, in
     v = b2 * v + (1 - b2) * grad.cwiseProduct(grad);
     p -= (lr * (m / c1).array() / ((v / c2).array().sqrt() + eps)).matrix();
   };
+  // Work matrices allocated once: a fresh N x W temporary per step made
+  // every other grade several times slower (allocator page faults).
+  Mat Z(H.rows(), g.A.rows()), Hn(H.rows(), g.A.rows()), dZ(H.rows(), g.A.rows()), dA(g.A.rows(), g.A.cols());
+  Vec dout(H.rows()), dc(g.c.size()), db(g.b.size());
   for (int t = 1; t <= epochs; ++t) {
-    const Mat Z = (H * g.A.transpose()).rowwise() + g.b.transpose();
-    const Mat Hn = Z.cwiseMax(0.0);
-    const Vec dout = (2.0 / n) * ((Hn * g.c).array() + g.c0 - r.array()).matrix();
-    const Vec dc = Hn.transpose() * dout;
+    Z.noalias() = H * g.A.transpose();
+    Z.rowwise() += g.b.transpose();
+    Hn = Z.cwiseMax(0.0);
+    dout.noalias() = Hn * g.c;
+    dout = (2.0 / n) * (dout.array() + g.c0 - r.array()).matrix();
+    dc.noalias() = Hn.transpose() * dout;
     const double dc0 = dout.sum();
-    Mat dZ = (dout * g.c.transpose()).cwiseProduct((Z.array() > 0).cast<double>().matrix());
-    Mat dA = dZ.transpose() * H;
-    Vec db = dZ.colwise().sum().transpose();
+    dZ.noalias() = dout * g.c.transpose();
+    dZ = (Z.array() > 0).select(dZ, 0.0);
+    dA.noalias() = dZ.transpose() * H;
+    db = dZ.colwise().sum().transpose();
     dA.topRows(frozen).setZero();
     db.head(frozen).setZero();
     const double c1 = 1 - std::pow(b1, t), c2 = 1 - std::pow(b2, t);
@@ -86,7 +93,7 @@ double adam(DenseGrade& g, const Mat& H, const Vec& r, int epochs, double lr, in
     vc0 = b2 * vc0 + (1 - b2) * dc0 * dc0;
     g.c0 -= lr * (mc0 / c1) / (std::sqrt(vc0 / c2) + eps);
   }
-  const Mat Hn = ((H * g.A.transpose()).rowwise() + g.b.transpose()).cwiseMax(0.0);
+  Hn = ((H * g.A.transpose()).rowwise() + g.b.transpose()).cwiseMax(0.0);
   return mse((Hn * g.c).array() + g.c0 - r.array());
 }
 

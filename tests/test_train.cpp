@@ -39,7 +39,8 @@ TEST_CASE("least squares readout: exact data recovered, rank deficiency allowed"
   REQUIRE(s.size() == m + 1);
   for (std::size_t j = 0; j < m; ++j) CHECK(std::fabs(s[j] - c[j]) < 1e-10);
   CHECK(std::fabs(s[m] - c0) < 1e-10);
-  // A duplicated column: the fit still reproduces r (a basic solution).
+  // A duplicated column: the fit still reproduces r, and the least-norm
+  // solution splits the weight equally between the two copies.
   std::vector<double> Z2(n * (m + 1));
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = 0; j < m; ++j) Z2[i * (m + 1) + j] = Z[i * m + j];
@@ -51,6 +52,8 @@ TEST_CASE("least squares readout: exact data recovered, rank deficiency allowed"
     for (std::size_t j = 0; j <= m; ++j) v += s2[j] * Z2[i * (m + 1) + j];
     CHECK(std::fabs(v - r[i]) < 1e-9);
   }
+  CHECK(std::fabs(s2[0] - c[0] / 2) < 1e-9);
+  CHECK(std::fabs(s2[m] - c[0] / 2) < 1e-9);
   CHECK_THROWS_AS(least_squares_readout(Z, n, m + 1, r), InputError);
 }
 

@@ -34,7 +34,7 @@ std::vector<double> least_squares_readout(const std::vector<double>& Z, std::siz
     M(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(cols)) = 1.0;
   }
   Eigen::VectorXd b = Eigen::Map<const Eigen::VectorXd>(r.data(), static_cast<Eigen::Index>(rows));
-  Eigen::VectorXd c = M.colPivHouseholderQr().solve(b);
+  Eigen::VectorXd c = M.completeOrthogonalDecomposition().solve(b);
   return std::vector<double>(c.data(), c.data() + c.size());
 }
 

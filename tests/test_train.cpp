@@ -85,7 +85,7 @@ TEST_CASE("plain training: deterministic, exact floats, the readout never raises
   CHECK(sample_mse(a.scheme.net, f, 300, 7) == Approx(a.log.back().mse).epsilon(1e-12));
 }
 
-TEST_CASE("plain training on sin2pi: the checker refutes C2 at grade 1; the certified variant replaces that grade", "[train]") {
+TEST_CASE("plain training on sin2pi: the checker refutes C2 at grade 1 and the certified variant replaces that grade", "[train]") {
   const Target f = *find_target("sin2pi");
   TrainOptions o = small(false);
   o.grades = 1;

@@ -38,7 +38,7 @@ struct TrainOptions {
   bool carry = true;          // d neurons of every grade carry x forward (needed by --certified)
   int halvings = 3;           // certified: readout halvings tried before replacing a grade
   unsigned threads = 1;       // checker threads (certified); results do not depend on it
-  std::size_t budget = 20000; // certified: cells per grade check
+  std::size_t budget = 5000;  // certified: cells per grade check (an UNDECIDED grade is replaced, never kept)
   int max_level = 30;         // certified: finest cell level of a grade check
 };
 

@@ -205,14 +205,12 @@ Range patch_range(const Network& net, const Target& f, int m, const GridPoint& z
   return r;
 }
 
-
 // Hats of one level side by side in one grade of width W: each hat's block
 // (constructive/block.hpp) keeps the d carry columns and gets its own columns
 // after them; the readout sums a_j phi_j. Same depth as one block.
 Grade packed_hats(int d, int W, int m, const std::vector<std::pair<GridPoint, Dyadic>>& hats, bool first) {
   const int wb = hat_block_width(d), per = wb - d;
   Grade G;  // no hint: a hint names one hat
-  (void)m;
   for (std::size_t j = 0; j < hats.size(); ++j) {
     const Grade B = hat_block(d, m, hats[j].first, hats[j].second, first);
     const int off = d + static_cast<int>(j) * per;
@@ -319,6 +317,70 @@ bool overshoot_at(const Network& net, const Target& f, const Witness& w) {
   return (gk > 0 && lo(r) > 0) || (gk < 0 && hi(r) < 0);
 }
 
+// The certified variant's choice for grade k (docs/theory.md 10): the trained
+// grade if the checker proves it sign-preserving, else its readout halved while
+// the witness shows an overshoot, else a contraction grade, else the trivial
+// grade. `net` holds grades 1..k-1 (left as it was); `level` is the
+// contraction's current level (raised as needed).
+struct Certify {
+  const VerifyOptions& vopt;
+  int halvings;
+  int& level;
+  std::size_t per_grade;
+  bool first;
+};
+Grade certify(Network& net, const Target& f, Grade G, Certify c, GradeLog& log) {
+  const int d = net.dim;
+  auto check = [&](const Grade& cand) {
+    net.grades.push_back(cand);
+    std::size_t cells = 0;
+    GradeRow row = check_last_grade(net, f, c.vopt, cells);
+    net.grades.pop_back();
+    ++log.checks;
+    return row;
+  };
+  GradeRow row = check(G);
+  int halved = 0;
+  while (row.sign == Verdict::Refuted && halved < c.halvings && row.sign_w) {
+    net.grades.push_back(G);
+    const bool over = overshoot_at(net, f, *row.sign_w);
+    net.grades.pop_back();
+    if (!over) break;
+    ++halved;
+    for (auto& [col, v] : G.readout.c) v /= 2;
+    G.readout.c0 /= 2;
+    row = check(G);
+  }
+  log.sign = row.sign;
+  if (row.sign == Verdict::Proved) {
+    log.action = halved ? "trained, readout x 2^-" + std::to_string(halved) : "trained";
+    return G;
+  }
+  // The coarsest level from the current one on where some coefficient is
+  // nonzero, or the next, whichever removes more; at most 2^18 nodes.
+  const int top = 18 / d;
+  auto a = contraction_hats(net, f, c.level, c.per_grade);
+  while (a.empty() && c.level < top) a = contraction_hats(net, f, ++c.level, c.per_grade);
+  if (c.level < top) {
+    auto b = contraction_hats(net, f, c.level + 1, c.per_grade);
+    if (mass(b, c.level + 1, d) > mass(a, c.level, d)) a = std::move(b), ++c.level;
+  }
+  if (!a.empty()) {
+    Grade C = packed_hats(d, net.width, c.level, a, c.first);
+    row = check(C);
+    if (row.sign == Verdict::Proved) {
+      log.sign = row.sign;
+      log.action = "contraction level " + std::to_string(c.level) + " (" + std::to_string(a.size()) + " hats)";
+      return C;
+    }
+  }
+  G.readout.c.clear();
+  G.readout.c0 = 0;
+  log.sign = check(G).sign;
+  log.action = "trivial";
+  return G;
+}
+
 }  // namespace
 
 double sample_mse(const Network& net, const Target& f, std::size_t samples, std::uint64_t seed) {
@@ -383,52 +445,7 @@ Training train(const Target& f, const TrainOptions& opt, const std::function<voi
     Grade G = exact_grade(g, k == 1 ? d : W);
     if (opt.certified) {
       t0 = Clock::now();
-      auto check = [&](const Grade& cand) {
-        s.net.grades.push_back(cand);
-        std::size_t cells = 0;
-        GradeRow row = check_last_grade(s.net, f, vopt, cells);
-        s.net.grades.pop_back();
-        ++log.checks;
-        return row;
-      };
-      GradeRow row = check(G);
-      int halved = 0;
-      while (row.sign == Verdict::Refuted && halved < opt.halvings && row.sign_w) {
-        s.net.grades.push_back(G);
-        const bool over = overshoot_at(s.net, f, *row.sign_w);
-        s.net.grades.pop_back();
-        if (!over) break;
-        ++halved;
-        for (auto& [col, v] : G.readout.c) v /= 2;
-        G.readout.c0 /= 2;
-        row = check(G);
-      }
-      if (row.sign == Verdict::Proved) {
-        log.action = halved ? "trained, readout x 2^-" + std::to_string(halved) : "trained";
-      } else {
-        // The contraction at the current level or the next, whichever removes more.
-        // The coarsest level from the current one on where some coefficient is
-        // nonzero, or the next, whichever removes more; at most 2^18 nodes.
-        const int top = 18 / d;
-        auto a = contraction_hats(s.net, f, level, per_grade);
-        while (a.empty() && level < top) a = contraction_hats(s.net, f, ++level, per_grade);
-        if (level < top) {
-          auto b = contraction_hats(s.net, f, level + 1, per_grade);
-          if (mass(b, level + 1, d) > mass(a, level, d)) a = std::move(b), ++level;
-        }
-        Grade C = packed_hats(d, W, level, a, k == 1);
-        if (!a.empty()) row = check(C);
-        if (!a.empty() && row.sign == Verdict::Proved) {
-          G = std::move(C);
-          log.action = "contraction level " + std::to_string(level) + " (" + std::to_string(a.size()) + " hats)";
-        } else {
-          G.readout.c.clear();
-          G.readout.c0 = 0;
-          row = check(G);
-          log.action = "trivial";
-        }
-      }
-      log.sign = row.sign;
+      G = certify(s.net, f, std::move(G), Certify{vopt, opt.halvings, level, per_grade, k == 1}, log);
       log.seconds_check = since(t0);
     }
     Mat Hk;

@@ -286,3 +286,71 @@ TEST_CASE("random trained-like networks: every grade decided, witnesses re-check
     }
   }
 }
+
+namespace {
+// One grade of width 4 on [0,1]: g = s x + c (relu(x - a + w) - 2 relu(x - a) + relu(x - a - w)),
+// a = 181/256, w = 2^-8: slope s plus a bump of height c w at a.
+Network bump_network(const Rational& s, const Rational& c) {
+  Network net;
+  net.dim = 1;
+  net.width = 4;
+  Grade g;
+  Layer L;
+  L.out = 4;
+  L.in = 1;
+  const Rational a(181, 256), w(1, 256);
+  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(1)}, {2, 0, Rational(1)}, {3, 0, Rational(1)}};
+  L.b = {{1, -(a - w)}, {2, -a}, {3, -(a + w)}};
+  g.layers.push_back(L);
+  g.readout.c = {{0, s}, {1, c}, {2, -2 * c}, {3, c}};
+  net.grades.push_back(g);
+  return net;
+}
+}  // namespace
+
+// The sign form fails only in the bump (g < r_0 = -x there, so r_1 > 0),
+// while C2 holds everywhere: mutant V06 (the negative branch of the sign test
+// reading the wrong end) printed the sign form PROVED.
+TEST_CASE("the sign form is refuted in a narrow bump where g undershoots a negative residual", "[network]") {
+  set_precision_bits(128);
+  const Network net = bump_network(Rational(-1, 2), Rational(-128));
+  const Target f = target_from_expression("-x", 1);
+  VerifyOptions vo;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].c2 == Verdict::Proved);
+  REQUIRE(rows[1].sign == Verdict::Refuted);
+  const Rational x = rows[1].sign_w->x.at(0);
+  const std::vector<Rational> xs{x};
+  const Rational r1 = -x - grade_outputs<Rational>(net, std::span<const Rational>(xs))[0];
+  CHECK(r1 > 0);  // r_0 = -x < 0 but r_1 > 0: not between 0 and r_0
+}
+
+// Once the sign-preserving form is refuted (at the first centre), C2 must
+// still be searched on its own: here g = 3x/2 everywhere (sign form fails,
+// |r_1| <= |r_0| holds) plus a bump of half-width 2^-8 at a = 181/256 where
+// g > 2x, so C2 fails only there. A weak test that passed on cells where it
+// should not (mutant V05) printed C2 PROVED.
+TEST_CASE("C2 is searched after its sign form is refuted: a narrow bump where g > 2 r is found", "[network]") {
+  set_precision_bits(128);
+  const Network net = bump_network(Rational(3, 2), Rational(128));
+  const Rational a(181, 256), w(1, 256);
+  REQUIRE(!structure_check(net));
+  const Target f = target_from_expression("x", 1);
+  // Exactly: at a, g = 3a/2 + 128 w = 3a/2 + 1/2 > 2a, so |r_1(a)| > |r_0(a)|.
+  const std::vector<Rational> xa{a};
+  const Rational ga = grade_outputs<Rational>(net, std::span<const Rational>(xa))[0];
+  REQUIRE(ga > 2 * a);
+  VerifyOptions vo;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].sign == Verdict::Refuted);
+  REQUIRE(rows[1].c2 == Verdict::Refuted);
+  // The witness lies in the bump and fails C2 exactly.
+  const Rational x = rows[1].c2_w->x.at(0);
+  CHECK(x > a - w);
+  CHECK(x < a + w);
+  const std::vector<Rational> xs{x};
+  const Rational gx = grade_outputs<Rational>(net, std::span<const Rational>(xs))[0];
+  CHECK(abs(x - gx) > abs(x));
+}

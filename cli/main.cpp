@@ -4,6 +4,7 @@
 #include "constructive/import.hpp"
 #include "train/train.hpp"
 #include "theorems/experiments.hpp"
+#include "theorems/baseline.hpp"
 #include "kernel/rounding.hpp"
 #include "constructive/fast_eval.hpp"
 #include "constructive/scheme_file.hpp"
@@ -609,7 +610,11 @@ int cmd_tables(const std::string& docs, bool quick, bool check, unsigned threads
   o.threads = threads;
   std::vector<TargetRun> runs, rules;
   if (do_theorems) runs = run_targets(o);
-  if (do_rules) rules = run_targets(rules_rows(), o);
+  if (do_rules) {
+    TablesOptions ro = o;
+    ro.baseline = true;
+    rules = run_targets(rules_rows(), ro);
+  }
   if (!report.empty()) write_file_atomic(report, render_timings(runs) + "\n" + render_timings(rules));
   std::string text = render_tables(runs, false), rules_text = render_rules(rules);
   if (!latex.empty()) {
@@ -686,6 +691,48 @@ int cmd_experiments(const std::string& docs, bool quick, bool check, unsigned th
   for (const auto& p : problems) std::cout << "stale: " << p << "\n";
   std::cout << "regenerate with: build/mgdl experiments\n";
   return kExitRefuted;
+}
+
+// mgdl baseline: the coarsest uniform dyadic grid whose P1 interpolant is
+// certified within eps (docs/rules.md's baseline column).
+int cmd_baseline(const std::string& target, int dim, const std::string& eps_text, const BaselineOptions& opt, bool json) {
+  set_precision_bits(128);
+  const Target f = resolve_target(target, dim);
+  if (dim != 0 && f.dim != dim) throw InputError("the target " + target + " has dimension " + std::to_string(f.dim) + ", not --dim " + std::to_string(dim));
+  const Rational eps = parse_decimal(eps_text);
+  const Baseline b = p1_baseline(f, eps, opt);
+  auto point = [](const std::vector<Rational>& x) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < x.size(); ++i) s += (i ? ", " : "") + to_string(x[i]);
+    return s + ")";
+  };
+  if (json) {
+    nlohmann::ordered_json j = {{"target", f.expr}, {"eps", eps_text}, {"found", b.found}};
+    if (b.found) j["level"] = b.level, j["nodes"] = b.nodes, j["exact"] = b.exact();
+    nlohmann::ordered_json lv = nlohmann::ordered_json::array();
+    for (const auto& l : b.levels) {
+      nlohmann::ordered_json r = {{"m", l.m}, {"certified", l.certified}};
+      if (l.certified) r["bound"] = decimal_up(l.bound, 6);
+      if (l.refuted_at) r["refuted_at"] = point(*l.refuted_at);
+      lv.push_back(r);
+    }
+    j["levels"] = lv;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "target " << f.name << ": " << f.expr << ", eps " << eps_text << ", P1 interpolation on the uniform Kuhn grid\n";
+    for (const auto& l : b.levels) {
+      std::cout << "level " << l.m << ": ";
+      if (l.certified) std::cout << "certified, ||f - I f||_inf <= " << decimal_up(l.bound, 4) << "\n";
+      else if (l.refuted_at) std::cout << "refuted, |f - I f| > eps at x = " << point(*l.refuted_at) << "\n";
+      else std::cout << "not certified (bounds too loose)\n";
+    }
+    if (b.found)
+      std::cout << "coarsest certified grid: level " << b.level << ", " << b.nodes << " nodes"
+                << (b.exact() ? " (the level below is refuted: no coarser uniform grid meets eps)" : "") << "\n";
+    else
+      std::cout << "no level up to " << opt.max_level << " is certified\n";
+  }
+  return b.found ? kExitOk : kExitUndecided;
 }
 
 int cmd_theorem(const std::string& id, bool quick, unsigned threads) {
@@ -821,6 +868,16 @@ int main(int argc, char** argv) {
   add_limit_options(verify);
 
   std::string tables_docs = "docs", tables_report, tables_latex, tables_only;
+  std::string bl_target, bl_eps;
+  int bl_dim = 0;
+  BaselineOptions bl;
+  auto* baseline = app.add_subcommand("baseline", "The coarsest uniform dyadic grid whose P1 interpolant is certified within eps (exit 3 when none up to --max-level)");
+  baseline->add_option("--target,-t", bl_target, "Catalogue name or expression")->required();
+  baseline->add_option("--dim", bl_dim, "Dimension (default: the target's)")->check(CLI::Range(1, 16));
+  baseline->add_option("--eps", bl_eps, "Tolerance")->required();
+  baseline->add_option("--max-level", bl.max_level, "Finest level tried")->capture_default_str()->check(CLI::Range(0, 30));
+  baseline->add_option("--threads", bl.threads, "Threads (0: all cores); results do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
+  baseline->add_flag("--json", as_json, "Machine-readable output");
   std::string exp_docs = "docs", exp_report;
   bool exp_quick = false, exp_check = false;
   unsigned exp_threads = 0;
@@ -887,6 +944,7 @@ int main(int argc, char** argv) {
       to.carry = !tr_no_carry;
       return cmd_train(tr_target, tr_dim, to, tr_out, tr_quiet);
     }
+    if (*baseline) return cmd_baseline(bl_target, bl_dim, bl_eps, bl, as_json);
     if (*experiments) return cmd_experiments(exp_docs, exp_quick, exp_check, exp_threads, exp_report);
     if (*tables) return cmd_tables(tables_docs, tables_quick, tables_check, tables_threads, tables_report, tables_latex, tables_only);
     if (*theorem) return cmd_theorem(theorem_id, theorem_quick, tables_threads);

@@ -220,6 +220,13 @@ expect 2 "train: width 1 leaves nothing to train" -- "$MGDL" train -t sin2pi --w
 [ ! -e "$T/tr-bad.json" ] && ok || bad "a failed train leaves no file"
 cmp -s <("$MGDL" train -t sin2pi --grades 2 --width 8 --epochs 50 --samples 200 -q -o "$T/tr-again.json" >/dev/null; cat "$T/tr-again.json") "$T/tr-plain.json" && ok || bad "train is deterministic (same bytes)"
 
+# The uniform P1 baseline: x^2 needs h^2/4 <= eps (level 4 at 1e-3, level 3 refuted).
+expect 0 "baseline x^2" -- "$MGDL" baseline -t "x^2" --eps 1e-3
+grep -q "coarsest certified grid: level 4, 17 nodes (the level below is refuted" "$T/out" && ok || bad "baseline x^2: level 4, 17 nodes, exact"
+expect 3 "baseline: no level up to --max-level" -- "$MGDL" baseline -t "x^2" --eps 1e-3 --max-level 2
+expect 2 "baseline: eps not positive" -- "$MGDL" baseline -t "x^2" --eps 0
+expect 2 "baseline: malformed eps" -- "$MGDL" baseline -t "x^2" --eps 1e-
+
 # Hostile scheme files, one per class: verify and eval exit 2 with one line,
 # never a verdict (so never PROVED), within the reader's limits.
 python3 - "$T/s.json" "$T" <<'PY'

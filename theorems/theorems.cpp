@@ -83,6 +83,12 @@ std::vector<TargetRun> run_targets(const std::vector<TableTarget>& which, const 
       for (std::size_t k = 1; k <= r.net.grades.size(); k *= 4) vo.at_grades.push_back(k);
     r.report = verify_scheme(r.net, f, vo);
     auto t2 = std::chrono::steady_clock::now();
+    if (opt.baseline) {
+      BaselineOptions bo;
+      bo.threads = opt.threads;
+      r.baseline = p1_baseline(f, so.eps, bo);
+      r.baseline_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
+    }
     r.construct_seconds = std::chrono::duration<double>(t1 - t0).count();
     r.verify_seconds = std::chrono::duration<double>(t2 - t1).count();
     runs.push_back(std::move(r));
@@ -336,9 +342,23 @@ const TargetRun* find_row(const std::vector<TargetRun>& rows, const std::string&
     if (r.name == name && r.eps == eps && r.engine == e) return &r;
   return nullptr;
 }
+// "129 (level 7)": the coarsest uniform grid whose P1 interpolant meets eps
+// (the level below refuted at a point); "<= 9 (level 1)" when the level below
+// is only not certified.
+std::string baseline_text(const TargetRun& r) {
+  if (!r.baseline || !r.baseline->found) return "-";
+  const Baseline& b = *r.baseline;
+  return (b.exact() ? "" : "<= ") + std::to_string(b.nodes) + " (level " + std::to_string(b.level) + ")";
+}
+std::string grades_per_node(const TargetRun& r) {
+  if (!r.baseline || !r.baseline->found) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", static_cast<double>(r.construction.grades.size()) / static_cast<double>(r.baseline->nodes));
+  return b;
+}
 std::vector<std::string> rules_cells(const TargetRun& r) {
   const auto& n = last_norm(r);
-  return {r.name, r.eps, engine_label(r.engine), std::to_string(r.construction.grades.size()),
+  return {r.name, r.eps, engine_label(r.engine), std::to_string(r.construction.grades.size()), baseline_text(r), grades_per_node(r),
           std::to_string(r.construction.levels.size()), enc(n.inf_lo, n.inf_hi), to_string(r.report.overall())};
 }
 }  // namespace
@@ -353,7 +373,12 @@ std::string render_rules(const std::vector<TargetRun>& rows) {
      << "deterministic (any machine, any thread count); timings are not committed (`mgdl tables --report FILE` writes\n"
      << "them). \"verify\" is the checker's verdict over all of C1-C4 (PROVED: every claim proved); ||r_K||_inf is the\n"
      << "checker's certified enclosure at the last grade, rounded outward.\n\n"
-     << md_row({"target", "eps", "rule/schedule", "grades", "levels", "||r_K||_inf", "verify"}) << md_sep(7);
+     << "Baseline: `build/mgdl baseline -t TARGET --eps EPS`, the coarsest uniform dyadic grid (level m, (2^m + 1)^d\n"
+     << "nodes) whose P1 interpolant on the Kuhn triangulation is certified within eps (Fact I on cells and sub-cells,\n"
+     << "Fact N for the interpolant); the level below is refuted at a point, so no coarser uniform grid meets eps,\n"
+     << "except where the count is marked <= (the level below is only not certified). \"grades/nodes\" compares the\n"
+     << "scheme with it: plain interpolation on that grid needs one coefficient per node.\n\n"
+     << md_row({"target", "eps", "rule/schedule", "grades", "P1 baseline nodes", "grades/nodes", "levels", "||r_K||_inf", "verify"}) << md_sep(9);
   for (const auto& r : rows) os << md_row(rules_cells(r));
   // Ratios computed from the rows above (only when both rows are present).
   std::vector<std::string> ratios;
@@ -384,12 +409,13 @@ std::string render_rules(const std::vector<TargetRun>& rows) {
 }
 
 std::string render_timings(const std::vector<TargetRun>& runs) {
-  std::vector<std::vector<std::string>> rows{{"target", "engine", "eps", "grades", "cells", "construct_s", "verify_s"}};
-  char a[32], b[32];
+  std::vector<std::vector<std::string>> rows{{"target", "engine", "eps", "grades", "cells", "construct_s", "verify_s", "baseline_s"}};
+  char a[32], b[32], c[32];
   for (const auto& r : runs) {
     std::snprintf(a, sizeof a, "%.2f", r.construct_seconds);
     std::snprintf(b, sizeof b, "%.2f", r.verify_seconds);
-    rows.push_back({r.name, engine_label(r.engine), r.eps, std::to_string(r.report.grades), std::to_string(r.report.cells), a, b});
+    std::snprintf(c, sizeof c, "%.2f", r.baseline_seconds);
+    rows.push_back({r.name, engine_label(r.engine), r.eps, std::to_string(r.report.grades), std::to_string(r.report.cells), a, b, c});
   }
   return text_table(rows);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "constructive/schedule.hpp"
+#include "theorems/baseline.hpp"
 #include "verify/checker.hpp"
 
 #include <string>
@@ -25,7 +26,8 @@ struct TargetRun {
   Construction construction;
   Network net;
   VerifyReport report;
-  double construct_seconds = 0, verify_seconds = 0;
+  std::optional<Baseline> baseline;  // with TablesOptions::baseline: the uniform P1 grid for the same eps
+  double construct_seconds = 0, verify_seconds = 0, baseline_seconds = 0;
 };
 
 struct TablesOptions {
@@ -34,6 +36,7 @@ struct TablesOptions {
   // Default-engine runs: level-end norm enclosures to relative width 1e-5
   // (Lemma 2' compares them with targets they meet almost exactly).
   bool tight_level_ends = false;
+  bool baseline = false;  // also the coarsest uniform P1 grid certified within eps (theorems/baseline.hpp)
 };
 
 // The targets of the tables, in a fixed order, with their tolerances.

@@ -354,3 +354,37 @@ TEST_CASE("C2 is searched after its sign form is refuted: a narrow bump where g 
   const Rational gx = grade_outputs<Rational>(net, std::span<const Rational>(xs))[0];
   CHECK(abs(x - gx) > abs(x));
 }
+
+// A grade that improves r on [0, 3/5) and worsens it on (3/5, 1]: f = x,
+// g = x/2 - 3 relu(x - 1/2), so r_1 = x/2 on [0, 1/2] and 7x/2 - 3/2 after;
+// ||r_0||_1 = 1/2 < ||r_1||_1 = 5/8 and ||r_0||_2^2 = 1/3 < ||r_1||_2^2 = 37/48.
+// C2 fails, so per-cell decreases may not be clamped at 0: mutant V07 (clamping
+// always) printed C4 PROVED for a grade that made both norms worse.
+TEST_CASE("a grade that makes the L^p error worse on balance is refuted for C4, not clamped to a decrease", "[network]") {
+  set_precision_bits(128);
+  Network net;
+  net.dim = 1;
+  net.width = 2;
+  Grade g;
+  Layer L;
+  L.out = 2;
+  L.in = 1;
+  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(1)}};
+  L.b = {{1, Rational(-1, 2)}};
+  g.layers.push_back(L);
+  g.readout.c = {{0, Rational(1, 2)}, {1, Rational(-3)}};
+  net.grades.push_back(g);
+  const Target f = target_from_expression("x", 1);
+  VerifyOptions vo;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].c2 == Verdict::Refuted);
+  REQUIRE(rows[1].decrease.size() == 2);
+  for (const auto& d : rows[1].decrease) {
+    CHECK(d.verdict == Verdict::Refuted);
+    // The exact decreases -1/8 (p = 1) and -7/16 (p = 2) lie in the enclosures.
+    const Rational exact = d.p == 1 ? Rational(-1, 8) : Rational(-7, 16);
+    CHECK(d.lo <= down(exact));
+    CHECK(d.hi >= up(exact));
+  }
+}

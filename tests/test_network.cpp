@@ -388,3 +388,35 @@ TEST_CASE("a grade that makes the L^p error worse on balance is refuted for C4, 
     CHECK(d.hi >= up(exact));
   }
 }
+
+// |r_1| = |r_0| pointwise (f = |x - 1/3|, g = 2f: r_1 = -f), so every
+// ||r_0||_p^p - ||r_1||_p^p is exactly 0 and C4 ("> 0") must not be PROVED.
+// The kink at 1/3 is on no cell face, so the enclosures never close on 0:
+// mutant V08 (PROVED when the upper end is > 0) printed C4 PROVED.
+TEST_CASE("a grade with exactly zero L^p decrease is never PROVED for C4", "[network]") {
+  set_precision_bits(128);
+  Network net;
+  net.dim = 1;
+  net.width = 2;
+  Grade g;
+  Layer L;
+  L.out = 2;
+  L.in = 1;
+  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(-1)}};
+  L.b = {{0, Rational(-1, 3)}, {1, Rational(1, 3)}};
+  g.layers.push_back(L);
+  g.readout.c = {{0, Rational(2)}, {1, Rational(2)}};
+  net.grades.push_back(g);
+  const Target f = target_from_expression("abs(x-1/3)", 1);
+  VerifyOptions vo;
+  vo.budget = 3000;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].c2 != Verdict::Refuted);  // true with equality: not provable with a margin, never refuted
+  CHECK(rows[1].sign == Verdict::Refuted);
+  for (const auto& d : rows[1].decrease) {
+    CHECK(d.verdict != Verdict::Proved);
+    CHECK(d.lo <= 0);
+    CHECK(d.hi >= 0);
+  }
+}

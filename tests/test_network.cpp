@@ -420,3 +420,110 @@ TEST_CASE("a grade with exactly zero L^p decrease is never PROVED for C4", "[net
     CHECK(d.hi >= 0);
   }
 }
+
+// f = x^3 is not quadratic: the Taylor models of the norm integrals need their
+// cubic remainder. With g = x/2, ||r_0||_1 = 1/4, ||r_0||_2^2 = 1/7 and
+// ||r_0||_2^2 - ||r_1||_2^2 = 1/5 - 1/12 = 7/60 exactly; each must lie in its
+// enclosure. Mutant V09 (remainder dropped) enclosed them all outside.
+TEST_CASE("norm and decrease enclosures of a cubic target contain the exact values", "[network]") {
+  set_precision_bits(128);
+  Network net;
+  net.dim = 1;
+  net.width = 1;
+  Grade g;
+  Layer L;
+  L.out = 1;
+  L.in = 1;
+  L.W = {{0, 0, Rational(1)}};
+  g.layers.push_back(L);
+  g.readout.c = {{0, Rational(1, 2)}};
+  net.grades.push_back(g);
+  const Target f = target_from_expression("x^3", 1);
+  VerifyOptions vo;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  const NormEnclosure& n0 = rows[0].norm;
+  CHECK(n0.l1_lo <= down(Rational(1, 4)));
+  CHECK(n0.l1_hi >= up(Rational(1, 4)));
+  CHECK(n0.l2_lo * n0.l2_lo <= down(Rational(1, 7)));
+  CHECK(n0.l2_hi * n0.l2_hi >= up(Rational(1, 7)));
+  for (const auto& d : rows[1].decrease)
+    if (d.p == 2) {
+      CHECK(d.lo <= down(Rational(7, 60)));
+      CHECK(d.hi >= up(Rational(7, 60)));
+      CHECK(d.verdict == Verdict::Proved);
+    }
+}
+
+// g = f exactly (f = |x - 1/3|, whose enclosures are never exact at the cell
+// centres): r_1 = 0, so C2 and its sign form hold (with equality) and must
+// never be REFUTED. Mutant V13 (a centre refutes when the enclosure merely
+// reaches below 0) refuted the sign form at a point where it holds.
+TEST_CASE("a grade equal to the target is never refuted: r_1 = 0 everywhere", "[network]") {
+  set_precision_bits(128);
+  Network net;
+  net.dim = 1;
+  net.width = 2;
+  Grade g;
+  Layer L;
+  L.out = 2;
+  L.in = 1;
+  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(-1)}};
+  L.b = {{0, Rational(-1, 3)}, {1, Rational(1, 3)}};
+  g.layers.push_back(L);
+  g.readout.c = {{0, Rational(1)}, {1, Rational(1)}};
+  net.grades.push_back(g);
+  const Target f = target_from_expression("abs(x-1/3)", 1);
+  VerifyOptions vo;
+  vo.budget = 3000;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].c2 != Verdict::Refuted);
+  CHECK(rows[1].sign != Verdict::Refuted);
+}
+
+// The bump of the C2 test above, with cells no finer than level 4: no cell
+// centre lies in the bump, so C2 can be neither refuted nor proved there.
+// Mutant V14 (cells still open at the finest level not counted) printed C2
+// PROVED for this false claim.
+TEST_CASE("cells still open at the finest level leave the claim UNDECIDED, never PROVED", "[network]") {
+  set_precision_bits(128);
+  const Network net = bump_network(Rational(3, 2), Rational(128));
+  const Target f = target_from_expression("x", 1);
+  VerifyOptions vo;
+  vo.max_level = 4;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].c2 == Verdict::Undecided);
+}
+
+// r_0 = 1 + x and r_1 = 3/2 + x are both positive and g = -1/2 < 0: each
+// |r_0|^p - |r_1|^p is negative (exactly -1/2 for p = 1, -7/4 for p = 2).
+// Mutant V15 (the same-sign lower bound |g|^p used without g >= 0) raised
+// the p = 2 lower bound above 0 and printed C4 PROVED.
+TEST_CASE("a constant grade that moves a positive residual away from 0 is refuted for C4 at every p", "[network]") {
+  set_precision_bits(128);
+  Network net;
+  net.dim = 1;
+  net.width = 1;
+  Grade g;
+  Layer L;
+  L.out = 1;
+  L.in = 1;
+  L.W = {{0, 0, Rational(1)}};
+  g.layers.push_back(L);
+  g.readout.c0 = Rational(-1, 2);
+  net.grades.push_back(g);
+  const Target f = target_from_expression("1+x", 1);
+  VerifyOptions vo;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].c2 == Verdict::Refuted);
+  REQUIRE(rows[1].decrease.size() == 2);
+  for (const auto& d : rows[1].decrease) {
+    CHECK(d.verdict == Verdict::Refuted);
+    const Rational exact = d.p == 1 ? Rational(-1, 2) : Rational(-7, 4);
+    CHECK(d.lo <= down(exact));
+    CHECK(d.hi >= up(exact));
+  }
+}

@@ -759,7 +759,8 @@ Interval decrease_on_cell(const Interval& A, const Interval& B, const Interval& 
       const Real e = extra_lo >= 1 ? down(p) : up(p);
       mpfr_pow(m.backend().data(), extra_lo.backend().data(), e.backend().data(), MPFR_RNDD);
     }
-    if (m > lo(D)) D = intersect_enclosures(D, make_interval(m, infinity()));
+    // (intersect_enclosures ignores an unbounded operand, so [m, +inf) would be dropped)
+    if (m > lo(D)) D = intersect_enclosures(D, make_interval(m, m > hi(D) ? m : hi(D)));
   }
   require_enclosure(D, "a decrease on a cell");
   return D;

@@ -762,6 +762,7 @@ int cmd_theorem(const std::string& id, bool quick, unsigned threads) {
 // mgdl train: grade-wise training, progress per grade on stderr, the scheme
 // written atomically at the end (nothing on disk when it fails).
 int cmd_train(const std::string& target, int dim, const TrainOptions& opt, const std::string& out, bool quiet) {
+  set_precision_bits(128);  // the checker's working precision, as in docs/experiments.md
   const Target f = resolve_target(target, dim);
   if (dim != 0 && f.dim != dim) throw InputError("the target " + target + " has dimension " + std::to_string(f.dim) + ", not --dim " + std::to_string(dim));
   auto progress = [&](const GradeLog& g) {

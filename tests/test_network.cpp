@@ -288,23 +288,32 @@ TEST_CASE("random trained-like networks: every grade decided, witnesses re-check
 }
 
 namespace {
-// One grade of width 4 on [0,1]: g = s x + c (relu(x - a + w) - 2 relu(x - a) + relu(x - a - w)),
-// a = 181/256, w = 2^-8: slope s plus a bump of height c w at a.
-Network bump_network(const Rational& s, const Rational& c) {
+// One 1-D grade with one hidden layer of `width` neurons reading x: weights
+// W, biases b, readout c and c0 (the small planted networks below).
+Network one_layer(int width, std::vector<Layer::Entry> W, std::vector<std::pair<int, Rational>> b,
+                  std::vector<std::pair<int, Rational>> c, const Rational& c0 = 0) {
   Network net;
   net.dim = 1;
-  net.width = 4;
+  net.width = width;
   Grade g;
   Layer L;
-  L.out = 4;
+  L.out = width;
   L.in = 1;
-  const Rational a(181, 256), w(1, 256);
-  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(1)}, {2, 0, Rational(1)}, {3, 0, Rational(1)}};
-  L.b = {{1, -(a - w)}, {2, -a}, {3, -(a + w)}};
-  g.layers.push_back(L);
-  g.readout.c = {{0, s}, {1, c}, {2, -2 * c}, {3, c}};
-  net.grades.push_back(g);
+  L.W = std::move(W);
+  L.b = std::move(b);
+  g.layers.push_back(std::move(L));
+  g.readout.c = std::move(c);
+  g.readout.c0 = c0;
+  net.grades.push_back(std::move(g));
   return net;
+}
+
+// g = s x + c (relu(x - a + w) - 2 relu(x - a) + relu(x - a - w)),
+// a = 181/256, w = 2^-8: slope s plus a bump of height c w at a.
+Network bump_network(const Rational& s, const Rational& c) {
+  const Rational a(181, 256), w(1, 256);
+  return one_layer(4, {{0, 0, Rational(1)}, {1, 0, Rational(1)}, {2, 0, Rational(1)}, {3, 0, Rational(1)}},
+                   {{1, -(a - w)}, {2, -a}, {3, -(a + w)}}, {{0, s}, {1, c}, {2, -2 * c}, {3, c}});
 }
 }  // namespace
 
@@ -362,18 +371,7 @@ TEST_CASE("C2 is searched after its sign form is refuted: a narrow bump where g 
 // always) printed C4 PROVED for a grade that made both norms worse.
 TEST_CASE("a grade that makes the L^p error worse on balance is refuted for C4, not clamped to a decrease", "[network]") {
   set_precision_bits(128);
-  Network net;
-  net.dim = 1;
-  net.width = 2;
-  Grade g;
-  Layer L;
-  L.out = 2;
-  L.in = 1;
-  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(1)}};
-  L.b = {{1, Rational(-1, 2)}};
-  g.layers.push_back(L);
-  g.readout.c = {{0, Rational(1, 2)}, {1, Rational(-3)}};
-  net.grades.push_back(g);
+  const Network net = one_layer(2, {{0, 0, Rational(1)}, {1, 0, Rational(1)}}, {{1, Rational(-1, 2)}}, {{0, Rational(1, 2)}, {1, Rational(-3)}});
   const Target f = target_from_expression("x", 1);
   VerifyOptions vo;
   std::size_t cells = 0;
@@ -395,18 +393,7 @@ TEST_CASE("a grade that makes the L^p error worse on balance is refuted for C4, 
 // mutant V08 (PROVED when the upper end is > 0) printed C4 PROVED.
 TEST_CASE("a grade with exactly zero L^p decrease is never PROVED for C4", "[network]") {
   set_precision_bits(128);
-  Network net;
-  net.dim = 1;
-  net.width = 2;
-  Grade g;
-  Layer L;
-  L.out = 2;
-  L.in = 1;
-  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(-1)}};
-  L.b = {{0, Rational(-1, 3)}, {1, Rational(1, 3)}};
-  g.layers.push_back(L);
-  g.readout.c = {{0, Rational(2)}, {1, Rational(2)}};
-  net.grades.push_back(g);
+  const Network net = one_layer(2, {{0, 0, Rational(1)}, {1, 0, Rational(-1)}}, {{0, Rational(-1, 3)}, {1, Rational(1, 3)}}, {{0, Rational(2)}, {1, Rational(2)}});
   const Target f = target_from_expression("abs(x-1/3)", 1);
   VerifyOptions vo;
   vo.budget = 3000;
@@ -427,17 +414,7 @@ TEST_CASE("a grade with exactly zero L^p decrease is never PROVED for C4", "[net
 // enclosure. Mutant V09 (remainder dropped) enclosed them all outside.
 TEST_CASE("norm and decrease enclosures of a cubic target contain the exact values", "[network]") {
   set_precision_bits(128);
-  Network net;
-  net.dim = 1;
-  net.width = 1;
-  Grade g;
-  Layer L;
-  L.out = 1;
-  L.in = 1;
-  L.W = {{0, 0, Rational(1)}};
-  g.layers.push_back(L);
-  g.readout.c = {{0, Rational(1, 2)}};
-  net.grades.push_back(g);
+  const Network net = one_layer(1, {{0, 0, Rational(1)}}, {}, {{0, Rational(1, 2)}});
   const Target f = target_from_expression("x^3", 1);
   VerifyOptions vo;
   std::size_t cells = 0;
@@ -461,18 +438,7 @@ TEST_CASE("norm and decrease enclosures of a cubic target contain the exact valu
 // reaches below 0) refuted the sign form at a point where it holds.
 TEST_CASE("a grade equal to the target is never refuted: r_1 = 0 everywhere", "[network]") {
   set_precision_bits(128);
-  Network net;
-  net.dim = 1;
-  net.width = 2;
-  Grade g;
-  Layer L;
-  L.out = 2;
-  L.in = 1;
-  L.W = {{0, 0, Rational(1)}, {1, 0, Rational(-1)}};
-  L.b = {{0, Rational(-1, 3)}, {1, Rational(1, 3)}};
-  g.layers.push_back(L);
-  g.readout.c = {{0, Rational(1)}, {1, Rational(1)}};
-  net.grades.push_back(g);
+  const Network net = one_layer(2, {{0, 0, Rational(1)}, {1, 0, Rational(-1)}}, {{0, Rational(-1, 3)}, {1, Rational(1, 3)}}, {{0, Rational(1)}, {1, Rational(1)}});
   const Target f = target_from_expression("abs(x-1/3)", 1);
   VerifyOptions vo;
   vo.budget = 3000;
@@ -503,17 +469,7 @@ TEST_CASE("cells still open at the finest level leave the claim UNDECIDED, never
 // the p = 2 lower bound above 0 and printed C4 PROVED.
 TEST_CASE("a constant grade that moves a positive residual away from 0 is refuted for C4 at every p", "[network]") {
   set_precision_bits(128);
-  Network net;
-  net.dim = 1;
-  net.width = 1;
-  Grade g;
-  Layer L;
-  L.out = 1;
-  L.in = 1;
-  L.W = {{0, 0, Rational(1)}};
-  g.layers.push_back(L);
-  g.readout.c0 = Rational(-1, 2);
-  net.grades.push_back(g);
+  const Network net = one_layer(1, {{0, 0, Rational(1)}}, {}, {}, Rational(-1, 2));
   const Target f = target_from_expression("1+x", 1);
   VerifyOptions vo;
   std::size_t cells = 0;

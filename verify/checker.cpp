@@ -55,11 +55,16 @@ std::vector<Rational> as_point(const GridPoint& p, int L) {
 class IndexedHats {
  public:
   explicit IndexedHats(int d) : d_(d) {}
+  // Grades must be added in increasing order (the first grade meeting a cell
+  // is then the first one recorded for it).
   void add(std::size_t grade, int m, const GridPoint& z, const Dyadic& a) {
+    if (grade < last_grade_) throw InternalError("IndexedHats: grades added out of order");
+    last_grade_ = grade;
     if (static_cast<int>(by_level_.size()) <= m) by_level_.resize(static_cast<std::size_t>(m) + 1);
     by_level_[static_cast<std::size_t>(m)][node_key(m, z)].emplace_back(grade, a);
     // Every coarser cell holding a level-m cell of the support is unresolved
-    // below level m: the hat is not affine on its Kuhn simplices.
+    // below level m from this grade on: the hat is not affine on its Kuhn
+    // simplices. Record the first grade that makes each such cell unresolved.
     const std::int64_t top = std::int64_t{1} << m;
     GridPoint q(z.size());
     for (std::uint64_t c = 0; c < (std::uint64_t{1} << d_); ++c) {
@@ -73,22 +78,19 @@ class IndexedHats {
       for (int j = m - 1; j >= 0; --j) {
         key[0] = j;
         for (std::size_t i = 0; i < z.size(); ++i) key[i + 1] = q[i] >> (m - j);
-        auto [it, fresh] = finer_.emplace(key, m);
-        if (!fresh) {
-          if (it->second >= m) break;  // and so are all its ancestors
-          it->second = m;
-        }
+        if (!finer_.emplace(key, grade).second) break;  // recorded by an earlier grade, and so are all its ancestors
       }
     }
   }
-  // True when no hat finer than L meets the interior of the level-L cell q:
-  // then the sum of the hats is affine on each Kuhn simplex of the cell (Fact N).
-  bool resolved(const GridPoint& q, int L) const {
+  // True when no hat of grade <= upto and level finer than L meets the
+  // interior of the level-L cell q: then the sum of the hats of grades <= upto
+  // is affine on each Kuhn simplex of the cell (Fact N).
+  bool resolved(const GridPoint& q, int L, std::size_t upto) const {
     std::vector<std::int64_t> key(q.size() + 1);
     key[0] = L;
     std::copy(q.begin(), q.end(), key.begin() + 1);
     auto it = finer_.find(key);
-    return it == finer_.end() || it->second <= L;
+    return it == finer_.end() || it->second > upto;
   }
   // Exact sum at p / 2^L of the hats of grades <= upto (all of level <= L).
   Dyadic at(std::span<const std::int64_t> p, int L, std::size_t upto) const {
@@ -118,7 +120,8 @@ class IndexedHats {
   };
   int d_;
   std::vector<std::unordered_map<std::uint64_t, std::vector<std::pair<std::size_t, Dyadic>>>> by_level_;
-  std::unordered_map<std::vector<std::int64_t>, int, KeyHash> finer_;  // [level, q] -> finest hat level inside
+  std::unordered_map<std::vector<std::int64_t>, std::size_t, KeyHash> finer_;  // [level, q] -> first grade of a finer hat inside
+  std::size_t last_grade_ = 0;
 };
 
 // Everything the checks read, shared by all threads.
@@ -138,7 +141,7 @@ class Residual {
  public:
   Residual(const Target& f, int d, const Store& store, std::size_t upto) : f_(f), d_(d), store_(store), upto_(upto) {}
 
-  bool resolved(const GridPoint& q, int L) const { return store_.hats.resolved(q, L); }
+  bool resolved(const GridPoint& q, int L) const { return store_.hats.resolved(q, L, upto_); }
   int dim() const { return d_; }
   bool has_general() const { return !store_.general.empty() && store_.general.front().grade <= upto_; }
 
@@ -300,7 +303,7 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
 // C2 for a proved hat grade g = a phi_{m,z} on the cells of its support box.
 GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt) {
   const int d = R.dim();
-  const int L0 = m + 1;  // cells holding finer hats are split by the search
+  const int L0 = m;  // cells holding finer hats are split by the search
   const int s0 = L0 - m;
   const std::int64_t top = std::int64_t{1} << L0;
   GridPoint lo_c(static_cast<std::size_t>(d)), hi_c(static_cast<std::size_t>(d));

@@ -25,8 +25,23 @@ std::uint64_t SplitMix::next() {
 }
 double SplitMix::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
+namespace {
+// Eigen chooses the blocking of its matrix products from the CPU's cache
+// sizes (read with cpuid), and the blocking fixes the order of the floating
+// point sums: the same seed gave different networks on Intel and AMD
+// machines. Fixed sizes make training the same everywhere.
+void fixed_blocking() {
+  static const bool done = [] {
+    Eigen::setCpuCacheSizes(32 * 1024, 512 * 1024, 4 * 1024 * 1024);
+    return true;
+  }();
+  (void)done;
+}
+}  // namespace
+
 std::vector<double> least_squares_readout(const std::vector<double>& Z, std::size_t rows, std::size_t cols,
                                           const std::vector<double>& r) {
+  fixed_blocking();
   if (Z.size() != rows * cols || r.size() != rows) throw InputError("least_squares_readout: sizes do not match");
   Eigen::MatrixXd M(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols + 1));
   for (std::size_t i = 0; i < rows; ++i) {
@@ -71,7 +86,13 @@ double adam(DenseGrade& g, const Mat& H, const Vec& r, int epochs, double lr, in
   // every other grade several times slower (allocator page faults).
   Mat Z(H.rows(), g.A.rows()), Hn(H.rows(), g.A.rows()), dZ(H.rows(), g.A.rows()), dA(g.A.rows(), g.A.cols());
   Vec dout(H.rows()), dc(g.c.size()), db(g.b.size());
+  // b1^t and b2^t by running products: std::pow is not correctly rounded,
+  // and glibc picks a different pow for CPUs with FMA, so the same seed could
+  // train a different network on another machine.
+  double b1t = 1, b2t = 1;
   for (int t = 1; t <= epochs; ++t) {
+    b1t *= b1;
+    b2t *= b2;
     Z.noalias() = H * g.A.transpose();
     Z.rowwise() += g.b.transpose();
     Hn = Z.cwiseMax(0.0);
@@ -85,7 +106,7 @@ double adam(DenseGrade& g, const Mat& H, const Vec& r, int epochs, double lr, in
     db = dZ.colwise().sum().transpose();
     dA.topRows(frozen).setZero();
     db.head(frozen).setZero();
-    const double c1 = 1 - std::pow(b1, t), c2 = 1 - std::pow(b2, t);
+    const double c1 = 1 - b1t, c2 = 1 - b2t;
     step(g.A, mA, vA, dA, c1, c2);
     step(g.b, mb, vb, db, c1, c2);
     step(g.c, mc, vc, dc, c1, c2);
@@ -384,6 +405,7 @@ Grade certify(Network& net, const Target& f, Grade G, Certify c, GradeLog& log) 
 }  // namespace
 
 double sample_mse(const Network& net, const Target& f, std::size_t samples, std::uint64_t seed) {
+  fixed_blocking();
   if (net.dim != f.dim) throw InputError("sample_mse: the network reads " + std::to_string(net.dim) + " inputs, the target has dimension " + std::to_string(f.dim));
   SplitMix rng{seed};
   Mat X;
@@ -393,6 +415,7 @@ double sample_mse(const Network& net, const Target& f, std::size_t samples, std:
 }
 
 Training train(const Target& f, const TrainOptions& opt, const std::function<void(const GradeLog&)>& progress) {
+  fixed_blocking();
   const int d = f.dim, W = opt.width, carry = opt.carry ? d : 0;
   if (opt.grades < 1) throw InputError("--grades must be at least 1");
   if (W < 1 || W > 4096) throw InputError("--width must be in 1..4096, got " + std::to_string(W));

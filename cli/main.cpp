@@ -52,6 +52,7 @@ struct ConstructArgs {
   int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;
+  int format = 0;  // scheme file format: 0 = default (2; with --resume, the resumed file's)
   double time_limit = 0;
   bool json = false, quiet = false, compose = false;
   bool eps_given = false;                // --eps on the command line (with --resume: a new tolerance)
@@ -165,6 +166,7 @@ int cmd_compose(const ConstructArgs& a) {
   const bool capped = a.max_grades < static_cast<std::size_t>(K);
   if (capped) K = static_cast<int>(a.max_grades);
   Scheme s = compose_scheme(K, d, eps);
+  s.format = a.format == 1 ? 1 : 2;
   if (capped) s.result["stop"] = "max-grades";
   write_scheme(a.out, s);
   if (a.json) {
@@ -184,15 +186,18 @@ int cmd_construct(const ConstructArgs& a) {
   Target f;
   ScheduleOptions o;
   std::string out = a.out;
+  int format = a.format;
   if (!a.resume.empty()) {
     if (!a.fixed_given.empty())
       throw InputError(a.fixed_given.front() + " cannot be combined with --resume: the scheme file fixes it (only --eps, --threads, --time-limit and -o may change)");
     // Everything but the output file and the tolerance comes from the scheme being resumed.
-    Scheme old = read_scheme(a.resume, g_limits);
+    SchemeReader reader(a.resume, g_limits);
+    const Scheme& old = reader.head();
     if (!old.params.contains("precision")) throw InputError("cannot resume " + a.resume + ": no construction parameters");
     set_precision_bits(old.params["precision"].get<unsigned>());
     f = scheme_target(old);
-    resumed = resume_state(old, f);
+    if (format == 0) format = old.format;
+    resumed = resume_state(reader, f);
     o = resumed->options;
     // A new tolerance continues the scheme (the grades already there stay);
     // everything else that shapes the grades is fixed by the file.
@@ -218,8 +223,9 @@ int cmd_construct(const ConstructArgs& a) {
   // Each completed level is checkpointed atomically: an interrupted run leaves
   // a valid scheme that --resume continues.
   bool checkpointed = false;
+  if (format == 0) format = 2;
   auto checkpoint = [&](const Construction& now) {
-    write_scheme(out, to_scheme(now));
+    write_construction(out, now, format);
     checkpointed = true;
   };
   auto t0 = std::chrono::steady_clock::now();
@@ -236,8 +242,8 @@ int cmd_construct(const ConstructArgs& a) {
   // Success is claimed only for a certified bound at or below the tolerance.
   if (c.stop == StopReason::Tolerance && !le(c.bound, o.eps))
     throw InternalError("the construction stopped by tolerance with a bound above eps");
-  Scheme s = to_scheme(c);
-  write_scheme(out, s);
+  write_construction(out, c, format);
+  const Scheme s = scheme_head(c);
   const int W = hat_block_width(f.dim), D = hat_block_depth(f.dim);
   if (a.json) {
     json j = {{"target", {{"name", f.name}, {"expr", f.expr}, {"dim", f.dim}}},
@@ -385,7 +391,10 @@ std::vector<std::string> split_list(const std::string& s) {
 
 int cmd_verify(const VerifyArgs& a) {
   set_precision_bits(a.precision);
-  Scheme s = read_scheme(a.file, g_limits);
+  // The grades are read one at a time (mgdl-scheme/2 streams from the file);
+  // only the general-network analysis needs the whole network in memory.
+  SchemeReader reader(a.file, g_limits, false);
+  const Scheme& s = reader.head();
   Target f = a.target.empty() ? scheme_target(s) : resolve_target(a.target, s.net.dim);
   VerifyOptions o;
   o.p.clear();
@@ -403,7 +412,11 @@ int cmd_verify(const VerifyArgs& a) {
     o.at_grades.push_back(bmp::numerator(k).convert_to<std::size_t>());
   }
   auto t0 = std::chrono::steady_clock::now();
-  VerifyReport r = verify_scheme(s.net, f, o);
+  std::optional<VerifyReport> streamed = verify_stream(s.net.dim, s.net.width, [&](const std::function<void(const Grade&)>& emit) {
+    Grade g;
+    while (reader.next(g)) emit(g);
+  }, f, o);
+  VerifyReport r = streamed ? std::move(*streamed) : verify_scheme(read_scheme(a.file, g_limits).net, f, o);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto point = [](const std::vector<Rational>& x) {
     std::string p = "(";
@@ -809,6 +822,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   construct->add_option("-o,--output", ca.out, "Scheme file to write (checkpointed at every level end)");
   construct->add_option("--resume", ca.resume, "Continue an interrupted construction from its scheme file (written back to it unless -o)");
+  construct->add_option("--format", ca.format, "Scheme file format: 2 (compact, one line per hat grade; the default) or 1 (every weight spelled out in JSON)")
+      ->check(CLI::Range(1, 2));
   construct->add_flag("--compose", ca.compose, "Composition construction of l(1-l), l = x (d = 1) or (1+x1-x2)/2: grade s applies one tooth to grade s-1's feature (width 2, depth 1)");
   construct->add_flag("--json", ca.json, "Machine-readable output");
   construct->add_flag("--quiet,-q", ca.quiet, "No progress lines on standard error");

@@ -12,6 +12,8 @@
 #include <map>
 #include <sstream>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <optional>
 #include <unistd.h>
 
 namespace mgdl {
@@ -24,8 +26,15 @@ std::string real_exact(const Real& x) {
 }  // namespace
 
 Scheme to_scheme(const Construction& c) {
-  Scheme s;
+  Scheme s = scheme_head(c);
   s.net = to_network(c);
+  return s;
+}
+
+Scheme scheme_head(const Construction& c) {
+  Scheme s;
+  s.net.dim = c.target.dim;
+  s.net.width = hat_block_width(c.target.dim);
   s.target_name = c.target.name;
   s.target_expr = c.target.expr;
   const auto& o = c.options;
@@ -101,6 +110,19 @@ Real exact_real(const std::string& text) {
 }  // namespace
 
 Construction resume_state(const Scheme& s, const Target& f) {
+  std::size_t next = 0;
+  return resume_state(s, f, [&](Grade& g) {
+    if (next >= s.net.grades.size()) return false;
+    g = s.net.grades[next++];
+    return true;
+  });
+}
+
+Construction resume_state(SchemeReader& r, const Target& f) {
+  return resume_state(r.head(), f, [&](Grade& g) { return r.next(g); });
+}
+
+Construction resume_state(const Scheme& s, const Target& f, const std::function<bool(Grade&)>& next_grade) {
   auto bad = [](const std::string& what) { return InputError("cannot resume: " + what); };
   if (s.params.is_null() || s.levels.is_null() || !s.params.contains("kappa")) throw bad("the file has no construction parameters or history");
   Construction c;
@@ -157,8 +179,8 @@ Construction resume_state(const Scheme& s, const Target& f) {
     throw bad(std::string("malformed params or levels (") + e.what() + ")");
   }
   const int d = s.net.dim;
-  for (std::size_t k = 0; k < s.net.grades.size(); ++k) {
-    const Grade& g = s.net.grades[k];
+  Grade g;
+  for (std::size_t k = 0; next_grade(g); ++k) {
     if (!valid_node(g.hint.m, g.hint.node, d) || g.readout.c.size() != 1)
       throw bad("grade " + std::to_string(k + 1) + " is not a hat block written by mgdl construct");
     Dyadic a = Dyadic::from_rational(g.readout.c[0].second);
@@ -175,28 +197,33 @@ Construction resume_state(const Scheme& s, const Target& f) {
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {
+  write_file_atomic(path, [&](std::ostream& os) { os.write(text.data(), static_cast<std::streamsize>(text.size())); });
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = mkstemp(tmp.data());
   if (fd < 0) throw InputError("cannot write " + path + ": cannot create a temporary file beside it");
-  const char* p = text.data();
-  std::size_t left = text.size();
+  ::close(fd);
   bool ok = true;
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  try {
+    std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
+    write(os);
+    os.flush();
+    ok = static_cast<bool>(os);
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
   }
   // mkstemp creates the file private (0600); a scheme is meant to be shared,
   // so give it the mode a plain open() would: 0666 less the umask.
   const mode_t mask = ::umask(0);
   ::umask(mask);
+  fd = ok ? ::open(tmp.c_str(), O_RDONLY) : -1;
+  ok = ok && fd >= 0;
   ok = ok && ::fchmod(fd, 0666 & ~mask) == 0;
   ok = ok && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
+  if (fd >= 0) ok = (::close(fd) == 0) && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw InputError("cannot write " + path);
@@ -213,8 +240,22 @@ void write_layer(std::ostream& os, const Layer& L) {
 }
 }  // namespace
 
-void write_scheme(const std::string& path, const Scheme& s) {
-  std::ostringstream os;
+namespace {
+void write_grade_json(std::ostream& os, const Grade& g) {
+  os << "{";
+  if (g.hint.level >= 0) os << "\"level\": " << g.hint.level << ", ";
+  if (g.hint.m >= 0) os << "\"m\": " << g.hint.m << ", \"node\": " << nlohmann::json(g.hint.node).dump() << ", ";
+  os << "\"layers\": [";
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    if (i) os << ", ";
+    write_layer(os, g.layers[i]);
+  }
+  std::vector<std::string> c(static_cast<std::size_t>(g.layers.back().out), "0");
+  for (const auto& [col, v] : g.readout.c) c[static_cast<std::size_t>(col)] = to_string(v);
+  os << "], \"readout\": {\"c\": " << nlohmann::json(c).dump() << ", \"c0\": \"" << to_string(g.readout.c0) << "\"}}";
+}
+
+void write_format1(std::ostream& os, const Scheme& s) {
   os << "{\n\"format\": \"" << kSchemeFormat << "\",\n\"dim\": " << s.net.dim << ",\n\"width\": " << s.net.width
      << ",\n\"target\": " << nlohmann::ordered_json{{"name", s.target_name}, {"expr", s.target_expr}}.dump()
      << ",\n\"params\": " << s.params.dump() << ",\n\"result\": " << s.result.dump()
@@ -222,21 +263,81 @@ void write_scheme(const std::string& path, const Scheme& s) {
   if (!s.cell_bounds.is_null()) os << ",\n\"cell_bounds\": " << s.cell_bounds.dump();
   os << ",\n\"grades\": [";
   for (std::size_t k = 0; k < s.net.grades.size(); ++k) {
-    const Grade& g = s.net.grades[k];
-    os << (k ? ",\n" : "\n") << "{";
-    if (g.hint.level >= 0) os << "\"level\": " << g.hint.level << ", ";
-    if (g.hint.m >= 0) os << "\"m\": " << g.hint.m << ", \"node\": " << nlohmann::json(g.hint.node).dump() << ", ";
-    os << "\"layers\": [";
-    for (std::size_t i = 0; i < g.layers.size(); ++i) {
-      if (i) os << ", ";
-      write_layer(os, g.layers[i]);
-    }
-    std::vector<std::string> c(static_cast<std::size_t>(g.layers.back().out), "0");
-    for (const auto& [col, v] : g.readout.c) c[static_cast<std::size_t>(col)] = to_string(v);
-    os << "], \"readout\": {\"c\": " << nlohmann::json(c).dump() << ", \"c0\": \"" << to_string(g.readout.c0) << "\"}}";
+    os << (k ? ",\n" : "\n");
+    write_grade_json(os, s.net.grades[k]);
   }
   os << "\n]\n}\n";
-  write_file_atomic(path, os.str());
+}
+
+// Format 2: the head line and the bound map (from the head's JSON rows).
+void write_format2_head(std::ostream& os, const Scheme& s) {
+  os << kSchemeFormat2 << "\n";
+  nlohmann::ordered_json head{{"format", kSchemeFormat2}, {"dim", s.net.dim}, {"width", s.net.width},
+                              {"target", {{"name", s.target_name}, {"expr", s.target_expr}}}};
+  if (!s.params.is_null()) head["params"] = s.params;
+  if (!s.result.is_null()) head["result"] = s.result;
+  head["levels"] = s.levels.is_null() ? nlohmann::ordered_json::array() : s.levels;
+  os << head.dump() << "\n";
+  if (s.cell_bounds.is_array())
+    for (const auto& row : s.cell_bounds) {
+      os << "b";
+      for (std::size_t i = 0; i + 1 < row.size(); ++i) os << " " << row[i].get<std::int64_t>();
+      const std::string b = row.back().get<std::string>();
+      os << " " << (b == "inf" ? b : dyadic_text(Dyadic::from_rational(parse_rational(b)))) << "\n";
+    }
+}
+
+void write_hat_record(std::ostream& os, int level, int m, const GridPoint& node, const Dyadic& a) {
+  os << "h " << level << " " << m;
+  for (auto v : node) os << " " << v;
+  os << " " << dyadic_text(a) << "\n";
+}
+}  // namespace
+
+void write_scheme(const std::string& path, const Scheme& s) {
+  if (s.format != 1 && s.format != 2) throw InputError("unknown scheme format " + std::to_string(s.format));
+  write_file_atomic(path, [&](std::ostream& os) {
+    if (s.format == 1) return write_format1(os, s);
+    write_format2_head(os, s);
+    const int d = s.net.dim;
+    for (std::size_t k = 0; k < s.net.grades.size(); ++k) {
+      const Grade& g = s.net.grades[k];
+      // A hat record only when the grade is exactly the block it names.
+      bool hat = g.hint.level >= 0 && valid_node(g.hint.m, g.hint.node, d) && g.readout.c.size() == 1 && g.readout.c0 == 0;
+      std::optional<Dyadic> a;
+      if (hat) {
+        try {
+          a = Dyadic::from_rational(g.readout.c[0].second);
+        } catch (const InputError&) {
+          hat = false;
+        }
+      }
+      if (hat) {
+        const Grade expect = hat_block(d, g.hint.m, g.hint.node, *a, k == 0);
+        hat = g.layers.size() == expect.layers.size() && g.readout.c[0].first == expect.readout.c[0].first;
+        for (std::size_t i = 0; hat && i < g.layers.size(); ++i) hat = same_layer(g.layers[i], expect.layers[i]);
+      }
+      if (hat) {
+        write_hat_record(os, g.hint.level, g.hint.m, g.hint.node, *a);
+      } else {
+        os << "g ";
+        write_grade_json(os, g);
+        os << "\n";
+      }
+    }
+    os << "end " << s.net.grades.size() << "\n";
+  });
+}
+
+void write_construction(const std::string& path, const Construction& c, int format) {
+  if (format == 1) return write_scheme(path, to_scheme(c));
+  if (format != 2) throw InputError("unknown scheme format " + std::to_string(format));
+  const Scheme head = scheme_head(c);
+  write_file_atomic(path, [&](std::ostream& os) {
+    write_format2_head(os, head);
+    for (const auto& g : c.grades) write_hat_record(os, g.level, g.m, g.node, g.a);
+    os << "end " << c.grades.size() << "\n";
+  });
 }
 
 }  // namespace mgdl

@@ -1,5 +1,6 @@
-// The hat block of docs/theory.md section 4: one grade whose output is a * phi_{m,z}.
-#include "constructive/block.hpp"
+// The hat block of docs/theory.md section 4: one grade whose output is a * phi_{m,z}
+// (kernel/hat_block.hpp).
+#include "kernel/hat_block.hpp"
 
 #include <algorithm>
 

@@ -5,25 +5,38 @@
 
 namespace mgdl {
 
-std::optional<StructureError> structure_check(const Network& net) {
-  int prev = net.dim;  // size of H_0 = x
-  for (std::size_t k = 0; k < net.grades.size(); ++k) {
-    const Grade& g = net.grades[k];
-    const std::string name = "grade " + std::to_string(k + 1);
-    if (g.layers.empty()) return StructureError{k + 1, 0, name + " has no hidden layer"};
-    for (std::size_t i = 0; i < g.layers.size(); ++i) {
-      const Layer& L = g.layers[i];
-      const std::string at = name + " layer " + std::to_string(i + 1);
-      if (L.out != net.width)
-        return StructureError{k + 1, i + 1, at + " has " + std::to_string(L.out) + " neurons, but the width is " + std::to_string(net.width)};
-      if (L.in != prev)
-        return StructureError{k + 1, i + 1, at + " reads " + std::to_string(L.in) + " inputs, but " +
-               (i == 0 ? (k == 0 ? std::string("x has ") : "grade " + std::to_string(k) + "'s last layer has ")
-                       : std::string("the layer before it has ")) + std::to_string(prev)};
-      prev = L.out;
-    }
+void StructureChecker::add(const Grade& g) {
+  const std::size_t k = k_++;
+  if (error_) return;
+  const std::string name = "grade " + std::to_string(k + 1);
+  if (g.layers.empty()) {
+    error_ = StructureError{k + 1, 0, name + " has no hidden layer"};
+    return;
   }
-  return std::nullopt;
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    const Layer& L = g.layers[i];
+    const std::string at = name + " layer " + std::to_string(i + 1);
+    if (L.out != width_) {
+      error_ = StructureError{k + 1, i + 1, at + " has " + std::to_string(L.out) + " neurons, but the width is " + std::to_string(width_)};
+      return;
+    }
+    if (L.in != prev_) {
+      error_ = StructureError{k + 1, i + 1, at + " reads " + std::to_string(L.in) + " inputs, but " +
+                              (i == 0 ? (k == 0 ? std::string("x has ") : "grade " + std::to_string(k) + "'s last layer has ")
+                                      : std::string("the layer before it has ")) + std::to_string(prev_)};
+      return;
+    }
+    prev_ = L.out;
+  }
+}
+
+std::optional<StructureError> structure_check(const Network& net) {
+  StructureChecker c(net.dim, net.width);
+  for (const Grade& g : net.grades) {
+    c.add(g);
+    if (c.error()) break;
+  }
+  return c.error();
 }
 
 std::string structure_error(const Network& net) {

@@ -60,6 +60,19 @@ struct StructureError {
 // reads x (dim inputs), every other layer reads the layer before it, and grade
 // k's first layer reads grade k-1's last layer; otherwise the first violation.
 std::optional<StructureError> structure_check(const Network& net);
+// The same check fed one grade at a time (grades need not be kept).
+class StructureChecker {
+ public:
+  StructureChecker(int dim, int width) : width_(width), prev_(dim) {}
+  void add(const Grade& g);  // no effect after the first violation
+  const std::optional<StructureError>& error() const { return error_; }
+  std::size_t grades() const { return k_; }
+
+ private:
+  int width_, prev_;
+  std::size_t k_ = 0;
+  std::optional<StructureError> error_;
+};
 // structure_check's message, or "" when there is no violation.
 std::string structure_error(const Network& net);
 

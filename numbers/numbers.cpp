@@ -207,4 +207,31 @@ Real Dyadic::to_real() const {
   return r;
 }
 
+Dyadic parse_dyadic(std::string_view s, std::size_t max_digits) {
+  auto bad = [&] { return InputError("not an exact dyadic \"m\" or \"mpE\": \"" + std::string(s.substr(0, 40)) + "\""); };
+  const auto p = s.find('p');
+  std::string_view mant = s.substr(0, p), ex = p == std::string_view::npos ? std::string_view() : s.substr(p + 1);
+  bool neg = !mant.empty() && mant[0] == '-';
+  if (neg) mant.remove_prefix(1);
+  if (mant.size() > max_digits)
+    throw InputError("exact dyadic longer than " + std::to_string(max_digits) + " digits: \"" + std::string(s.substr(0, 40)) + "...\"");
+  if (!all_digits(mant)) throw bad();
+  long e = 0;
+  if (p != std::string_view::npos) {
+    bool eneg = !ex.empty() && ex[0] == '-';
+    if (eneg) ex.remove_prefix(1);
+    if (!all_digits(ex) || ex.size() > 8) throw bad();
+    e = std::stol(std::string(ex));
+    if (e > (1L << 24)) throw bad();
+    if (eneg) e = -e;
+  }
+  Integer m = parse_integer(mant);
+  return Dyadic(neg ? Integer(-m) : m, e);
+}
+
+std::string dyadic_text(const Dyadic& x) {
+  if (x.exponent() == 0) return x.mantissa().str();
+  return x.mantissa().str() + "p" + std::to_string(x.exponent());
+}
+
 }  // namespace mgdl

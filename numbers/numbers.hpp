@@ -95,4 +95,10 @@ class Dyadic {
   long exp_ = 0;
 };
 
+// Exact dyadic text: "m" or "mpE" for m * 2^E (m, E decimal integers, m
+// with at most max_digits digits, |E| <= 2^24). Throws InputError otherwise.
+Dyadic parse_dyadic(std::string_view s, std::size_t max_digits);
+// The canonical such text: "mpE" with m odd, or "m" when E = 0.
+std::string dyadic_text(const Dyadic& x);
+
 }  // namespace mgdl

@@ -63,7 +63,7 @@ expect 2 "unwritable output" -- "$MGDL" construct --target 'x' -o "$T/no/such/di
 expect 2 "no subcommand" -- "$MGDL"
 
 # Construct, then evaluate.
-expect 0 "construct sin2pi" -- "$MGDL" construct --target sin2pi --eps 1e-1 -o "$T/s.json" --quiet
+expect 0 "construct sin2pi" -- "$MGDL" construct --target sin2pi --eps 1e-1 -o "$T/s.json" --quiet --format 1
 grep -q "stopped by tolerance" "$T/out" && ok || bad "construct reports the stop reason"
 expect 3 "construct stopped by max-grades" -- "$MGDL" construct --target sin2pi --eps 1e-3 --max-grades 5 -o "$T/g.json" --quiet
 [ -s "$T/g.json" ] && ok || bad "a limited run still writes its valid scheme"
@@ -110,14 +110,20 @@ expect 2 "resume a file that is not a construction" -- "$MGDL" construct --resum
 cp "$T/fin.json" "$T/fin0.json"
 expect 0 "resume a finished scheme" -- "$MGDL" construct --resume "$T/fin.json"
 cmp -s "$T/fin.json" "$T/fin0.json" && ok || bad "resuming a finished scheme changed it"
-grep -q '"cell_bounds"' "$T/fin.json" && ok || bad "a resumed finished scheme lost its cell_bounds"
+grep -q '^b ' "$T/fin.json" && ok || bad "a resumed finished scheme lost its cell bounds"
 grep -q "(eps 0.01)" "$T/out" && ok || bad "resume of a finished scheme prints the eps it used: $(grep stopped "$T/out")"
 expect 0 "resume a finished scheme to a tighter eps" -- "$MGDL" construct --resume "$T/fin.json" --eps 1e-4 -o "$T/fin4.json"
 grep -q "stopped by tolerance.*(eps 1e-4)" "$T/out" && ok || bad "tighter resume stop line: $(grep stopped "$T/out")"
 python3 - "$T/fin0.json" "$T/fin4.json" <<'PY' && ok || bad "tighter resume: old grades kept, bound <= 1e-4"
 import json, sys
 from fractions import Fraction
-a, b = (json.load(open(p)) for p in sys.argv[1:])
+def load(p):  # mgdl-scheme/2: head on line 2, one line per grade
+    lines = open(p).read().splitlines()
+    assert lines[0] == "mgdl-scheme/2", lines[0]
+    head = json.loads(lines[1])
+    head["grades"] = [l for l in lines[2:] if l[:2] in ("h ", "g ")]
+    return head
+a, b = (load(p) for p in sys.argv[1:])
 ga, gb = a["grades"], b["grades"]
 assert len(gb) > len(ga) and gb[:len(ga)] == ga, "the grades already there changed"
 assert Fraction(b["result"]["bound"]) <= Fraction(1, 10**4), b["result"]["bound"]
@@ -226,6 +232,58 @@ grep -q "coarsest certified grid: level 4, 17 nodes (the level below is refuted"
 expect 3 "baseline: no level up to --max-level" -- "$MGDL" baseline -t "x^2" --eps 1e-3 --max-level 2
 expect 2 "baseline: eps not positive" -- "$MGDL" baseline -t "x^2" --eps 0
 expect 2 "baseline: malformed eps" -- "$MGDL" baseline -t "x^2" --eps 1e-
+
+# mgdl-scheme/2 (the default): the same network as format 1, verified the
+# same way; hostile compact files are refused with one line, never a verdict.
+expect 0 "construct sin2pi format 2" -- "$MGDL" construct --target sin2pi --eps 1e-1 -o "$T/s2.json" --quiet
+head -1 "$T/s2.json" | grep -qx "mgdl-scheme/2" && ok || bad "construct writes mgdl-scheme/2 by default"
+"$MGDL" verify "$T/s.json" --threads 1 | grep -v "^scheme\|cells examined" >"$T/v1.txt"
+"$MGDL" verify "$T/s2.json" --threads 1 | grep -v "^scheme\|cells examined" >"$T/v2.txt"
+cmp -s "$T/v1.txt" "$T/v2.txt" && ok || bad "verify differs between formats 1 and 2 of one scheme"
+"$MGDL" eval "$T/s.json" --points "$T/pts" >"$T/e1.txt" 2>&1; "$MGDL" eval "$T/s2.json" --points "$T/pts" >"$T/e2.txt" 2>&1
+cmp -s "$T/e1.txt" "$T/e2.txt" && ok || bad "eval differs between formats 1 and 2 of one scheme"
+python3 - "$T/s2.json" "$T" <<'PY'
+import sys
+src, out = sys.argv[1], sys.argv[2]
+lines = open(src).read().splitlines()
+hats = [i for i, l in enumerate(lines) if l.startswith("h ")]
+h = hats[1]
+def put(name, ls):
+    open(f"{out}/hostile2-{name}.json", "w").write("\n".join(ls) + "\n")
+def with_line(i, text):
+    ls = list(lines); ls[i] = text; return ls
+put("no-end", lines[:-1])
+put("cut", lines[:h])
+put("end-count", lines[:-1] + ["end 1"])
+put("after-end", lines + ["h 0 0 0 1"])
+put("tokens", with_line(h, lines[h] + " 7"))
+put("node", with_line(h, "h 1 1 3 1"))
+put("level", with_line(h, "h 1 63 0 1"))
+put("amplitude", with_line(h, "h 1 1 1 1/3"))
+put("exponent", with_line(h, "h 1 1 1 1p99999999999"))
+put("kind", with_line(h, "x 1 1 1 1"))
+put("grade-json", with_line(h, "g {\"layers\": 3}"))
+put("head", with_line(1, "{\"format\": \"mgdl-scheme/2\"}"))
+put("bound-late", lines[:h] + ["b 1 0 1"] + lines[h:])
+put("first-line", ["mgdl-scheme/3"] + lines[1:])
+PY
+for f in "$T"/hostile2-*.json; do
+  expect 2 "hostile compact scheme $(basename "$f")" -- "$MGDL" verify "$f"
+  [ "$(wc -l <"$T/out")" -le 1 ] && ! grep -q "PROVED" "$T/out" && ok || bad "$(basename "$f"): more than one line or a verdict: $(head -3 "$T/out")"
+done
+# A hand-written compact file whose grade is not what its record says cannot
+# exist: a hat record is its block. A "g" line spells out any grade, and the
+# checker proves it from the weights like a format-1 grade.
+python3 - "$T/s.json" "$T/s2.json" "$T/mixed.json" <<'PY'
+import json, sys
+one = json.load(open(sys.argv[1])); lines = open(sys.argv[2]).read().splitlines()
+hats = [i for i, l in enumerate(lines) if l.startswith("h ")]
+g = one["grades"][1]
+lines[hats[1]] = "g " + json.dumps(g)
+open(sys.argv[3], "w").write("\n".join(lines) + "\n")
+PY
+"$MGDL" verify "$T/mixed.json" --threads 1 | grep -v "^scheme\|cells examined" >"$T/vm.txt"
+cmp -s "$T/v1.txt" "$T/vm.txt" && ok || bad "a grade spelled out on a g line verifies like its hat record"
 
 # Hostile scheme files, one per class: verify and eval exit 2 with one line,
 # never a verdict (so never PROVED), within the reader's limits.

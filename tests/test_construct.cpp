@@ -236,6 +236,125 @@ TEST_CASE("scheme files round-trip exactly and are deterministic", "[scheme]") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("mgdl-scheme/2 holds exactly the network of format 1, and resumes the same", "[scheme]") {
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_v2-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"kink", "sinsin", "sum3"}) {
+    INFO(name);
+    set_precision_bits(128);
+    ScheduleOptions o;
+    o.eps = parse_decimal(std::string(name) == "sum3" ? "2e-1" : "5e-2");
+    o.rule = Rule::SecondOrder;
+    o.schedule = Schedule::Local;
+    Construction c = construct(resolve_target(name), o);
+    REQUIRE(!c.cell_bounds.empty());
+    const std::string p1 = (dir / "one.json").string(), p2 = (dir / "two.json").string(), p3 = (dir / "three.json").string();
+    write_construction(p1, c, 1);
+    write_construction(p2, c, 2);
+    const Scheme a = read_scheme(p1), b = read_scheme(p2);
+    CHECK(a.format == 1);
+    CHECK(b.format == 2);
+    // The same weights, exactly, in every layer of every grade, and the same head.
+    REQUIRE(b.net.grades.size() == a.net.grades.size());
+    CHECK(b.net.dim == a.net.dim);
+    CHECK(b.net.width == a.net.width);
+    for (std::size_t k = 0; k < a.net.grades.size(); ++k) {
+      const Grade &x = a.net.grades[k], &y = b.net.grades[k];
+      REQUIRE(x.layers.size() == y.layers.size());
+      for (std::size_t i = 0; i < x.layers.size(); ++i) {
+        CHECK(x.layers[i].out == y.layers[i].out);
+        CHECK(x.layers[i].in == y.layers[i].in);
+        std::vector<std::tuple<int, int, Rational>> wx, wy;
+        for (const auto& e : x.layers[i].W) wx.emplace_back(e.row, e.col, e.v);
+        for (const auto& e : y.layers[i].W)
+          if (e.v != 0) wy.emplace_back(e.row, e.col, e.v);
+        CHECK(wx == wy);
+        std::vector<std::pair<int, Rational>> bx = x.layers[i].b, by;
+        for (const auto& e : y.layers[i].b)
+          if (e.second != 0) by.push_back(e);
+        CHECK(bx == by);
+      }
+      CHECK(x.readout.c == y.readout.c);
+      CHECK(x.readout.c0 == y.readout.c0);
+      CHECK(x.hint.level == y.hint.level);
+      CHECK(x.hint.m == y.hint.m);
+      CHECK(x.hint.node == y.hint.node);
+    }
+    CHECK(a.params == b.params);
+    CHECK(a.result == b.result);
+    CHECK(a.levels == b.levels);
+    CHECK(a.cell_bounds == b.cell_bounds);
+    // A Scheme read from format 2 and written again in format 2 is the same file,
+    // and so is one converted from format 1.
+    Scheme conv = a;
+    conv.format = 2;
+    write_scheme(p3, conv);
+    CHECK(slurp(p3) == slurp(p2));
+    // Resuming from either file gives the same state.
+    const Target f = resolve_target(name);
+    SchemeReader r2(p2);
+    Construction s1 = resume_state(a, f), s2 = resume_state(r2, f);
+    REQUIRE(s1.grades.size() == s2.grades.size());
+    for (std::size_t k = 0; k < s1.grades.size(); ++k) {
+      CHECK(s1.grades[k].a == s2.grades[k].a);
+      CHECK(s1.grades[k].node == s2.grades[k].node);
+    }
+    REQUIRE(s1.cell_bounds.size() == s2.cell_bounds.size());
+    for (std::size_t i = 0; i < s1.cell_bounds.size(); ++i) CHECK(s1.cell_bounds[i].bound == s2.cell_bounds[i].bound);
+    // Format 2 takes at most 150 bytes per grade here (bound map included).
+    CHECK(std::filesystem::file_size(p2) <= 150 * c.grades.size() + 4096);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("malformed mgdl-scheme/2 files are rejected naming the line", "[scheme]") {
+  const std::string head = "mgdl-scheme/2\n{\"format\": \"mgdl-scheme/2\", \"dim\": 2, \"width\": 6, \"target\": {\"expr\": \"x1*x2\"}}\n";
+  auto error = [&](const std::string& body) -> std::string {
+    try {
+      parse_scheme(head + body, "t.json", SchemeLimits{});
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(error("h 0 1 1 1 1/2\nh 0 1 0 1 -3p-5\nend 2\n").empty());
+  const Scheme ok = parse_scheme(head + "h 0 1 1 1 1/2\nh 0 1 0 1 -3p-5\nend 2\n", "t.json", SchemeLimits{});
+  REQUIRE(ok.net.grades.size() == 2);
+  CHECK(ok.net.grades[0].readout.c[0].second == Rational(1, 2));
+  CHECK(ok.net.grades[1].readout.c[0].second == Rational(-3, 32));
+  CHECK(ok.net.grades[0].layers[0].in == 2);  // grade 1 reads x
+  CHECK(ok.net.grades[1].layers[0].in == 6);  // later grades read the width
+  CHECK(error("h 0 1 1 1 1/2\n").find("line 3: cut short after 1 grades") != std::string::npos);
+  CHECK(error("h 0 1 1 1 1/2\nend 2\n").find("line 4: \"end\" counts 2 grades, but the file holds 1") != std::string::npos);
+  CHECK(error("end 0\nh 0 1 1 1 1\n").find("text after the \"end\" line") != std::string::npos);
+  CHECK(error("h 0 1 1 1\nend 1\n").find("line 3: grade 1: a hat record is") != std::string::npos);
+  CHECK(error("h 0 1 3 1 1\nend 1\n").find("node: expected an integer in [0, 2]") != std::string::npos);
+  CHECK(error("h 0 63 1 1 1\nend 1\n").find("m: expected an integer in [0, 62]") != std::string::npos);
+  CHECK(error("h 0 1 1 1 1/3\nend 1\n").find("amplitude") != std::string::npos);
+  CHECK(error("h 0 1 1 1 1p123456789\nend 1\n").find("amplitude") != std::string::npos);
+  CHECK(error("h 0 1 1 x 1\nend 1\n").find("node: expected an integer") != std::string::npos);
+  CHECK(error("q 0 1 1 1 1\nend 1\n").find("expected a grade line") != std::string::npos);
+  CHECK(error("g {\"layers\": 3}\nend 1\n").find("line 3") != std::string::npos);
+  CHECK(error("g {\nend 1\n").find("not valid JSON") != std::string::npos);
+  CHECK(error("h 0 1 1 1 1\nb 1 0 0 1\nend 1\n").find("expected a grade line") != std::string::npos);
+  CHECK(error("b 1 2 0 1\nend 0\n").find("bound cell: expected an integer in [0, 1]") != std::string::npos);
+  SchemeLimits few;
+  few.max_grades = 1;
+  CHECK_THROWS_WITH(parse_scheme(head + "h 0 1 1 1 1\nh 0 1 1 1 1\nend 2\n", "t.json", few), Catch::Contains("--max-file-grades"));
+  CHECK_THROWS_WITH(parse_scheme("mgdl-scheme/2\n{}\nend 0\n", "t.json", SchemeLimits{}), Catch::Contains("format"));
+  // Exact dyadic text round-trips.
+  for (const char* t : {"0", "7", "-7", "3p-5", "-123456789012345678901234567890p-200", "5p3"}) {
+    const Dyadic d = parse_dyadic(t, 100);
+    CHECK(parse_dyadic(dyadic_text(d), 100) == d);
+  }
+  CHECK(dyadic_text(parse_dyadic("40", 100)) == "5p3");
+  CHECK(dyadic_text(parse_dyadic("12p-3", 100)) == "3p-1");
+  CHECK_THROWS_AS(parse_dyadic("1.5", 100), InputError);
+  CHECK_THROWS_AS(parse_dyadic("p3", 100), InputError);
+  CHECK_THROWS_AS(parse_dyadic("1p", 100), InputError);
+  CHECK_THROWS_AS(parse_dyadic("1p99999999", 100), InputError);
+}
+
 TEST_CASE("structure_error names the grade and layer that break the MGDL structure", "[scheme]") {
   Construction c = build("kink", "1e-1");
   Network net = to_network(c);

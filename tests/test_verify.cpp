@@ -292,6 +292,12 @@ TEST_CASE("grades reading features beyond x get the general-network analysis", "
   Network net = built("kink", "1e-1", &f);
   REQUIRE(net.grades.size() > 3);
   net.grades[2].layers[0].W.push_back({0, 1, Rational(1, 1000)});  // reads grade 2's hat neuron
+  // Grade by grade, the checker cannot enclose it: it asks for the whole network.
+  std::size_t emitted = 0;
+  CHECK_FALSE(verify_stream(net.dim, net.width, [&](const std::function<void(const Grade&)>& emit) {
+    for (const Grade& g : net.grades) emit(g), ++emitted;
+  }, f, opts("1e-1")));
+  CHECK(emitted == net.grades.size());  // the stream is read to its end
   VerifyReport r = verify_scheme(net, f, opts("1e-1"));
   CHECK(claim(r, Claim::C1).verdict == Verdict::Proved);
   REQUIRE(r.network);

@@ -130,10 +130,10 @@ struct Store {
   IndexedHats hats;
   struct General {
     std::size_t grade;
-    const Grade* g;
+    Grade g;
     Carriers in;
   };
-  std::vector<General> general;       // in grade order
+  std::vector<General> general;       // in grade order (the only grades whose weights are kept)
 };
 
 // The residual r_j = f - (g_1 + ... + g_j), as seen by one check.
@@ -169,7 +169,7 @@ class Residual {
     for (auto v : q) box.push_back({Rational(v, Integer(1) << L), Rational(v + 1, Integer(1) << L)});
     for (const auto& g : store_.general) {
       if (g.grade > upto_) break;
-      QI r = grade_range(*g.g, g.in, box);
+      QI r = grade_range(g.g, g.in, box);
       sum.lo += r.lo;
       sum.hi += r.hi;
     }
@@ -179,7 +179,7 @@ class Residual {
     Rational sum = 0;
     for (const auto& g : store_.general) {
       if (g.grade > upto_) break;
-      sum += grade_value(*g.g, g.in, x);
+      sum += grade_value(g.g, g.in, x);
     }
     return sum;
   }
@@ -541,57 +541,104 @@ Real c4_bound(const Dyadic& a, int d, int m, const GridPoint& z, const Rational&
   return mul_down(pow_down(a.to_rational(), p), down(hat_norm_pp(d, m, z, p)));
 }
 
-// What phase 1 learns from the weights alone: which grades are functions of
-// x, which are proved hats (with their amplitude), the store the checks read.
+// What phase 1 learns from the weights alone, reading the grades one at a
+// time: which grades are functions of x, which are proved hats (kept as
+// (m, z, a): O(1) per grade, never the weights), and the weights of the other
+// grades that read only x (few in a constructed scheme).
+struct GradeRec {
+  int level = -1;           // the level hint (norms are enclosed at level ends)
+  int m = -1;               // a proved hat: a phi_{m,node}
+  GridPoint node;
+  std::optional<Dyadic> a;
+};
 struct Model {
+  std::size_t K = 0;
   std::size_t supported = 0;         // grades 1..supported read only x-carriers
   std::size_t unsupported_from = 0;  // first grade reading more than x (0: none)
-  std::vector<Carriers> in;          // in[k]: carriers of H_k
-  std::vector<std::optional<Dyadic>> a;  // a[k]: grade k is a[k] phi_{m,z} (m, z its valid hint)
+  std::vector<GradeRec> rec;         // rec[k], k = 1..K (rec[0] unused)
+  std::vector<Store::General> general;  // the supported grades that are not proved hats
+  std::optional<StructureError> structure;  // C1
+  std::size_t depth_min = SIZE_MAX, depth_max = 0;
 };
 
-Model analyse(const Network& net, const VerifyOptions& opt) {
+// Phase 1, streaming: `grades` emits every grade in order. Hat proofs run in
+// parallel over batches of grades; the result does not depend on the threads.
+Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions& opt) {
   Model M;
-  const std::size_t K = net.grades.size();
-  M.in.resize(K + 1);
-  M.in[0] = input_carriers(net.dim);
-  for (std::size_t k = 1; k <= K; ++k) {
-    const Grade& G = net.grades[k - 1];
-    if (!M.unsupported_from && !reads_only_x(G, M.in[k - 1])) M.unsupported_from = k;
-    M.in[k] = output_carriers(G, M.in[k - 1]);
-  }
-  M.supported = M.unsupported_from ? M.unsupported_from - 1 : K;
-  M.a.resize(M.supported + 1);
-  parallel_for(M.supported, opt.threads, [&](std::size_t i) {
-    const Grade& G = net.grades[i];
-    // A hint is only a candidate: a node of the grid at a level the cells can
-    // resolve, and then a proof from the weights. Anything else is a general grade.
-    if (!valid_node(G.hint.m, G.hint.node, net.dim) || G.hint.m >= opt.max_level) return;
-    HatProof hp = prove_hat(G, M.in[i], net.dim, G.hint.m, G.hint.node);
-    if (!hp.ok) return;
-    try {
-      M.a[i + 1] = Dyadic::from_rational(hp.a);
-    } catch (const InputError&) {
-      M.a[i + 1].reset();  // a non-dyadic amplitude: checked as a general grade
+  M.rec.emplace_back();
+  StructureChecker sc(dim, width);
+  Carriers in = input_carriers(dim);
+  struct Pending {
+    std::size_t k;
+    Grade g;
+    Carriers in;
+    std::optional<Dyadic> a;
+  };
+  std::vector<Pending> batch;
+  const std::size_t batch_size = 512;
+  auto flush = [&] {
+    parallel_for(batch.size(), opt.threads, [&](std::size_t i) {
+      Pending& p = batch[i];
+      const Grade& G = p.g;
+      // A hint is only a candidate: a node of the grid at a level the cells can
+      // resolve, and then a proof from the weights. Anything else is a general grade.
+      if (!valid_node(G.hint.m, G.hint.node, dim) || G.hint.m >= opt.max_level) return;
+      HatProof hp = prove_hat(G, p.in, dim, G.hint.m, G.hint.node);
+      if (!hp.ok) return;
+      try {
+        p.a = Dyadic::from_rational(hp.a);
+      } catch (const InputError&) {
+        p.a.reset();  // a non-dyadic amplitude: checked as a general grade
+      }
+    });
+    for (Pending& p : batch) {
+      GradeRec& r = M.rec[p.k];
+      if (p.a) {
+        r.m = p.g.hint.m;
+        r.node = p.g.hint.node;
+        r.a = std::move(p.a);
+      } else {
+        M.general.push_back({p.k, std::move(p.g), std::move(p.in)});
+      }
     }
+    batch.clear();
+  };
+  grades([&](const Grade& G) {
+    const std::size_t k = ++M.K;
+    M.rec.emplace_back();
+    M.rec[k].level = G.hint.level;
+    sc.add(G);
+    M.depth_min = std::min(M.depth_min, G.layers.size());
+    M.depth_max = std::max(M.depth_max, G.layers.size());
+    if (sc.error() || M.unsupported_from) return;  // nothing more is analysed
+    if (!reads_only_x(G, in)) {
+      M.unsupported_from = k;
+      return;
+    }
+    batch.push_back({k, G, in, std::nullopt});
+    in = output_carriers(G, in);
+    if (batch.size() >= batch_size) flush();
   });
+  if (!sc.error() && !M.unsupported_from) flush();
+  M.structure = sc.error();
+  if (M.K == 0) M.depth_min = 0;
+  M.supported = M.unsupported_from ? M.unsupported_from - 1 : M.K;
   return M;
 }
 
-ClaimResult judge_c1(const Network& net, VerifyReport& rep) {
+ClaimResult judge_c1(const Model& M, VerifyReport& rep) {
   ClaimResult c;
   c.claim = Claim::C1;
-  c.structure = structure_check(net);
+  c.structure = M.structure;
   if (c.structure) {
     c.verdict = Verdict::Refuted;
     c.witness = Witness{c.structure->grade, {}, c.structure->what};
     return c;
   }
   c.verdict = Verdict::Proved;
-  rep.depth_min = SIZE_MAX;
-  for (const auto& g : net.grades) rep.depth_min = std::min(rep.depth_min, g.layers.size()), rep.depth_max = std::max(rep.depth_max, g.layers.size());
-  if (net.grades.empty()) rep.depth_min = 0;
-  rep.depths = net.grades.empty() ? "-"
+  rep.depth_min = M.depth_min;
+  rep.depth_max = M.depth_max;
+  rep.depths = M.K == 0 ? "-"
                : rep.depth_min == rep.depth_max ? std::to_string(rep.depth_min)
                                                 : std::to_string(rep.depth_min) + ".." + std::to_string(rep.depth_max);
   return c;
@@ -650,22 +697,21 @@ ClaimResult judge_c3(const std::vector<NormEnclosure>& norms, const VerifyOption
 }
 
 // C4 for exponent p: a certified positive decrease at every nontrivial grade.
-ClaimResult judge_c4(const Rational& p, const Network& net, const std::vector<GradeCheck>& checks,
-                     const std::vector<char>& checked, const Model& M) {
+ClaimResult judge_c4(const Rational& p, int dim, const std::vector<GradeCheck>& checks, const std::vector<char>& checked, const Model& M) {
   ClaimResult c;
   c.claim = Claim::C4;
   c.p = p;
   c.unsupported_from = M.unsupported_from;
-  c.open = net.grades.size() - M.supported;
+  c.open = M.K - M.supported;
   for (std::size_t k = 1; k <= M.supported; ++k) {
     if (!checked[k]) continue;  // g = 0: a trivial grade
     const GradeCheck& gc = checks[k];
-    if (!M.a[k] || gc.sign != Verdict::Proved) {
+    const GradeRec& G = M.rec[k];
+    if (!G.a || gc.sign != Verdict::Proved) {
       if (gc.nonzero) ++c.open;  // not certified (only the sign form of a proved hat certifies it)
       continue;
     }
-    const Grade& G = net.grades[k - 1];
-    const Real b = c4_bound(*M.a[k], net.dim, G.hint.m, G.hint.node, p);
+    const Real b = c4_bound(*G.a, dim, G.m, G.node, p);
     if (!(b > 0)) {  // |a|^p underflowed: no positive bound
       ++c.open;
       continue;
@@ -679,7 +725,7 @@ ClaimResult judge_c4(const Rational& p, const Network& net, const std::vector<Gr
 // Self-check: between two enclosed norms with only certified grades between
 // them, the certified decreases of ||r||_p^p (p = 1, 2) cannot add up to more
 // than the norms allow: sum <= ||r_j||_p^p (upper) - ||r_k||_p^p (lower).
-void require_c4_within_norms(const Network& net, const std::vector<NormEnclosure>& norms, const std::vector<GradeCheck>& checks,
+void require_c4_within_norms(int dim, const std::vector<NormEnclosure>& norms, const std::vector<GradeCheck>& checks,
                              const std::vector<char>& checked, const Model& M, const VerifyOptions& opt) {
   for (const auto& p : opt.p) {
     if (p != 1 && p != 2) continue;
@@ -689,8 +735,9 @@ void require_c4_within_norms(const Network& net, const std::vector<NormEnclosure
       bool certified = true;
       for (std::size_t k = A.grade + 1; k <= B.grade && certified; ++k) {
         if (!checked[k]) continue;
-        certified = M.a[k] && checks[k].sign == Verdict::Proved;
-        if (certified) sum = add_down(sum, c4_bound(*M.a[k], net.dim, net.grades[k - 1].hint.m, net.grades[k - 1].hint.node, p));
+        const GradeRec& G = M.rec[k];
+        certified = G.a && checks[k].sign == Verdict::Proved;
+        if (certified) sum = add_down(sum, c4_bound(*G.a, dim, G.m, G.node, p));
       }
       if (!certified) continue;
       require_decrease_fits(sum, p == 1 ? A.l1_hi : A.l2_hi, p == 1 ? B.l1_lo : B.l2_lo, p == 1 ? 1 : 2,
@@ -787,43 +834,80 @@ const ClaimResult& VerifyReport::claim(Claim c, const Rational& p) const {
   throw std::out_of_range(std::string("no result for claim ") + to_string(c));
 }
 
-VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt) {
-  VerifyReport rep;
-  rep.dim = net.dim;
-  rep.width = net.width;
-  rep.grades = net.grades.size();
-  if (f.dim != net.dim)
-    throw InputError("the target has dimension " + std::to_string(f.dim) + " but the scheme has " + std::to_string(net.dim));
+namespace {
+void check_options(int dim, const Target& f, const VerifyOptions& opt) {
+  if (f.dim != dim)
+    throw InputError("the target has dimension " + std::to_string(f.dim) + " but the scheme has " + std::to_string(dim));
   if (opt.p.empty()) throw InputError("C4 needs at least one exponent p");
   if (opt.eps && *opt.eps <= 0) throw InputError("the tolerance eps must be positive, got " + to_string(*opt.eps));
   for (const auto& p : opt.p)
     if (p < 1) throw InputError("--p values must be >= 1, got " + to_string(p));
-  const std::size_t K = net.grades.size();
+}
 
-  rep.claims.push_back(judge_c1(net, rep));
-  if (rep.claims[0].verdict == Verdict::Refuted) {
-    auto undecided = [&](Claim c, const Rational& p) {
-      ClaimResult u;
-      u.claim = c;
-      u.p = p;
-      u.verdict = Verdict::Undecided;
-      rep.claims.push_back(u);
-    };
-    for (Claim c : {Claim::C2, Claim::C2Sign, Claim::C3}) undecided(c, 0);
-    for (const auto& p : opt.p) undecided(Claim::C4, p);
-    for (std::size_t i = 1; i < rep.claims.size(); ++i) rep.claims[i].open = K;
-    return rep;
-  }
+// C1 refuted: every other claim is undecided at every grade.
+void undecided_after_c1(VerifyReport& rep, const VerifyOptions& opt, std::size_t K) {
+  auto undecided = [&](Claim c, const Rational& p) {
+    ClaimResult u;
+    u.claim = c;
+    u.p = p;
+    u.verdict = Verdict::Undecided;
+    rep.claims.push_back(u);
+  };
+  for (Claim c : {Claim::C2, Claim::C2Sign, Claim::C3}) undecided(c, 0);
+  for (const auto& p : opt.p) undecided(Claim::C4, p);
+  for (std::size_t i = 1; i < rep.claims.size(); ++i) rep.claims[i].open = K;
+}
+}  // namespace
 
+VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt) {
+  check_options(net.dim, f, opt);
   if (opt.network || first_feature_reader(net)) {
+    VerifyReport rep;
+    rep.dim = net.dim;
+    rep.width = net.width;
+    rep.grades = net.grades.size();
+    Model M;
+    M.K = net.grades.size();
+    M.structure = structure_check(net);
+    M.depth_min = net.grades.empty() ? 0 : SIZE_MAX;
+    for (const auto& g : net.grades) M.depth_min = std::min(M.depth_min, g.layers.size()), M.depth_max = std::max(M.depth_max, g.layers.size());
+    rep.claims.push_back(judge_c1(M, rep));
+    if (rep.claims[0].verdict == Verdict::Refuted) {
+      undecided_after_c1(rep, opt, M.K);
+      return rep;
+    }
     judge_network(net, f, opt, rep);
     return rep;
   }
+  auto r = verify_stream(net.dim, net.width, [&](const std::function<void(const Grade&)>& emit) {
+    for (const Grade& g : net.grades) emit(g);
+  }, f, opt);
+  if (!r) throw InternalError("verify_stream asked for the general-network analysis of a scheme whose grades read only x");
+  return *r;
+}
+
+std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream& grades, const Target& f, const VerifyOptions& opt) {
+  check_options(dim, f, opt);
+  if (opt.network) return std::nullopt;
+  VerifyReport rep;
+  rep.dim = dim;
+  rep.width = width;
+
+  // Phase 1: structure, carriers and hat proofs, from the weights alone, one grade at a time.
+  Model M = analyse(dim, width, grades, opt);
+  const std::size_t K = M.K;
+  rep.grades = K;
+  rep.claims.push_back(judge_c1(M, rep));
+  if (rep.claims[0].verdict == Verdict::Refuted) {
+    undecided_after_c1(rep, opt, K);
+    return rep;
+  }
+  if (M.unsupported_from) return std::nullopt;  // a grade reads earlier grades' features: the caller runs judge_network
 
   // Which grades get norm enclosures: 0, level ends (by hint), the last, and any asked for.
   std::vector<std::size_t> norm_at{0};
   for (std::size_t k = 1; k <= K; ++k)
-    if (k == K || net.grades[k].hint.level != net.grades[k - 1].hint.level) norm_at.push_back(k);
+    if (k == K || M.rec[k + 1].level != M.rec[k].level) norm_at.push_back(k);
   for (auto k : opt.at_grades) {
     if (k > K) throw InputError("--at grade " + std::to_string(k) + " exceeds the " + std::to_string(K) + " grades");
     norm_at.push_back(k);
@@ -831,31 +915,35 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
   std::sort(norm_at.begin(), norm_at.end());
   norm_at.erase(std::unique(norm_at.begin(), norm_at.end()), norm_at.end());
 
-  // Phase 1: carriers and hat proofs, from the weights alone.
-  const Model M = analyse(net, opt);
   rep.unsupported_grades = K - M.supported;
-  Store store(net.dim);
+  Store store(dim);
   for (std::size_t k = 1; k <= M.supported; ++k) {
-    const Grade& G = net.grades[k - 1];
-    if (M.a[k]) {
+    const GradeRec& G = M.rec[k];
+    if (G.a) {
       ++rep.hat_grades;
-      if (M.a[k]->is_zero()) ++rep.trivial_grades;
-      store.hats.add(k, G.hint.m, G.hint.node, *M.a[k]);
-    } else {
-      ++rep.general_grades;
-      store.general.push_back({k, &G, M.in[k - 1]});
+      if (G.a->is_zero()) ++rep.trivial_grades;
+      store.hats.add(k, G.m, G.node, *G.a);
     }
   }
+  rep.general_grades = M.general.size();
+  std::vector<std::size_t> general_at(M.supported + 1, SIZE_MAX);  // index into store.general
+  store.general = std::move(M.general);
+  for (std::size_t i = 0; i < store.general.size(); ++i) general_at[store.general[i].grade] = i;
 
   // Phase 2: C2 and its sign form, one independent check per grade.
   std::vector<GradeCheck> checks(M.supported + 1);
   std::vector<char> checked(M.supported + 1, 0);
   parallel_for(M.supported, opt.threads, [&](std::size_t i) {
     const std::size_t k = i + 1;
-    const Grade& G = net.grades[i];
-    if (M.a[k] && M.a[k]->is_zero()) return;
-    Residual R(f, net.dim, store, k - 1);
-    checks[k] = M.a[k] ? check_hat(R, k, G.hint.m, G.hint.node, *M.a[k], opt) : check_general(R, k, G, M.in[i], opt);
+    const GradeRec& G = M.rec[k];
+    if (G.a && G.a->is_zero()) return;
+    Residual R(f, dim, store, k - 1);
+    if (G.a) {
+      checks[k] = check_hat(R, k, G.m, G.node, *G.a, opt);
+    } else {
+      const Store::General& g = store.general[general_at[k]];
+      checks[k] = check_general(R, k, g.g, g.in, opt);
+    }
     checked[k] = 1;
   });
 
@@ -866,22 +954,22 @@ VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOpti
   rep.norms.resize(norm_grades.size());
   parallel_for(norm_grades.size(), opt.threads, [&](std::size_t i) {
     const std::size_t k = norm_grades[i];
-    Residual R(f, net.dim, store, k);
-    rep.norms[i] = norms_now(R, k, k == 0 ? 0 : net.grades[k - 1].hint.level, opt);
+    Residual R(f, dim, store, k);
+    rep.norms[i] = norms_now(R, k, k == 0 ? 0 : M.rec[k].level, opt);
   });
   for (const auto& n : rep.norms) rep.cells += n.cells;
   for (std::size_t k = 1; k <= M.supported; ++k) {
     if (!checked[k]) continue;
     rep.cells += checks[k].cells;
-    if (!M.a[k] && !checks[k].nonzero) ++rep.trivial_grades;
+    if (!M.rec[k].a && !checks[k].nonzero) ++rep.trivial_grades;
   }
-  require_c4_within_norms(net, rep.norms, checks, checked, M, opt);
+  require_c4_within_norms(dim, rep.norms, checks, checked, M, opt);
 
   // The judges, in grade order (deterministic whatever the thread count).
   rep.claims.push_back(judge_pointwise(Claim::C2, checks, checked, M, K));
   rep.claims.push_back(judge_pointwise(Claim::C2Sign, checks, checked, M, K));
   rep.claims.push_back(judge_c3(rep.norms, opt, M, K));
-  for (const auto& p : opt.p) rep.claims.push_back(judge_c4(p, net, checks, checked, M));
+  for (const auto& p : opt.p) rep.claims.push_back(judge_c4(p, dim, checks, checked, M));
   return rep;
 }
 

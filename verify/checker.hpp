@@ -10,6 +10,7 @@
 #include "kernel/network.hpp"
 #include "targets/target.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,16 @@ struct VerifyReport {
 // Reads nothing but the network and the target. Throws InputError for bad
 // options or a dimension mismatch, InternalError when a self-check fails.
 VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt);
+
+// The grades of a network in order, one at a time: the stream calls `emit`
+// once per grade (the grade need not outlive the call).
+using GradeStream = std::function<void(const std::function<void(const Grade&)>& emit)>;
+// verify_scheme for grades read one at a time: keeps O(1) per proved hat
+// grade (never its weights) and the weights of the other grades only. The
+// same report as verify_scheme. Returns nullopt when the general-network
+// analysis is needed (VerifyOptions::network, or a grade reads features of
+// earlier grades and C1 holds): that needs the whole network in memory.
+std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream& grades, const Target& f, const VerifyOptions& opt);
 
 // The claim's name as printed: "C1", ..., "C4 p=3/2".
 std::string label(const ClaimResult& c);

@@ -408,3 +408,77 @@ TEST_CASE("theorem tables: both engines, Lemma 2' judged from the checker's encl
   CHECK(svg.find(">5</text>") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+// A network of hat blocks (level hint, m, node, amplitude) for f = 0, where
+// r_k = -F_k and F_k is affine on each Kuhn simplex of the finest level:
+// sup |r_k| is the largest |F_k| at the nodes of that level, computed exactly.
+struct PlantedHat {
+  int level, m;
+  std::vector<std::int64_t> node;
+  Rational a;
+};
+Network planted_hats(int d, const std::vector<PlantedHat>& hats) {
+  Network net;
+  net.dim = d;
+  net.width = hat_block_width(d);
+  for (const auto& h : hats) {
+    Grade g = hat_block(d, h.m, h.node, Dyadic(1), net.grades.empty());
+    g.readout.c[0].second = h.a;  // may be non-dyadic: then a general grade
+    g.hint.level = h.level;
+    net.grades.push_back(std::move(g));
+  }
+  return net;
+}
+Rational exact_sup(const Network& net, std::size_t k, int level) {
+  Rational best = 0;
+  const std::int64_t top = std::int64_t{1} << level;
+  GridPoint lo(static_cast<std::size_t>(net.dim), 0), hi(static_cast<std::size_t>(net.dim), top);
+  for_each_point(lo, hi, [&](const GridPoint& p) {
+    std::vector<Rational> x;
+    for (auto v : p) x.emplace_back(v, top);
+    Rational F = 0;
+    for (const auto& g : grade_outputs<Rational>(net, std::span<const Rational>(x), k)) F += g;
+    if (bmp::abs(F) > best) best = bmp::abs(F);
+  });
+  return best;
+}
+}  // namespace
+
+TEST_CASE("norm enclosures carried from level to level see every hat added since (planted sup norms)", "[verify]") {
+  set_precision_bits(128);
+  // 1-D: a finer hat inside a coarse cell of the partition (the coarse index),
+  // a coarse hat under fine cells (the node index), and a general grade (a
+  // non-dyadic amplitude), after which every enclosure starts afresh.
+  const std::vector<PlantedHat> one{{1, 1, {1}, Rational(1)},
+                                    {2, 3, {1}, Rational(4)},
+                                    {3, 1, {1}, Rational(1)},
+                                    {4, 3, {7}, Rational(19, 3)},
+                                    {5, 2, {3}, Rational(-9)}};
+  // 2-D: the same moves on the Kuhn triangulation.
+  const std::vector<PlantedHat> two{{1, 1, {1, 1}, Rational(1)},
+                                    {2, 2, {1, 1}, Rational(4)},
+                                    {3, 1, {1, 1}, Rational(1)},
+                                    {4, 3, {7, 2}, Rational(-8)},
+                                    {5, 2, {3, 3}, Rational(5, 3)}};
+  for (const auto* hats : {&one, &two}) {
+    const int d = static_cast<int>(hats->front().node.size());
+    INFO("d = " << d);
+    const Network net = planted_hats(d, *hats);
+    Target f = target_from_expression(d == 1 ? "0*x" : "0*x1", d);
+    for (unsigned threads : {1u, 2u}) {
+      VerifyOptions o;
+      o.threads = threads;
+      VerifyReport r = verify_scheme(net, f, o);
+      REQUIRE(r.norms.size() == net.grades.size() + 1);  // every grade ends a level
+      for (const auto& n : r.norms) {
+        INFO("grade " << n.grade);
+        const Rational exact = exact_sup(net, n.grade, 3);
+        CHECK(n.inf_lo <= hi(enclose(exact)));
+        CHECK(n.inf_hi >= lo(enclose(exact)));
+        CHECK(n.inf_hi - n.inf_lo <= Real(exact) / 100 + Real(1e-30));
+      }
+      CHECK(exact_sup(net, net.grades.size(), 3) > exact_sup(net, 2, 3));  // the later grades moved the sup
+    }
+  }
+}

@@ -17,6 +17,7 @@
 #include <deque>
 #include <exception>
 #include <sstream>
+#include <unordered_set>
 
 namespace mgdl {
 
@@ -413,71 +414,213 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
   return out;
 }
 
-// Certified enclosures of ||r||_inf, ||r||_1, ||r||_2 for the current residual.
-NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const VerifyOptions& opt) {
-  const int d = R.dim();
-  const int L0 = 1;
-  NormEnclosure out;
-  out.grade = k;
-  out.level = level;
-  struct Sparse {
-    const Residual& R;
-    Dyadic at(const GridPoint& p, int L) const { return R.hat_part(p, L); }
-  } F{R};
+// The hats added between two norm grades: a cell of the partition is dirty
+// (r may have changed on it) when the open support of one of them meets its
+// interior. Everything here may only err towards "dirty" (more work, never a
+// stale bound): keys of coarse cells are hashed, and a collision only marks
+// a clean cell dirty.
+class DirtyIndex {
+ public:
+  explicit DirtyIndex(int d) : d_(d) {}
+  void add(int m, const GridPoint& z) {
+    if (static_cast<int>(nodes_.size()) <= m) nodes_.resize(static_cast<std::size_t>(m) + 1);
+    nodes_[static_cast<std::size_t>(m)].insert(node_key(m, z));
+    // Coarser cells meeting the open box (z - 1, z + 1) 2^-m: at most 2 per axis.
+    GridPoint lo(z.size()), hi(z.size()), q(z.size());
+    for (int L = 0; L < m; ++L) {
+      const std::int64_t s = std::int64_t{1} << (m - L), top = (std::int64_t{1} << L) - 1;
+      for (std::size_t i = 0; i < z.size(); ++i) {
+        lo[i] = std::max<std::int64_t>(0, floor_div(z[i] - 1, s));
+        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);
+      }
+      for_each_point(lo, hi, [&](const GridPoint& c) { coarse_.insert(coarse_key(c, L)); });
+    }
+  }
+  bool dirty(const GridPoint& q, int L) const {
+    if (coarse_.count(coarse_key(q, L))) return true;
+    GridPoint z(q.size());
+    for (int m = 0; m <= L && m < static_cast<int>(nodes_.size()); ++m) {
+      const auto& set = nodes_[static_cast<std::size_t>(m)];
+      if (set.empty()) continue;
+      // The level-m cell holding q: only its corners' hats can be nonzero on q.
+      const std::int64_t top = std::int64_t{1} << m;
+      for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d_); ++mask) {
+        bool inside = true;
+        for (std::size_t i = 0; i < q.size(); ++i) {
+          z[i] = (q[i] >> (L - m)) + static_cast<std::int64_t>((mask >> i) & 1);
+          inside = inside && z[i] <= top;
+        }
+        if (inside && set.count(node_key(m, z))) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  static std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+  static std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+  static std::uint64_t coarse_key(const GridPoint& q, int L) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(L + 1);
+    for (auto v : q) {
+      h ^= static_cast<std::uint64_t>(v) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      h *= 0xbf58476d1ce4e5b9ull;
+    }
+    return h;
+  }
+  int d_;
+  std::vector<std::unordered_set<std::uint64_t>> nodes_;  // per level m: keys of the nodes of added hats
+  std::unordered_set<std::uint64_t> coarse_;              // (L, q), L < m, meeting an added hat's open box
+};
+
+// Norm enclosures of r_k from a partition of the cube into cells on which the
+// hats counted in r_k are affine per Kuhn simplex (Fact N), each with a
+// certified bound of |r_k| and, for the sup norm's lower end, a certified
+// lower bound of |r_k| at its centre. The partition is kept from one norm
+// grade to the next: r_k equals r_j on every cell that no hat of grades
+// j+1..k meets, so only the other cells are evaluated again (and split where
+// a new finer hat makes them unresolved). Results do not depend on the
+// thread count: cells are evaluated in parallel and assembled in order.
+class NormPartition {
+ public:
+  // changed: the hats added since the last call (nullptr: start afresh).
+  NormEnclosure enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed);
+
+ private:
   struct NC {
     GridPoint q;
     int L;
     AbsBound a;  // |r| in [a.lo, a.hi] on the cell
+    Real pv;     // |r(centre)| >= pv (0 when not evaluated)
   };
-  bool points = true;  // point values matter for the sup norm's lower bound only
-  auto eval = [&](const GridPoint& q, int L, Real& best, std::vector<Rational>& argmax) {
+  std::vector<NC> cells_;
+  bool valid_ = false;
+};
+
+NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed) {
+  const int d = R.dim();
+  NormEnclosure out;
+  out.grade = k;
+  out.level = level;
+  const Real inf(std::numeric_limits<double>::infinity());
+  auto trivial = [&] {
+    out.inf_lo = out.l1_lo = out.l2_lo = Real(0);  // out of budget: the trivial enclosure
+    out.inf_hi = out.l1_hi = out.l2_hi = inf;
+    valid_ = false;
+    cells_.clear();
+    return out;
+  };
+  auto eval = [&](const GridPoint& q, int L, bool points) {
     Residual::FCell fc = R.f_eval(q, L);
     std::vector<Dyadic> corners(std::size_t{1} << d);
     GridPoint corner(q.size()), centre(q.size());
     for (std::uint64_t mask = 0; mask < corners.size(); ++mask) {
       for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-      corners[mask] = F.at(corner, L);
+      corners[mask] = R.hat_part(corner, L);
     }
     for (std::size_t i = 0; i < q.size(); ++i) centre[i] = 2 * q[i] + 1;
     const bool need_centre = points || fc.has_centred;
-    Dyadic Fc = need_centre ? F.at(centre, L + 1) : Dyadic();
+    Dyadic Fc = need_centre ? R.hat_part(centre, L + 1) : Dyadic();
     Interval r = R.diff_on_cell(fc, q, L, corners, Fc);
-    NC c{q, L, abs_bound(r)};
-    ++out.cells;
+    NC c{q, L, abs_bound(r), Real(0)};
     if (!points) return c;
-    std::vector<Rational> x = as_point(centre, L + 1);
     Interval fcen = fc.has_centred ? fc.centre : R.f_point(centre, L + 1);
-    Interval rp = fcen - enclose(R.general_point(x)) - Fc.to_interval();
+    Interval rp = fcen - mgdl::enclose(R.general_point(as_point(centre, L + 1))) - Fc.to_interval();
     require_point_in_cell(rp, r, "the residual");
-    if (is_finite(rp)) {
-      Real a = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
-      if (a > best) best = a, argmax = x;
-    }
+    if (is_finite(rp)) c.pv = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
     return c;
   };
-  const Real inf(std::numeric_limits<double>::infinity());
-  // The coarsest cells on which the hats are affine per simplex (Fact N).
-  std::vector<Cell> start;
-  {
-    std::deque<Cell> todo;
-    GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
-    cells_in(lo_c, hi_c, L0, [&](Cell c) { todo.push_back(std::move(c)); });
+  // Evaluates cells (q, L) in parallel, in order.
+  auto eval_all = [&](const std::vector<std::pair<GridPoint, int>>& todo, bool points) {
+    std::vector<NC> res(todo.size());
+    parallel_for(todo.size(), opt.threads, [&](std::size_t i) { res[i] = eval(todo[i].first, todo[i].second, points); });
+    out.cells += todo.size();
+    return res;
+  };
+  // The coarsest resolved cells under the level-L cell q (Fact N needs them).
+  auto resolve = [&](const GridPoint& q, int L, std::vector<std::pair<GridPoint, int>>& leaves) {
+    std::deque<Cell> todo{Cell{q, L, true, true}};
     while (!todo.empty()) {
       Cell c = std::move(todo.front());
       todo.pop_front();
       const bool resolved = R.resolved(c.q, c.L);
-      if (start.size() + todo.size() > 8 * opt.budget || (!resolved && c.L >= opt.max_level)) {
-        out.inf_lo = out.l1_lo = out.l2_lo = Real(0);  // out of budget: the trivial enclosure
-        out.inf_hi = out.l1_hi = out.l2_hi = inf;
-        return out;
-      }
-      if (resolved) start.push_back(std::move(c));
+      if (leaves.size() + todo.size() > 8 * opt.budget || (!resolved && c.L >= opt.max_level)) return false;
+      if (resolved) leaves.emplace_back(std::move(c.q), c.L);
       else children(c, [&](Cell ch) { todo.push_back(std::move(ch)); });
     }
+    return true;
+  };
+
+  if (!valid_ || !changed) {
+    std::vector<std::pair<GridPoint, int>> leaves;
+    const int L0 = 1;
+    GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
+    bool ok = true;
+    for_each_point(lo_c, hi_c, [&](const GridPoint& q) { ok = ok && resolve(q, L0, leaves); });
+    if (!ok) return trivial();
+    cells_ = eval_all(leaves, true);
+  } else {
+    // Cells no new hat meets keep their bounds; the others are evaluated again.
+    std::vector<std::pair<GridPoint, int>> leaves;
+    std::vector<std::size_t> first_leaf(cells_.size() + 1, 0);
+    std::vector<char> dirty(cells_.size(), 0);
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      first_leaf[i] = leaves.size();
+      if (!changed->dirty(cells_[i].q, cells_[i].L)) continue;
+      dirty[i] = 1;
+      if (!resolve(cells_[i].q, cells_[i].L, leaves)) return trivial();
+    }
+    first_leaf[cells_.size()] = leaves.size();
+    std::vector<NC> fresh = eval_all(leaves, true), next;
+    next.reserve(cells_.size() + fresh.size());
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      if (!dirty[i]) next.push_back(std::move(cells_[i]));
+      else
+        for (std::size_t j = first_leaf[i]; j < first_leaf[i + 1]; ++j) next.push_back(std::move(fresh[j]));
+    }
+    cells_ = std::move(next);
   }
-  std::vector<NC> cells;
+  // The refinement below gets the budget on top of what the partition took
+  // (all of it is counted in out.cells).
+  const std::size_t base = out.cells;
+  // The best point value only grows: a cell split in this enclosure keeps
+  // its centre's value, which is still a value of this r_k.
   Real best(0);
-  for (const Cell& c : start) cells.push_back(eval(c.q, c.L, best, out.argmax));
+  const NC* best_cell = nullptr;
+  GridPoint best_q;
+  int best_L = -1;
+  auto raise_best = [&](const std::vector<NC>& cs) {
+    for (const NC& c : cs)
+      if (c.pv > best) best = c.pv, best_cell = &c;
+    if (best_cell) best_q = best_cell->q, best_L = best_cell->L, best_cell = nullptr;
+  };
+  raise_best(cells_);
+  // Splits the cells chosen by `split` (within the evaluation limit), in order.
+  auto refine = [&](auto split, std::size_t limit, bool points) {
+    std::vector<std::pair<GridPoint, int>> todo;
+    std::vector<std::size_t> first(cells_.size() + 1, 0);
+    std::vector<char> chosen(cells_.size(), 0);
+    const std::size_t per = std::size_t{1} << d;
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      first[i] = todo.size();
+      const NC& c = cells_[i];
+      if (c.L < opt.max_level && out.cells + todo.size() < limit && split(c)) {
+        chosen[i] = 1;
+        children(Cell{c.q, c.L, true, true}, [&](Cell ch) { todo.emplace_back(std::move(ch.q), ch.L); });
+      }
+    }
+    first[cells_.size()] = todo.size();
+    if (todo.empty()) return false;
+    std::vector<NC> fresh = eval_all(todo, points), next;
+    raise_best(fresh);
+    next.reserve(cells_.size() + todo.size());
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      if (!chosen[i]) next.push_back(std::move(cells_[i]));
+      else
+        for (std::size_t j = first[i]; j < first[i] + per; ++j) next.push_back(std::move(fresh[j]));
+    }
+    cells_ = std::move(next);
+    return true;
+  };
   const Real rel = nearest(opt.rel_width);
   // Sup norm: split cells whose bound may exceed the best point value by more than rel.
   // With a tolerance, also refine until the sup norm is decided against it:
@@ -486,52 +629,42 @@ NormEnclosure norms_now(const Residual& R, std::size_t k, int level, const Verif
   for (;;) {
     Real target = best * (1 + rel);
     if (tol && best <= *tol && *tol < target) target = *tol;
-    std::vector<NC> next;
-    bool split = false;
-    for (auto& c : cells) {
-      if (c.a.hi > target && c.L < opt.max_level && out.cells < opt.budget) {
-        split = true;
-        children(Cell{c.q, c.L, true, true}, [&](Cell ch) { next.push_back(eval(ch.q, ch.L, best, out.argmax)); });
-      } else {
-        next.push_back(std::move(c));
-      }
-    }
-    cells = std::move(next);
-    if (!split) break;
+    if (!refine([&](const NC& c) { return c.a.hi > target; }, base + opt.budget, true)) break;
   }
   out.inf_lo = best;
+  if (best_L >= 0) {
+    GridPoint centre(best_q.size());
+    for (std::size_t i = 0; i < centre.size(); ++i) centre[i] = 2 * best_q[i] + 1;
+    out.argmax = as_point(centre, best_L + 1);
+  }
   out.inf_hi = Real(0);
-  for (const auto& c : cells)
+  for (const auto& c : cells_)
     if (c.a.hi > out.inf_hi) out.inf_hi = c.a.hi;
   // L^1 and L^2: sums of vol * |r|^p bounds, refining the widest contributions.
-  auto sums = [&] { return norm_bounds(cells, d, [](const NC& c) { return c.L; }, [](const NC& c) -> const AbsBound& { return c.a; }); };
+  auto sums = [&] { return norm_bounds(cells_, d, [](const NC& c) { return c.L; }, [](const NC& c) -> const AbsBound& { return c.a; }); };
   // Integrals converge slowly where r changes sign at the grid scale: aim at
   // 10x the sup-norm tolerance and stop at the budget.
   // The integrals are reported, not judged: they get a tenth of the budget.
+  // The cells split for the integrals are not kept: the partition carried to
+  // the next norm grade holds only what Fact N and the sup norm need, and each
+  // enclosure spends at most one evaluation per cell of it on the integrals.
   const Real rel_p = rel * 10;
-  points = false;
-  const std::size_t integral_end = std::min(opt.budget, out.cells + opt.budget / 10);
+  const std::size_t integral_end = std::min(base + opt.budget, out.cells + std::min(opt.budget / 10, std::max<std::size_t>(1024, cells_.size())));
+  std::vector<NC> kept = cells_;
   for (int round = 0; round < 40; ++round) {
     const NormBounds s = sums();
     if (s.l1_hi - s.l1_lo <= rel_p * s.l1_lo || out.cells >= integral_end) break;
-    Real mean = (s.l1_hi - s.l1_lo) / cells.size();
-    std::vector<NC> next;
-    for (auto& c : cells) {
-      Real w = (c.a.hi - c.a.lo) * ldexp(Real(1), -c.L * d);
-      if (w >= mean && c.L < opt.max_level && out.cells < integral_end)
-        children(Cell{c.q, c.L, true, true}, [&](Cell ch) { next.push_back(eval(ch.q, ch.L, best, out.argmax)); });
-      else
-        next.push_back(std::move(c));
-    }
-    cells = std::move(next);
+    const Real mean = (s.l1_hi - s.l1_lo) / cells_.size();
+    if (!refine([&](const NC& c) { return (c.a.hi - c.a.lo) * ldexp(Real(1), -c.L * d) >= mean; }, integral_end, false)) break;
   }
   const NormBounds s = sums();
   out.l1_lo = s.l1_lo;
   out.l1_hi = s.l1_hi;
   out.l2_lo = s.l2_lo;
   out.l2_hi = s.l2_hi;
-  if (best > out.inf_lo) out.inf_lo = best;
   require_consistent_norms(out.inf_lo, out.inf_hi, out.l1_lo, out.l1_hi, out.l2_lo, out.l2_hi, "r_" + std::to_string(k));
+  cells_ = std::move(kept);
+  valid_ = true;
   return out;
 }
 
@@ -951,12 +1084,22 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   std::vector<std::size_t> norm_grades;
   for (auto k : norm_at)
     if (k <= M.supported) norm_grades.push_back(k);
+  // One partition of the cube carried from each norm grade to the next: only
+  // cells that the hats added in between meet are evaluated again. A general
+  // grade may be nonzero anywhere, so then every enclosure starts afresh.
   rep.norms.resize(norm_grades.size());
-  parallel_for(norm_grades.size(), opt.threads, [&](std::size_t i) {
+  NormPartition part;
+  for (std::size_t i = 0; i < norm_grades.size(); ++i) {
     const std::size_t k = norm_grades[i];
     Residual R(f, dim, store, k);
-    rep.norms[i] = norms_now(R, k, k == 0 ? 0 : M.rec[k].level, opt);
-  });
+    std::optional<DirtyIndex> changed;
+    if (i > 0 && store.general.empty()) {
+      changed.emplace(dim);
+      for (std::size_t j = norm_grades[i - 1] + 1; j <= k; ++j)
+        if (M.rec[j].a && !M.rec[j].a->is_zero()) changed->add(M.rec[j].m, M.rec[j].node);
+    }
+    rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr);
+  }
   for (const auto& n : rep.norms) rep.cells += n.cells;
   for (std::size_t k = 1; k <= M.supported; ++k) {
     if (!checked[k]) continue;

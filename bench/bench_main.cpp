@@ -2,12 +2,15 @@
 // pass through a whole network. Figures go to the issue notes, never to tests.
 #include "constructive/fast_eval.hpp"
 #include "constructive/schedule.hpp"
+#include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
 #include "train/train.hpp"
 #include "verify/checker.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
+#include <cstdio>
 #include <map>
 
 using namespace mgdl;
@@ -70,6 +73,45 @@ void verify_bench(benchmark::State& st, const char* target, const char* eps) {
   st.counters["s_per_grade"] = benchmark::Counter(static_cast<double>(r.grades), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+// Issue 15's ratio: one construction (the default engine) and one check of
+// the scheme it wrote, as `mgdl construct` and `mgdl verify` run them: the
+// file in mgdl-scheme/2, read back grade by grade (verify_stream). Counters:
+// seconds of each step and verify / construct, per repetition; report medians.
+void construct_then_verify(benchmark::State& st, const char* target, const char* eps) {
+  set_precision_bits(128);
+  ScheduleOptions o;
+  o.eps = parse_decimal(eps);
+  o.threads = static_cast<unsigned>(st.range(0));
+  const Target f = resolve_target(target);
+  const std::string path = "/tmp/mgdl_bench_" + std::string(target) + "_" + eps + ".mgdl";
+  double tc = 0, tv = 0;
+  std::size_t grades = 0;
+  for (auto _ : st) {
+    auto t0 = std::chrono::steady_clock::now();
+    Construction c = construct(f, o);
+    write_construction(path, c, 2);
+    auto t1 = std::chrono::steady_clock::now();
+    VerifyOptions vo;
+    vo.eps = o.eps;
+    vo.threads = o.threads;
+    SchemeReader reader(path, SchemeLimits{}, false);
+    auto r = verify_stream(reader.head().net.dim, reader.head().net.width, [&](const std::function<void(const Grade&)>& emit) {
+      Grade g;
+      while (reader.next(g)) emit(g);
+    }, f, vo);
+    auto t2 = std::chrono::steady_clock::now();
+    if (!r || r->overall() != Verdict::Proved) st.SkipWithError("not every claim was PROVED");
+    tc = std::chrono::duration<double>(t1 - t0).count();
+    tv = std::chrono::duration<double>(t2 - t1).count();
+    grades = c.grades.size();
+  }
+  std::remove(path.c_str());
+  st.counters["grades"] = static_cast<double>(grades);
+  st.counters["construct_s"] = tc;
+  st.counters["verify_s"] = tv;
+  st.counters["verify_over_construct"] = tv / tc;
+}
+
 void forward_exact(benchmark::State& st) {
   const Construction& c = built("sin2pi", "1e-3");
   Network net = to_network(c);
@@ -123,6 +165,16 @@ BENCHMARK_CAPTURE(construct_bench, sin2pi_1e_3, "sin2pi", "1e-3")->Arg(1)->Arg(2
 BENCHMARK_CAPTURE(construct_bench, sinsin_5e_2, "sinsin", "5e-2")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
 BENCHMARK_CAPTURE(verify_bench, sin2pi_1e_3, "sin2pi", "1e-3")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
 BENCHMARK_CAPTURE(verify_bench, sinsin_5e_2, "sinsin", "5e-2")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
+#define MGDL_RATIO(name, target, eps) \
+  BENCHMARK_CAPTURE(construct_then_verify, name, target, eps)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime()
+MGDL_RATIO(sin2pi_1e_4, "sin2pi", "1e-4");
+MGDL_RATIO(sin2pi_1e_6, "sin2pi", "1e-6");
+MGDL_RATIO(runge_1e_4, "runge", "1e-4");
+MGDL_RATIO(runge_1e_6, "runge", "1e-6");
+MGDL_RATIO(kink_1e_6, "kink", "1e-6");
+MGDL_RATIO(sinsin_1e_2, "sinsin", "1e-2");
+MGDL_RATIO(absdiff_1e_2, "absdiff", "1e-2");
+MGDL_RATIO(sum3_1e_2, "sum3", "1e-2");
 BENCHMARK(forward_exact)->Unit(benchmark::kMillisecond);
 BENCHMARK(forward_mpfr)->Unit(benchmark::kMillisecond);
 BENCHMARK(forward_fast)->Unit(benchmark::kMillisecond);

@@ -301,8 +301,61 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
   return out;
 }
 
+// What the target contributes on given cells, computed once for a batch of
+// consecutive grades and then only read (by every thread): f on a cell does
+// not depend on the grade, and neighbouring hats of one level share the
+// cells of their supports. Used only when no general grade is present (then
+// every residual asks the same of f on a cell).
+class FCellCache {
+ public:
+  void build(const Residual& R, std::vector<std::vector<std::int64_t>> keys, unsigned threads) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<TargetCell> data(keys.size());
+    parallel_for(keys.size(), threads, [&](std::size_t i) {
+      const GridPoint q(keys[i].begin() + 1, keys[i].end());
+      data[i] = R.f_eval(q, static_cast<int>(keys[i][0]));
+    });
+    map_.clear();
+    map_.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) map_.emplace(std::move(keys[i]), std::move(data[i]));
+  }
+  const TargetCell* find(const GridPoint& q, int L) const {
+    std::vector<std::int64_t> key(q.size() + 1);
+    key[0] = L;
+    std::copy(q.begin(), q.end(), key.begin() + 1);
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : &it->second;
+  }
+  // The level-m cells of the support box of phi_{m,z} (check_hat's first cells).
+  static void support_cells(int m, const GridPoint& z, std::vector<std::vector<std::int64_t>>& out) {
+    const std::int64_t top = std::int64_t{1} << m;
+    GridPoint lo_c(z.size()), hi_c(z.size());
+    for (std::size_t i = 0; i < z.size(); ++i) {
+      lo_c[i] = std::max<std::int64_t>(0, z[i] - 1);
+      hi_c[i] = std::min<std::int64_t>(top - 1, z[i]);
+    }
+    for_each_point(lo_c, hi_c, [&](const GridPoint& q) {
+      std::vector<std::int64_t> key{m};
+      key.insert(key.end(), q.begin(), q.end());
+      out.push_back(std::move(key));
+    });
+  }
+
+ private:
+  struct KeyHash {
+    std::size_t operator()(const std::vector<std::int64_t>& v) const {
+      std::uint64_t h = 1469598103934665603ull;
+      for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
+      return static_cast<std::size_t>(h);
+    }
+  };
+  std::unordered_map<std::vector<std::int64_t>, TargetCell, KeyHash> map_;
+};
+
 // C2 for a proved hat grade g = a phi_{m,z} on the cells of its support box.
-GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt) {
+GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt,
+                     const FCellCache* cache = nullptr) {
   const int d = R.dim();
   const int L0 = m;  // cells holding finer hats are split by the search
   const int s0 = L0 - m;
@@ -318,7 +371,10 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
   const Dyadic half_a = a.times_pow2(-1);
   auto phi = [&](const GridPoint& p, int L) { return hat_dyadic(m, z, p, L); };
   auto on_cell = [&](const Cell& c) {
-    Residual::FCell fc = R.f_eval(c.q, c.L);
+    const TargetCell* hit = cache ? cache->find(c.q, c.L) : nullptr;
+    Residual::FCell computed;
+    if (!hit) computed = R.f_eval(c.q, c.L);
+    const Residual::FCell& fc = hit ? *hit : computed;
     // F_k = F + a phi and G = F + a phi / 2 are affine on each simplex of the
     // cell: exact ranges from the corners (Fact N), slopes for the centred form.
     std::vector<Dyadic> ck(std::size_t{1} << d), cw(std::size_t{1} << d);
@@ -1064,21 +1120,35 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   for (std::size_t i = 0; i < store.general.size(); ++i) general_at[store.general[i].grade] = i;
 
   // Phase 2: C2 and its sign form, one independent check per grade.
+  // In batches of consecutive grades, so that the target's data on the first
+  // cells of their searches is computed once per batch (FCellCache).
   std::vector<GradeCheck> checks(M.supported + 1);
   std::vector<char> checked(M.supported + 1, 0);
-  parallel_for(M.supported, opt.threads, [&](std::size_t i) {
-    const std::size_t k = i + 1;
-    const GradeRec& G = M.rec[k];
-    if (G.a && G.a->is_zero()) return;
-    Residual R(f, dim, store, k - 1);
-    if (G.a) {
-      checks[k] = check_hat(R, k, G.m, G.node, *G.a, opt);
-    } else {
-      const Store::General& g = store.general[general_at[k]];
-      checks[k] = check_general(R, k, g.g, g.in, opt);
+  const std::size_t batch = 4096;
+  FCellCache cache;
+  for (std::size_t first = 1; first <= M.supported; first += batch) {
+    const std::size_t last = std::min(M.supported, first + batch - 1);
+    const bool cached = store.general.empty();
+    if (cached) {
+      std::vector<std::vector<std::int64_t>> keys;
+      for (std::size_t k = first; k <= last; ++k)
+        if (M.rec[k].a && !M.rec[k].a->is_zero()) FCellCache::support_cells(M.rec[k].m, M.rec[k].node, keys);
+      cache.build(Residual(f, dim, store, 0), std::move(keys), opt.threads);
     }
-    checked[k] = 1;
-  });
+    parallel_for(last - first + 1, opt.threads, [&](std::size_t i) {
+      const std::size_t k = first + i;
+      const GradeRec& G = M.rec[k];
+      if (G.a && G.a->is_zero()) return;
+      Residual R(f, dim, store, k - 1);
+      if (G.a) {
+        checks[k] = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr);
+      } else {
+        const Store::General& g = store.general[general_at[k]];
+        checks[k] = check_general(R, k, g.g, g.in, opt);
+      }
+      checked[k] = 1;
+    });
+  }
 
   // Phase 3: norm enclosures at the chosen grades, each independent.
   std::vector<std::size_t> norm_grades;

@@ -81,6 +81,8 @@ void construct_then_verify(benchmark::State& st, const char* target, const char*
   set_precision_bits(128);
   ScheduleOptions o;
   o.eps = parse_decimal(eps);
+  o.rule = Rule::SecondOrder;  // the default engine of mgdl construct, as in docs/rules.md
+  o.schedule = Schedule::Local;
   o.threads = static_cast<unsigned>(st.range(0));
   const Target f = resolve_target(target);
   const std::string path = "/tmp/mgdl_bench_" + std::string(target) + "_" + eps + ".mgdl";

@@ -62,13 +62,23 @@ struct ConstructArgs {
 // Limits of the scheme reader, shared by every command that reads a scheme.
 SchemeLimits g_limits;
 
+// For options held in unsigned integers: the text must be a plain decimal
+// count (CLI11 would take "-1" or 2^64 + 1 and wrap them around).
+const CLI::Validator kWhole(
+    [](std::string& s) -> std::string {
+      if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+        return "expected a whole number (at most 18 digits), got " + s;
+      return "";
+    },
+    "WHOLE");
+
 void add_limit_options(CLI::App* app) {
-  app->add_option("--max-file-bytes", g_limits.max_bytes, "Largest scheme file read")->capture_default_str();
-  app->add_option("--max-json-depth", g_limits.max_depth, "Deepest JSON nesting read")->capture_default_str();
-  app->add_option("--max-width", g_limits.max_width, "Most neurons per layer and inputs per neuron read")->capture_default_str();
-  app->add_option("--max-layers", g_limits.max_layers, "Most layers per grade read")->capture_default_str();
-  app->add_option("--max-file-grades", g_limits.max_grades, "Most grades per file read")->capture_default_str();
-  app->add_option("--max-digits", g_limits.max_digits, "Most digits of a numerator or denominator read")->capture_default_str();
+  app->add_option("--max-file-bytes", g_limits.max_bytes, "Largest scheme file read")->capture_default_str()->check(kWhole);
+  app->add_option("--max-json-depth", g_limits.max_depth, "Deepest JSON nesting read")->capture_default_str()->check(kWhole);
+  app->add_option("--max-width", g_limits.max_width, "Most neurons per layer and inputs per neuron read")->capture_default_str()->check(kWhole);
+  app->add_option("--max-layers", g_limits.max_layers, "Most layers per grade read")->capture_default_str()->check(kWhole);
+  app->add_option("--max-file-grades", g_limits.max_grades, "Most grades per file read")->capture_default_str()->check(kWhole);
+  app->add_option("--max-digits", g_limits.max_digits, "Most digits of a numerator or denominator read")->capture_default_str()->check(kWhole);
 }
 
 ScheduleOptions schedule_options(const ConstructArgs& a) {
@@ -409,6 +419,7 @@ int cmd_verify(const VerifyArgs& a) {
   for (const auto& t : split_list(a.at)) {
     Rational k = parse_decimal(t);
     if (k < 0 || bmp::denominator(k) != 1) throw InputError("--at takes grade numbers, got " + t);
+    if (k > Rational(Integer(1) << 62)) throw InputError("--at grade " + t + " exceeds the grades of any scheme");
     o.at_grades.push_back(bmp::numerator(k).convert_to<std::size_t>());
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -808,7 +819,7 @@ int main(int argc, char** argv) {
   construct->add_option("--target,-t", ca.target, "Catalogue name or expression in x1..xd (x when d = 1)");
   construct->add_option("--dim", ca.dim, "Dimension d (default: largest i of an x_i used)")->check(CLI::Range(1, 16));
   construct->add_option("--eps", ca.eps, "Target tolerance for the certified sup-norm bound")->capture_default_str();
-  construct->add_option("--max-grades", ca.max_grades, "Stop after this many grades")->capture_default_str();
+  construct->add_option("--max-grades", ca.max_grades, "Stop after this many grades")->capture_default_str()->check(kWhole);
   construct->add_option("--max-level", ca.max_level, "Finest grid level m allowed (default: largest the dimension allows)");
   construct->add_option("--rule", ca.rule, "Coefficient rule: first-order or second-order")->capture_default_str();
   construct->add_option("--schedule", ca.schedule, "Level schedule: uniform, adaptive or local")->capture_default_str();
@@ -855,16 +866,16 @@ int main(int argc, char** argv) {
   auto* trainc = app.add_subcommand("train", "Grade-wise training (Adam on each grade's hidden layer, exact least-squares readout), optionally certified grade by grade");
   trainc->add_option("--target,-t", tr_target, "Catalogue name or expression")->required();
   trainc->add_option("--dim", tr_dim, "Dimension (default: the target's)")->check(CLI::Range(1, 16));
-  trainc->add_option("--grades", to.grades, "Grades K")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  trainc->add_option("--grades", to.grades, "Grades K")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   trainc->add_option("--width", to.width, "Width W of every hidden layer (the d neurons carrying x included)")->capture_default_str()->check(CLI::Range(1, 4096));
   trainc->add_option("--epochs", to.epochs, "Full-batch Adam steps per grade")->capture_default_str()->check(CLI::Range(0, 100000000));
   trainc->add_option("--lr", to.lr, "Adam step size")->capture_default_str();
-  trainc->add_option("--samples", to.samples, "Training points, uniform random in the cube")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
-  trainc->add_option("--seed", to.seed, "Seed of the samples and the initial weights")->capture_default_str();
+  trainc->add_option("--samples", to.samples, "Training points, uniform random in the cube")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
+  trainc->add_option("--seed", to.seed, "Seed of the samples and the initial weights")->capture_default_str()->check(kWhole);
   trainc->add_flag("--certified", to.certified, "Keep a grade only when the checker proves it sign-preserving on the whole cube; otherwise halve its readout, or replace it by a contraction grade, or by the trivial grade");
   trainc->add_flag("--no-carry", tr_no_carry, "No neurons carrying x (plain MGDL; not with --certified)");
   trainc->add_option("--halvings", to.halvings, "Certified: readout halvings to try")->capture_default_str()->check(CLI::Range(0, 60));
-  trainc->add_option("--budget", to.budget, "Certified: cells per grade check")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  trainc->add_option("--budget", to.budget, "Certified: cells per grade check")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   trainc->add_option("--max-level", to.max_level, "Certified: finest cell level of a grade check")->capture_default_str()->check(CLI::Range(1, 56));
   trainc->add_option("--threads", to.threads, "Certified: checker threads (0: all cores); results do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
   trainc->add_option("-o,--output", tr_out, "Scheme file to write")->required();
@@ -875,7 +886,7 @@ int main(int argc, char** argv) {
   verify->add_option("--p", va.p, "Exponents for C4, comma-separated, each >= 1")->capture_default_str();
   verify->add_option("--eps", va.eps, "Tolerance for C3 (default: the file's params.eps)");
   verify->add_option("--at", va.at, "Also enclose the norms at these grades, comma-separated");
-  verify->add_option("--budget", va.budget, "Cells per check (one grade, one norm)")->capture_default_str();
+  verify->add_option("--budget", va.budget, "Cells per check (one grade, one norm)")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   verify->add_option("--max-level", va.max_level, "Finest cell level")->capture_default_str()->check(CLI::Range(1, 56));
   verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
   verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));

@@ -291,9 +291,13 @@ struct SchemeReader::Impl {
     std::int64_t v = 0;
     bool neg = !tok.empty() && tok[0] == '-';
     std::string_view digits = neg ? tok.substr(1) : tok;
-    if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string_view::npos)
       fail(std::string(what) + ": expected an integer, got \"" + std::string(tok.substr(0, 40)) + "\"");
-    for (char c : digits) v = v * 10 + (c - '0');
+    for (char c : digits) {
+      if (v > (INT64_MAX - (c - '0')) / 10)
+        fail(std::string(what) + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::string(tok.substr(0, 40)));
+      v = v * 10 + (c - '0');
+    }
     if (neg) v = -v;
     if (v < lo || v > hi)
       fail(std::string(what) + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));

@@ -151,6 +151,13 @@ expect 0 "verify json" -- "$MGDL" verify "$T/s.json" --json --p 1,2,3/2
 grep -q '"verdict": "PROVED"' "$T/out" && ok || bad "verify --json carries the verdict"
 expect 2 "verify bad p" -- "$MGDL" verify "$T/s.json" --p 0.5
 expect 2 "verify bad at" -- "$MGDL" verify "$T/s.json" --at 99999999
+# Counts that CLI11 would wrap around 2^64 (found by the red team) are refused.
+expect 2 "verify --at 2^64 + 1" -- "$MGDL" verify "$T/s.json" --at 18446744073709551617
+expect 2 "verify --budget -1" -- "$MGDL" verify "$T/s.json" --budget -1
+expect 2 "verify --budget 2^64 + 1" -- "$MGDL" verify "$T/s.json" --budget 18446744073709551617
+expect 2 "verify --budget 0" -- "$MGDL" verify "$T/s.json" --budget 0
+expect 2 "construct --max-grades -1" -- "$MGDL" construct --target x --max-grades -1 -o "$T/wrap.json"
+expect 2 "verify --max-file-bytes -1" -- "$MGDL" verify "$T/s.json" --max-file-bytes -1
 expect 2 "verify wrong dimension target" -- "$MGDL" verify "$T/s.json" --target sinsin
 expect 2 "verify missing file" -- "$MGDL" verify "$T/missing.json"
 python3 - "$T/s.json" "$T/wide.json" <<'PY'

@@ -333,6 +333,10 @@ TEST_CASE("malformed mgdl-scheme/2 files are rejected naming the line", "[scheme
   CHECK(error("h 0 1 1 1 1/3\nend 1\n").find("amplitude") != std::string::npos);
   CHECK(error("h 0 1 1 1 1p123456789\nend 1\n").find("amplitude") != std::string::npos);
   CHECK(error("h 0 1 1 x 1\nend 1\n").find("node: expected an integer") != std::string::npos);
+  // Nodes of the finest levels have 19 digits (found by the red team: they were refused).
+  CHECK(error("h 0 62 4611686018427387904 1537228672809129301 1\nend 1\n").empty());
+  CHECK(error("h 0 62 4611686018427387905 1 1\nend 1\n").find("node: expected an integer in [0, 4611686018427387904]") != std::string::npos);
+  CHECK(error("h 0 62 9999999999999999999 1 1\nend 1\n").find("node: expected an integer in") != std::string::npos);
   CHECK(error("q 0 1 1 1 1\nend 1\n").find("expected a grade line") != std::string::npos);
   CHECK(error("g {\"layers\": 3}\nend 1\n").find("line 3") != std::string::npos);
   CHECK(error("g {\nend 1\n").find("not valid JSON") != std::string::npos);

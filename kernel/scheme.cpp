@@ -327,6 +327,7 @@ struct SchemeReader::Impl {
     Reader R{name + " line 2", limits};
     parse_head(json_line(line, "head"), head, R, kSchemeFormat2);
     head.format = 2;
+    if (!head.cell_bounds.is_null()) fail("the head holds \"cell_bounds\"; in mgdl-scheme/2 the bound map is on \"b\" lines");
     if (head.result.is_object() && head.result.contains("grades")) {
       const J& declared = head.result["grades"];
       if (!declared.is_number_unsigned()) fail("result.grades: expected a count of grades");

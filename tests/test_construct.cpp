@@ -346,6 +346,10 @@ TEST_CASE("malformed mgdl-scheme/2 files are rejected naming the line", "[scheme
   few.max_grades = 1;
   CHECK_THROWS_WITH(parse_scheme(head + "h 0 1 1 1 1\nh 0 1 1 1 1\nend 2\n", "t.json", few), Catch::Contains("--max-file-grades"));
   CHECK_THROWS_WITH(parse_scheme("mgdl-scheme/2\n{}\nend 0\n", "t.json", SchemeLimits{}), Catch::Contains("format"));
+  // A head that also holds a JSON bound map (of any type) is refused, not merged.
+  CHECK_THROWS_AS(parse_scheme("mgdl-scheme/2\n{\"format\": \"mgdl-scheme/2\", \"dim\": 1, \"width\": 3, \"target\": {\"expr\": \"x\"}, "
+                               "\"cell_bounds\": 1}\nb 0 0 1\nend 0\n", "t.json", SchemeLimits{}),
+                  InputError);
   // Exact dyadic text round-trips.
   for (const char* t : {"0", "7", "-7", "3p-5", "-123456789012345678901234567890p-200", "5p3"}) {
     const Dyadic d = parse_dyadic(t, 100);

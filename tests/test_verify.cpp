@@ -443,6 +443,26 @@ Rational exact_sup(const Network& net, std::size_t k, int level) {
   });
   return best;
 }
+// d = 1: ||F_k||_1 and ||F_k||_2^2 exactly (F_k linear on each segment of the finest level).
+std::pair<Rational, Rational> exact_integrals_1d(const Network& net, std::size_t k, int level) {
+  const std::int64_t top = std::int64_t{1} << level;
+  auto F = [&](std::int64_t i) {
+    const Rational x[1] = {Rational(i, top)};
+    Rational s = 0;
+    for (const auto& g : grade_outputs<Rational>(net, std::span<const Rational>(x, 1), k)) s += g;
+    return s;
+  };
+  const Rational h(1, top);
+  Rational l1 = 0, l2 = 0, a = F(0);
+  for (std::int64_t i = 1; i <= top; ++i) {
+    const Rational b = F(i);
+    if (a * b >= 0) l1 += (bmp::abs(a) + bmp::abs(b)) / 2 * h;
+    else l1 += (a * a + b * b) / (2 * (bmp::abs(a) + bmp::abs(b))) * h;
+    l2 += (a * a + a * b + b * b) / 3 * h;
+    a = b;
+  }
+  return {l1, l2};
+}
 }  // namespace
 
 TEST_CASE("norm enclosures carried from level to level see every hat added since (planted sup norms)", "[verify]") {
@@ -450,21 +470,25 @@ TEST_CASE("norm enclosures carried from level to level see every hat added since
   // 1-D: a finer hat inside a coarse cell of the partition (the coarse index),
   // a coarse hat under fine cells (the node index), and a general grade (a
   // non-dyadic amplitude), after which every enclosure starts afresh.
-  const std::vector<PlantedHat> one{{1, 1, {1}, Rational(1)},
-                                    {2, 3, {1}, Rational(4)},
-                                    {3, 1, {1}, Rational(1)},
-                                    {4, 3, {7}, Rational(19, 3)},
-                                    {5, 2, {3}, Rational(-9)}};
+  // Hats only (a general grade anywhere makes every enclosure start afresh).
+  // The hat at 3/4 (a node on the boundary of the coarse cell [3/4, 1])
+  // meets that cell only on the right of its node; mutant C34 lost such
+  // cells, which shows in the integrals (its peak is a corner of a cell it
+  // still found, so the sup norm alone did not see it).
+  const std::vector<PlantedHat> one{{1, 1, {1}, Rational(1)},  {2, 4, {0}, Rational(8)}, {3, 4, {12}, Rational(1000)},
+                                    {4, 3, {1}, Rational(4)},  {5, 1, {1}, Rational(1)}, {6, 2, {3}, Rational(-12)}};
+  // The same, then a general grade (a non-dyadic amplitude) that moves the sup.
+  std::vector<PlantedHat> general = one;
+  general.push_back({7, 3, {7}, Rational(-5000, 3)});
   // 2-D: the same moves on the Kuhn triangulation.
-  const std::vector<PlantedHat> two{{1, 1, {1, 1}, Rational(1)},
-                                    {2, 2, {1, 1}, Rational(4)},
-                                    {3, 1, {1, 1}, Rational(1)},
-                                    {4, 3, {7, 2}, Rational(-8)},
-                                    {5, 2, {3, 3}, Rational(5, 3)}};
-  for (const auto* hats : {&one, &two}) {
+  const std::vector<PlantedHat> two{{1, 1, {1, 1}, Rational(1)}, {2, 3, {0, 0}, Rational(8)}, {3, 2, {1, 1}, Rational(4)},
+                                    {4, 1, {1, 1}, Rational(1)}, {5, 3, {7, 2}, Rational(-8)}, {6, 2, {3, 3}, Rational(10)}};
+  for (const std::vector<PlantedHat>* hats : {&one, static_cast<const std::vector<PlantedHat>*>(&general), &two}) {
     const int d = static_cast<int>(hats->front().node.size());
     INFO("d = " << d);
     const Network net = planted_hats(d, *hats);
+    int finest = 0;  // F_k is affine on the Kuhn simplices of the finest hat level
+    for (const auto& h : *hats) finest = std::max(finest, h.m);
     Target f = target_from_expression(d == 1 ? "0*x" : "0*x1", d);
     for (unsigned threads : {1u, 2u}) {
       VerifyOptions o;
@@ -473,12 +497,20 @@ TEST_CASE("norm enclosures carried from level to level see every hat added since
       REQUIRE(r.norms.size() == net.grades.size() + 1);  // every grade ends a level
       for (const auto& n : r.norms) {
         INFO("grade " << n.grade);
-        const Rational exact = exact_sup(net, n.grade, 3);
+        const Rational exact = exact_sup(net, n.grade, finest);
         CHECK(n.inf_lo <= hi(enclose(exact)));
         CHECK(n.inf_hi >= lo(enclose(exact)));
         CHECK(n.inf_hi - n.inf_lo <= Real(exact) / 100 + Real(1e-30));
+        if (d == 1) {  // the integrals of |F| and F^2, exactly, segment by segment
+          const auto [l1, l2sq] = exact_integrals_1d(net, n.grade, finest);
+          CHECK(n.l1_lo <= hi(enclose(l1)));
+          CHECK(n.l1_hi >= lo(enclose(l1)));
+          CHECK(n.l2_lo * n.l2_lo <= hi(enclose(l2sq)));
+          CHECK(n.l2_hi * n.l2_hi >= lo(enclose(l2sq)));
+        }
       }
-      CHECK(exact_sup(net, net.grades.size(), 3) > exact_sup(net, 2, 3));  // the later grades moved the sup
+      CHECK(exact_sup(net, 2, finest) > exact_sup(net, 1, finest));  // the boundary hat moved the sup
+      if (hats == &general) CHECK(exact_sup(net, 7, finest) > exact_sup(net, 6, finest));  // and so did the general grade
     }
   }
 }

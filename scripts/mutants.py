@@ -162,7 +162,7 @@ MUTANTS = [
     ("C30", C, "    if (coarse_.count(coarse_key(q, L))) return true;", "", None),
     ("C31", C, "        if (inside && set.count(node_key(m, z))) return true;", "", None),
     ("C32", C, "      if (!resolve(cells_[i].q, cells_[i].L, leaves)) return trivial();", "      leaves.emplace_back(cells_[i].q, cells_[i].L);", None),
-    ("C33", C, "    if (i > 0 && store.general.empty()) {", "    if (i > 0) {", None),
+    ("C33", C, "        if (general_at[j] != SIZE_MAX) changed.reset();  // a general grade in between", "", None),
     ("C34", C, "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);", "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i], s) - 1);", None),
     ("C25", C, "    require_point_in_cell(rp, r, \"the residual\");", "", None),
     ("C26", C, "    if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove", "    if (!checked[k]) break;", None),

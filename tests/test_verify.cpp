@@ -477,9 +477,13 @@ TEST_CASE("norm enclosures carried from level to level see every hat added since
   // still found, so the sup norm alone did not see it).
   const std::vector<PlantedHat> one{{1, 1, {1}, Rational(1)},  {2, 4, {0}, Rational(8)}, {3, 4, {12}, Rational(1000)},
                                     {4, 3, {1}, Rational(4)},  {5, 1, {1}, Rational(1)}, {6, 2, {3}, Rational(-12)}};
-  // The same, then a general grade (a non-dyadic amplitude) that moves the sup.
+  // The same, then a general grade (a non-dyadic amplitude) that moves the
+  // sup, then hats again: the enclosure after the general grade starts afresh,
+  // the ones after it carry the partition (with the general grade in r).
   std::vector<PlantedHat> general = one;
   general.push_back({7, 3, {7}, Rational(-5000, 3)});
+  general.push_back({8, 4, {3}, Rational(-4096)});
+  general.push_back({9, 2, {1}, Rational(2)});
   // 2-D: the same moves on the Kuhn triangulation.
   const std::vector<PlantedHat> two{{1, 1, {1, 1}, Rational(1)}, {2, 3, {0, 0}, Rational(8)}, {3, 2, {1, 1}, Rational(4)},
                                     {4, 1, {1, 1}, Rational(1)}, {5, 3, {7, 2}, Rational(-8)}, {6, 2, {3, 3}, Rational(10)}};
@@ -510,7 +514,10 @@ TEST_CASE("norm enclosures carried from level to level see every hat added since
         }
       }
       CHECK(exact_sup(net, 2, finest) > exact_sup(net, 1, finest));  // the boundary hat moved the sup
-      if (hats == &general) CHECK(exact_sup(net, 7, finest) > exact_sup(net, 6, finest));  // and so did the general grade
+      if (hats == &general) {
+        CHECK(exact_sup(net, 7, finest) > exact_sup(net, 6, finest));  // the general grade moved the sup
+        CHECK(exact_sup(net, 8, finest) > exact_sup(net, 7, finest));  // and so did the hat after it
+      }
     }
   }
 }

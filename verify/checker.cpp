@@ -1156,17 +1156,20 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
     if (k <= M.supported) norm_grades.push_back(k);
   // One partition of the cube carried from each norm grade to the next: only
   // cells that the hats added in between meet are evaluated again. A general
-  // grade may be nonzero anywhere, so then every enclosure starts afresh.
+  // grade may be nonzero anywhere: the enclosure after one starts afresh (the
+  // general grades before the last norm grade are in both residuals alike).
   rep.norms.resize(norm_grades.size());
   NormPartition part;
   for (std::size_t i = 0; i < norm_grades.size(); ++i) {
     const std::size_t k = norm_grades[i];
     Residual R(f, dim, store, k);
     std::optional<DirtyIndex> changed;
-    if (i > 0 && store.general.empty()) {
+    if (i > 0) {
       changed.emplace(dim);
-      for (std::size_t j = norm_grades[i - 1] + 1; j <= k; ++j)
-        if (M.rec[j].a && !M.rec[j].a->is_zero()) changed->add(M.rec[j].m, M.rec[j].node);
+      for (std::size_t j = norm_grades[i - 1] + 1; j <= k && changed; ++j) {
+        if (general_at[j] != SIZE_MAX) changed.reset();  // a general grade in between
+        else if (M.rec[j].a && !M.rec[j].a->is_zero()) changed->add(M.rec[j].m, M.rec[j].node);
+      }
     }
     rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr);
   }

@@ -58,13 +58,6 @@ class CellCache {
   }
 
  private:
-  struct Hash {
-    std::size_t operator()(const std::vector<std::int64_t>& v) const {
-      std::uint64_t h = 1469598103934665603ull;
-      for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
-      return static_cast<std::size_t>(h);
-    }
-  };
   CellValue evaluate(const GridPoint& q, int L) const {
     const std::size_t d = q.size();
     const auto [box, pt, centre] = cell_points(q, L);
@@ -107,7 +100,7 @@ class CellCache {
   const NodalF& F_;
   Real point_width_max_;
   std::vector<std::int64_t> key_;
-  std::unordered_map<std::vector<std::int64_t>, CellValue, Hash> map_;
+  std::unordered_map<std::vector<std::int64_t>, CellValue, KeyHash> map_;
 };
 
 class PatchSearch {

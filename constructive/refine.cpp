@@ -46,13 +46,6 @@ bool cell_with_corner(const GridPoint& z, std::uint32_t c, int m, GridPoint& q) 
   return inside;
 }
 
-struct Hash {
-  std::size_t operator()(const std::vector<std::int64_t>& v) const {
-    std::uint64_t h = 1469598103934665603ull;
-    for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
-    return static_cast<std::size_t>(h);
-  }
-};
 
 // The d! Kuhn simplices of a cell: permutation p visits corners
 // 0, e_p0, e_p0 + e_p1, ... (bit masks), as in simplex_weights().
@@ -190,7 +183,7 @@ class Engine {
   // --- the rule -----------------------------------------------------------------
   // |T e| bound on simplex s of a cell, given the (signed) coefficients at its vertices.
   Real simplex_bound(const CellData& c, std::size_t s, const std::vector<Real>& a) const;
-  Real cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, Hash>& a_at);
+  Real cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, KeyHash>& a_at);
   Dyadic coefficient(int m, const GridPoint& z);
 
   bool stop_requested() {
@@ -217,8 +210,8 @@ class Engine {
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   bool timed_out_ = false;
   std::map<Key, Real> map_;
-  std::unordered_map<Key, NodeValue, Hash> nodes_;  // valid within one pass
-  std::unordered_map<Key, CellData, Hash> cells_;   // valid within one pass
+  std::unordered_map<Key, NodeValue, KeyHash> nodes_;  // valid within one pass
+  std::unordered_map<Key, CellData, KeyHash> cells_;   // valid within one pass
   Real L_{0};                                       // lower bound of ||e||_inf seen in the current level
   GridPoint stuck_;
   int stuck_m_ = -1;
@@ -395,7 +388,7 @@ Dyadic Engine::coefficient(int m, const GridPoint& z) {
   return sign > 0 ? a : -a;
 }
 
-Real Engine::cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, Hash>& a_at) {
+Real Engine::cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, KeyHash>& a_at) {
   const CellData& cd = cell(m, q);
   Real worst(0);
   for (std::size_t s = 0; s < cd.sign.size(); ++s) {
@@ -456,7 +449,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       if (low > L_) L_ = low;  // |e| at a point: a lower bound of ||e^(l-1)||_inf (Lemma 1)
     }
   // 3. Tentative coefficients, and the bound each hot cell would get.
-  std::unordered_map<Key, Real, Hash> tentative;
+  std::unordered_map<Key, Real, KeyHash> tentative;
   std::map<GridPoint, Dyadic> coef_of;
   for (const GridPoint& z : nodes) {
     Dyadic a = coefficient(m, z);
@@ -493,7 +486,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       if (coef_of.count(v)) chosen.insert(v);
     }
   }
-  std::unordered_map<Key, Real, Hash> a_at;
+  std::unordered_map<Key, Real, KeyHash> a_at;
   for (const GridPoint& z : chosen) {  // lexicographic order
     if (c.grades.size() >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
     const Dyadic& a = coef_of.at(z);

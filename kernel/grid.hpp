@@ -26,6 +26,16 @@ bool valid_node(int m, std::span<const std::int64_t> node, int d);
 // Throws InternalError unless valid_node(m, node, d).
 void require_valid_node(int m, std::span<const std::int64_t> node, int d);
 
+// Hash of an integer key such as [level, q_1, ..., q_d] (FNV-1a over the
+// values), for unordered maps keyed by cells or nodes.
+struct KeyHash {
+  std::size_t operator()(const std::vector<std::int64_t>& v) const {
+    std::uint64_t h = 1469598103934665603ull;
+    for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
+    return static_cast<std::size_t>(h);
+  }
+};
+
 // (2^m + 1)^d nodes at level m; key = sum_i j_i (2^m+1)^(d-1-i) (lexicographic).
 // Guarantee: distinct valid nodes of one level have distinct keys (the key
 // is a base-(2^m+1) numeral below 2^63); an invalid node throws InternalError.

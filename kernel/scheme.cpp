@@ -150,6 +150,15 @@ bool is_format2(std::string_view text) {
   return text.substr(0, tag.size()) == tag && (text.size() == tag.size() || text[tag.size()] == '\n' || text[tag.size()] == '\r');
 }
 Scheme parse_format1(const std::string& text, const std::string& path, const SchemeLimits& limits);
+// True when the stream starts with the format-2 tag; the stream is rewound.
+bool stream_is_format2(std::istream& in) {
+  char first[32] = {};
+  in.read(first, sizeof first);
+  const bool two = is_format2(std::string_view(first, static_cast<std::size_t>(in.gcount())));
+  in.clear();
+  in.seekg(0);
+  return two;
+}
 }  // namespace
 
 std::uint64_t scheme_read_memory_estimate(std::uint64_t file_bytes) { return 24 * file_bytes + (std::uint64_t{32} << 20); }
@@ -172,9 +181,7 @@ Scheme read_scheme(const std::string& path, const SchemeLimits& limits) {
     throw InputError(path + ": " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(limits.max_bytes) + " (--max-file-bytes)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read scheme file " + path);
-  char first[32] = {};
-  in.read(first, sizeof first);
-  if (is_format2(std::string_view(first, static_cast<std::size_t>(in.gcount())))) {
+  if (stream_is_format2(in)) {
     // Every grade expanded to its weights: the memory a hat grade takes as a
     // Network, from the head (streaming readers use SchemeReader instead).
     SchemeReader r(path, limits, true);
@@ -196,8 +203,6 @@ Scheme read_scheme(const std::string& path, const SchemeLimits& limits) {
     }
     return s;
   }
-  in.clear();
-  in.seekg(0);
   const std::uint64_t need = scheme_read_memory_estimate(size), avail = available_memory_bytes();
   if (avail > 0 && need > avail)
     throw InputError(path + ": reading it needs about " + std::to_string(need >> 20) + " MiB, only " + std::to_string(avail >> 20) + " MiB of memory are available");
@@ -267,6 +272,13 @@ struct SchemeReader::Impl {
 
   [[noreturn]] void fail(const std::string& what) const {
     throw InputError(name + " line " + std::to_string(line_no) + ": " + what);
+  }
+  // Format 1: the parsed document's grades are handed out by next().
+  void take_format1(Scheme s) {
+    v1 = std::move(s.net.grades);
+    s.net.grades.clear();
+    if (!keep_bounds) s.cell_bounds = nullptr;
+    head = std::move(s);
   }
   bool read_line() {
     if (!std::getline(*in, line)) return false;
@@ -410,16 +422,8 @@ SchemeReader::SchemeReader(const std::string& path, const SchemeLimits& limits, 
     throw InputError(path + ": " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(limits.max_bytes) + " (--max-file-bytes)");
   auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*in) throw InputError("cannot read scheme file " + path);
-  char first[32] = {};
-  in->read(first, sizeof first);
-  in->clear();
-  in->seekg(0);
-  if (!is_format2(std::string_view(first, static_cast<std::size_t>(in->gcount())))) {
-    Scheme s = read_scheme(path, limits);
-    impl_->v1 = std::move(s.net.grades);
-    s.net.grades.clear();
-    if (!keep_cell_bounds) s.cell_bounds = nullptr;
-    impl_->head = std::move(s);
+  if (!stream_is_format2(*in)) {
+    impl_->take_format1(read_scheme(path, limits));
     return;
   }
   impl_->in = std::move(in);
@@ -434,11 +438,7 @@ SchemeReader::SchemeReader(const std::string& text, const std::string& name, con
   if (text.size() > limits.max_bytes)
     throw InputError(name + ": " + std::to_string(text.size()) + " bytes, more than the limit of " + std::to_string(limits.max_bytes) + " (--max-file-bytes)");
   if (!is_format2(text)) {
-    Scheme s = parse_format1(text, name, limits);
-    impl_->v1 = std::move(s.net.grades);
-    s.net.grades.clear();
-    if (!keep_cell_bounds) s.cell_bounds = nullptr;
-    impl_->head = std::move(s);
+    impl_->take_format1(parse_format1(text, name, limits));
     return;
   }
   impl_->in = std::make_unique<std::istringstream>(text);

@@ -133,7 +133,7 @@ MUTANTS = [
     ("C04", C, "  if (out.open_cells) out.nonzero = true;", "", None),
     ("C05", C, "  if (out.weak_w && !out.sign_w) out.sign = Verdict::Refuted, out.sign_w = out.weak_w;", "",
      "for g > 0 a certain C2 failure at the point, hi(2 r_{k-1} - g) < 0, gives hi(r_{k-1} - g) < -g/2 < 0, a certain failure of the sign form at the same point (symmetric for g < 0): the point tests set sign_w whenever they set weak_w"),
-    ("C06", C, "lo_c[i] = std::max<std::int64_t>(0, (z[i] - 1) << s0);", "lo_c[i] = std::max<std::int64_t>(0, z[i] << s0);", None),
+    ("C06", C, "    lo[i] = std::max<std::int64_t>(0, z[i] - 1);", "    lo[i] = std::max<std::int64_t>(0, z[i]);", None),
     ("C07", C, "  const Dyadic half_a = a.times_pow2(-1);", "  const Dyadic half_a = a;", None),
     ("C08", C, "bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;", "bool sign_ok = sg > 0 ? lo(rk) >= 0 : lo(rk) >= 0;", None),
     ("C09", C, "    t.weak_fail = sg > 0 ? hi(twice) < 0 : lo(twice) > 0;", "    t.weak_fail = sg > 0 ? lo(twice) < 0 : lo(twice) > 0;", None),
@@ -161,7 +161,8 @@ MUTANTS = [
     # The partition carried from norm grade to norm grade (docs/theory.md 7, C3).
     ("C30", C, "    if (coarse_.count(coarse_key(q, L))) return true;", "", None),
     ("C31", C, "        if (inside && set.count(node_key(m, z))) return true;", "", None),
-    ("C32", C, "      if (!resolve(cells_[i].q, cells_[i].L, leaves)) return trivial();", "      leaves.emplace_back(cells_[i].q, cells_[i].L);", None),
+    ("C32", C, "if (changed->dirty(cells_[i].q, cells_[i].L) && !resolve(cells_[i].q, cells_[i].L, leaves)) return trivial();",
+     "if (changed->dirty(cells_[i].q, cells_[i].L)) leaves.emplace_back(cells_[i].q, cells_[i].L);", None),
     ("C33", C, "        if (general_at[j] != SIZE_MAX) changed.reset();  // a general grade in between", "", None),
     ("C34", C, "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);", "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i], s) - 1);", None),
     ("C25", C, "    require_point_in_cell(rp, r, \"the residual\");", "", None),

@@ -112,13 +112,6 @@ class IndexedHats {
   }
 
  private:
-  struct KeyHash {
-    std::size_t operator()(const std::vector<std::int64_t>& v) const {
-      std::uint64_t h = 1469598103934665603ull;
-      for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
-      return static_cast<std::size_t>(h);
-    }
-  };
   int d_;
   std::vector<std::unordered_map<std::uint64_t, std::vector<std::pair<std::size_t, Dyadic>>>> by_level_;
   std::unordered_map<std::vector<std::int64_t>, std::size_t, KeyHash> finer_;  // [level, q] -> first grade of a finer hat inside
@@ -301,6 +294,18 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
   return out;
 }
 
+// The level-m cells (lower corners lo..hi) that make up the support box of
+// phi_{m,z}: the cells having z as a corner, clipped to the cube.
+void support_box(int m, const GridPoint& z, GridPoint& lo, GridPoint& hi) {
+  const std::int64_t top = std::int64_t{1} << m;
+  lo.resize(z.size());
+  hi.resize(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    lo[i] = std::max<std::int64_t>(0, z[i] - 1);
+    hi[i] = std::min<std::int64_t>(top - 1, z[i]);
+  }
+}
+
 // What the target contributes on given cells, computed once for a batch of
 // consecutive grades and then only read (by every thread): f on a cell does
 // not depend on the grade, and neighbouring hats of one level share the
@@ -329,12 +334,8 @@ class FCellCache {
   }
   // The level-m cells of the support box of phi_{m,z} (check_hat's first cells).
   static void support_cells(int m, const GridPoint& z, std::vector<std::vector<std::int64_t>>& out) {
-    const std::int64_t top = std::int64_t{1} << m;
-    GridPoint lo_c(z.size()), hi_c(z.size());
-    for (std::size_t i = 0; i < z.size(); ++i) {
-      lo_c[i] = std::max<std::int64_t>(0, z[i] - 1);
-      hi_c[i] = std::min<std::int64_t>(top - 1, z[i]);
-    }
+    GridPoint lo_c, hi_c;
+    support_box(m, z, lo_c, hi_c);
     for_each_point(lo_c, hi_c, [&](const GridPoint& q) {
       std::vector<std::int64_t> key{m};
       key.insert(key.end(), q.begin(), q.end());
@@ -343,13 +344,6 @@ class FCellCache {
   }
 
  private:
-  struct KeyHash {
-    std::size_t operator()(const std::vector<std::int64_t>& v) const {
-      std::uint64_t h = 1469598103934665603ull;
-      for (auto x : v) h = (h ^ static_cast<std::uint64_t>(x)) * 1099511628211ull;
-      return static_cast<std::size_t>(h);
-    }
-  };
   std::unordered_map<std::vector<std::int64_t>, TargetCell, KeyHash> map_;
 };
 
@@ -357,16 +351,10 @@ class FCellCache {
 GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt,
                      const FCellCache* cache = nullptr) {
   const int d = R.dim();
-  const int L0 = m;  // cells holding finer hats are split by the search
-  const int s0 = L0 - m;
-  const std::int64_t top = std::int64_t{1} << L0;
-  GridPoint lo_c(static_cast<std::size_t>(d)), hi_c(static_cast<std::size_t>(d));
-  for (std::size_t i = 0; i < lo_c.size(); ++i) {
-    lo_c[i] = std::max<std::int64_t>(0, (z[i] - 1) << s0);
-    hi_c[i] = std::min<std::int64_t>(top - 1, ((z[i] + 1) << s0) - 1);
-  }
-  std::deque<Cell> queue;
-  cells_in(lo_c, hi_c, L0, [&](Cell c) { queue.push_back(std::move(c)); });
+  GridPoint lo_c, hi_c;
+  support_box(m, z, lo_c, hi_c);
+  std::deque<Cell> queue;  // cells holding finer hats are split by the search
+  cells_in(lo_c, hi_c, m, [&](Cell c) { queue.push_back(std::move(c)); });
   const int sg = a.sign();
   const Dyadic half_a = a.times_pow2(-1);
   auto phi = [&](const GridPoint& p, int L) { return hat_dyadic(m, z, p, L); };
@@ -592,6 +580,18 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     out.cells += todo.size();
     return res;
   };
+  // Replaces each cell i of the partition with fresh[first[i] .. first[i+1])
+  // when that range is not empty (cells split or evaluated again), in order.
+  auto replace = [&](const std::vector<std::size_t>& first, std::vector<NC>& fresh) {
+    std::vector<NC> next;
+    next.reserve(cells_.size() + fresh.size());
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+      if (first[i] == first[i + 1]) next.push_back(std::move(cells_[i]));
+      else
+        for (std::size_t j = first[i]; j < first[i + 1]; ++j) next.push_back(std::move(fresh[j]));
+    }
+    cells_ = std::move(next);
+  };
   // The coarsest resolved cells under the level-L cell q (Fact N needs them).
   auto resolve = [&](const GridPoint& q, int L, std::vector<std::pair<GridPoint, int>>& leaves) {
     std::deque<Cell> todo{Cell{q, L, true, true}};
@@ -617,23 +617,14 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   } else {
     // Cells no new hat meets keep their bounds; the others are evaluated again.
     std::vector<std::pair<GridPoint, int>> leaves;
-    std::vector<std::size_t> first_leaf(cells_.size() + 1, 0);
-    std::vector<char> dirty(cells_.size(), 0);
+    std::vector<std::size_t> first(cells_.size() + 1, 0);
     for (std::size_t i = 0; i < cells_.size(); ++i) {
-      first_leaf[i] = leaves.size();
-      if (!changed->dirty(cells_[i].q, cells_[i].L)) continue;
-      dirty[i] = 1;
-      if (!resolve(cells_[i].q, cells_[i].L, leaves)) return trivial();
+      first[i] = leaves.size();
+      if (changed->dirty(cells_[i].q, cells_[i].L) && !resolve(cells_[i].q, cells_[i].L, leaves)) return trivial();
     }
-    first_leaf[cells_.size()] = leaves.size();
-    std::vector<NC> fresh = eval_all(leaves, true), next;
-    next.reserve(cells_.size() + fresh.size());
-    for (std::size_t i = 0; i < cells_.size(); ++i) {
-      if (!dirty[i]) next.push_back(std::move(cells_[i]));
-      else
-        for (std::size_t j = first_leaf[i]; j < first_leaf[i + 1]; ++j) next.push_back(std::move(fresh[j]));
-    }
-    cells_ = std::move(next);
+    first[cells_.size()] = leaves.size();
+    std::vector<NC> fresh = eval_all(leaves, true);
+    replace(first, fresh);
   }
   // The refinement below gets the budget on top of what the partition took
   // (all of it is counted in out.cells).
@@ -641,40 +632,28 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   // The best point value only grows: a cell split in this enclosure keeps
   // its centre's value, which is still a value of this r_k.
   Real best(0);
-  const NC* best_cell = nullptr;
   GridPoint best_q;
   int best_L = -1;
   auto raise_best = [&](const std::vector<NC>& cs) {
     for (const NC& c : cs)
-      if (c.pv > best) best = c.pv, best_cell = &c;
-    if (best_cell) best_q = best_cell->q, best_L = best_cell->L, best_cell = nullptr;
+      if (c.pv > best) best = c.pv, best_q = c.q, best_L = c.L;
   };
   raise_best(cells_);
   // Splits the cells chosen by `split` (within the evaluation limit), in order.
   auto refine = [&](auto split, std::size_t limit, bool points) {
     std::vector<std::pair<GridPoint, int>> todo;
     std::vector<std::size_t> first(cells_.size() + 1, 0);
-    std::vector<char> chosen(cells_.size(), 0);
-    const std::size_t per = std::size_t{1} << d;
     for (std::size_t i = 0; i < cells_.size(); ++i) {
       first[i] = todo.size();
       const NC& c = cells_[i];
-      if (c.L < opt.max_level && out.cells + todo.size() < limit && split(c)) {
-        chosen[i] = 1;
+      if (c.L < opt.max_level && out.cells + todo.size() < limit && split(c))
         children(Cell{c.q, c.L, true, true}, [&](Cell ch) { todo.emplace_back(std::move(ch.q), ch.L); });
-      }
     }
     first[cells_.size()] = todo.size();
     if (todo.empty()) return false;
-    std::vector<NC> fresh = eval_all(todo, points), next;
+    std::vector<NC> fresh = eval_all(todo, points);
     raise_best(fresh);
-    next.reserve(cells_.size() + todo.size());
-    for (std::size_t i = 0; i < cells_.size(); ++i) {
-      if (!chosen[i]) next.push_back(std::move(cells_[i]));
-      else
-        for (std::size_t j = first[i]; j < first[i] + per; ++j) next.push_back(std::move(fresh[j]));
-    }
-    cells_ = std::move(next);
+    replace(first, fresh);
     return true;
   };
   const Real rel = nearest(opt.rel_width);

@@ -308,6 +308,23 @@ Network one_layer(int width, std::vector<Layer::Entry> W, std::vector<std::pair<
   return net;
 }
 
+// Grade 1 of `net` against the target: C2 refuted, and C4 refuted at p = 1
+// and p = 2 with the exact decreases `p1`, `p2` inside the enclosures.
+void check_c4_refuted(const Network& net, const char* target, const Rational& p1, const Rational& p2) {
+  const Target f = target_from_expression(target, 1);
+  VerifyOptions vo;
+  std::size_t cells = 0;
+  const auto rows = analyse_network(net, f, vo, cells);
+  CHECK(rows[1].c2 == Verdict::Refuted);
+  REQUIRE(rows[1].decrease.size() == 2);
+  for (const auto& d : rows[1].decrease) {
+    CHECK(d.verdict == Verdict::Refuted);
+    const Rational exact = d.p == 1 ? p1 : p2;
+    CHECK(d.lo <= down(exact));
+    CHECK(d.hi >= up(exact));
+  }
+}
+
 // g = s x + c (relu(x - a + w) - 2 relu(x - a) + relu(x - a - w)),
 // a = 181/256, w = 2^-8: slope s plus a bump of height c w at a.
 Network bump_network(const Rational& s, const Rational& c) {
@@ -372,19 +389,8 @@ TEST_CASE("C2 is searched after its sign form is refuted: a narrow bump where g 
 TEST_CASE("a grade that makes the L^p error worse on balance is refuted for C4, not clamped to a decrease", "[network]") {
   set_precision_bits(128);
   const Network net = one_layer(2, {{0, 0, Rational(1)}, {1, 0, Rational(1)}}, {{1, Rational(-1, 2)}}, {{0, Rational(1, 2)}, {1, Rational(-3)}});
-  const Target f = target_from_expression("x", 1);
-  VerifyOptions vo;
-  std::size_t cells = 0;
-  const auto rows = analyse_network(net, f, vo, cells);
-  CHECK(rows[1].c2 == Verdict::Refuted);
-  REQUIRE(rows[1].decrease.size() == 2);
-  for (const auto& d : rows[1].decrease) {
-    CHECK(d.verdict == Verdict::Refuted);
-    // The exact decreases -1/8 (p = 1) and -7/16 (p = 2) lie in the enclosures.
-    const Rational exact = d.p == 1 ? Rational(-1, 8) : Rational(-7, 16);
-    CHECK(d.lo <= down(exact));
-    CHECK(d.hi >= up(exact));
-  }
+  // The exact decreases -1/8 (p = 1) and -7/16 (p = 2) lie in the enclosures.
+  check_c4_refuted(net, "x", Rational(-1, 8), Rational(-7, 16));
 }
 
 // |r_1| = |r_0| pointwise (f = |x - 1/3|, g = 2f: r_1 = -f), so every
@@ -470,16 +476,5 @@ TEST_CASE("cells still open at the finest level leave the claim UNDECIDED, never
 TEST_CASE("a constant grade that moves a positive residual away from 0 is refuted for C4 at every p", "[network]") {
   set_precision_bits(128);
   const Network net = one_layer(1, {{0, 0, Rational(1)}}, {}, {}, Rational(-1, 2));
-  const Target f = target_from_expression("1+x", 1);
-  VerifyOptions vo;
-  std::size_t cells = 0;
-  const auto rows = analyse_network(net, f, vo, cells);
-  CHECK(rows[1].c2 == Verdict::Refuted);
-  REQUIRE(rows[1].decrease.size() == 2);
-  for (const auto& d : rows[1].decrease) {
-    CHECK(d.verdict == Verdict::Refuted);
-    const Rational exact = d.p == 1 ? Rational(-1, 2) : Rational(-7, 4);
-    CHECK(d.lo <= down(exact));
-    CHECK(d.hi >= up(exact));
-  }
+  check_c4_refuted(net, "1+x", Rational(-1, 2), Rational(-7, 4));
 }

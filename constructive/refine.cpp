@@ -239,9 +239,23 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
   Interval e = fb - make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
   Interval fp = f_.box(pt);
   require_finite_on_cell(f_, fp, q, m);
+  // Zero faces (Fact Z): faces of the cell on which f = 0 and F = 0, hence e = 0;
+  // per face, the certified lower bounds of the slope of e away from it
+  // (positive: e >= slope * distance; negative: -e >= slope * distance).
+  std::vector<Real> face_pos(2 * static_cast<std::size_t>(d_), Real(0)), face_neg = face_pos;
   if (!grad.empty() && std::all_of(grad.begin(), grad.end(), [](const Interval& g) { return is_finite(g); })) {
     Interval ep = fp - F_.at(centre, m + 1).to_interval();
-    e = intersect_enclosures(e, centred_enclosure(ep, grad, cell_gradient_hull(Fc, m, d_), m));
+    const std::vector<Interval> gF = cell_gradient_hull(Fc, m, d_);
+    e = intersect_enclosures(e, centred_enclosure(ep, grad, gF, m));
+    const std::uint32_t faces = second() && lo(fb) <= 0 && hi(fb) >= 0 ? zero_faces(f_, q, m) & zero_corner_faces(Fc, d_) : 0;
+    for (int j = 0; j < 2 * d_; ++j) {
+      if (!(faces & (1u << j))) continue;
+      const auto i = static_cast<std::size_t>(j / 2);
+      e = intersect_enclosures(e, anchored_enclosure(grad[i], gF[i], m, j));
+      const Interval D = grad[i] - gF[i];  // d_i e on the cell
+      face_pos[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(lo(D)) : Real(-hi(D));
+      face_neg[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(-hi(D)) : Real(lo(D));
+    }
   }
   c.below = c.above = infinity();
   if (second()) interpolation_defects(H, d_, m, c.below, c.above);
@@ -279,8 +293,22 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
       if (aff_ok) return aff;
       return std::nullopt;
     };
+    // The zero-face type (docs/theory.md 8.5), only where neither of the others
+    // applies: u(v) = slope * dist(v, face), 0 on the face and slope * h off it.
+    auto face = [&](const std::vector<Real>& slope) -> std::optional<std::vector<Real>> {
+      std::size_t best = slope.size();
+      for (std::size_t j = 0; j < slope.size(); ++j)
+        if (slope[j] > 0 && (best == slope.size() || slope[j] > slope[best])) best = j;
+      if (best == slope.size()) return std::nullopt;
+      const Real off = mul_down(slope[best], ldexp(Real(1), -m));
+      std::vector<Real> u;
+      for (std::uint32_t mk : masks) u.push_back(((mk >> (best / 2)) & 1) == (best % 2) ? Real(0) : off);
+      return u;
+    };
     auto pos = choose(pos_ok, pos_aff, c.elo > 0, c.elo);
     auto neg = choose(neg_ok, neg_aff, c.ehi < 0, Real(-c.ehi));
+    if (!pos && !neg) pos = face(face_pos);
+    if (!pos && !neg) neg = face(face_neg);
     if (pos) {
       c.sign.push_back(1);
       c.allow.push_back(std::move(*pos));

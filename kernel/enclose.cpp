@@ -43,6 +43,34 @@ Interval centred_enclosure(const Interval& r_centre, const std::vector<Interval>
   return r;
 }
 
+std::uint32_t zero_faces(const Target& f, std::span<const std::int64_t> q, int L) {
+  const CellPoints cp = cell_points(q, L);
+  std::uint32_t out = 0;
+  for (std::size_t i = 0; i < q.size(); ++i)
+    for (int side = 0; side < 2; ++side) {
+      std::vector<Interval> face = cp.box;
+      const std::int64_t c = q[i] + side;
+      face[i] = dyadic_interval(c, c, L);
+      const Interval v = f.box(face);
+      if (lo(v) == 0 && hi(v) == 0) out |= 1u << (2 * i + static_cast<std::size_t>(side));
+    }
+  return out;
+}
+
+Interval anchored_enclosure(const Interval& df_i, const Interval& dH_i, int L, int face) {
+  const Interval t = face % 2 == 0 ? dyadic_interval(0, 1, L) : dyadic_interval(-1, 0, L);  // x_i - c over the cell
+  return t * (df_i - dH_i);
+}
+
+std::uint32_t zero_corner_faces(const std::vector<Dyadic>& corners, int d) {
+  std::uint32_t out = (d >= 16 ? 0u : (1u << (2 * d)) - 1);
+  for (std::size_t k = 0; k < corners.size(); ++k) {
+    if (corners[k].is_zero()) continue;
+    for (int i = 0; i < d; ++i) out &= ~(1u << (2 * i + static_cast<int>((k >> i) & 1)));  // corner k lies on face 2i + bit i
+  }
+  return out;
+}
+
 void interpolation_defects(const std::vector<Interval>& H, int d, int m, Real& below, Real& above) {
   below = above = infinity();
   const std::size_t n = static_cast<std::size_t>(d);
@@ -154,6 +182,7 @@ TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int 
   require_finite_on_cell(f, t.box, q, L);
   t.centre = f.box(cp.centre_box);
   t.has_centred = is_finite(t.centre) && std::all_of(t.grad.begin(), t.grad.end(), [](const Interval& g) { return is_finite(g); });
+  if (t.has_centred && lo(t.box) <= 0 && hi(t.box) >= 0) t.zero_faces = zero_faces(f, q, L);  // f = 0 on a face needs 0 in f(Q)
   return t;
 }
 
@@ -169,7 +198,11 @@ Interval enclose_residual(const TargetCell& t, int L, const std::vector<Dyadic>&
   if (t.has_centred) {
     if (other.lo != 0 || other.hi != 0) throw InternalError("the centred form needs the gradient of every grade");
     const int d = static_cast<int>(t.grad.size());
-    r = intersect_enclosures(r, centred_enclosure(t.centre - centre.to_interval(), t.grad, cell_gradient_hull(corners, L, d), L));
+    const std::vector<Interval> gH = cell_gradient_hull(corners, L, d);
+    r = intersect_enclosures(r, centred_enclosure(t.centre - centre.to_interval(), t.grad, gH, L));
+    const std::uint32_t faces = t.zero_faces & zero_corner_faces(corners, d);  // r = f - H = 0 on these faces
+    for (int j = 0; j < 2 * d; ++j)
+      if (faces & (1u << j)) r = intersect_enclosures(r, anchored_enclosure(t.grad[static_cast<std::size_t>(j / 2)], gH[static_cast<std::size_t>(j / 2)], L, j));
   }
   require_enclosure(r, "the residual on a cell");
   return r;

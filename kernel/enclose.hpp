@@ -32,6 +32,25 @@ std::vector<Interval> cell_gradient_hull(const std::vector<Dyadic>& corners, int
 Interval centred_enclosure(const Interval& r_centre, const std::vector<Interval>& grad_f,
                            const std::vector<Interval>& grad_F, int L);
 
+// Fact Z (zero faces). Face 2i of the level-L cell q is its face x_i =
+// q_i 2^-L, face 2i + 1 the face x_i = (q_i + 1) 2^-L. Guarantee: bit j of
+// the result is set only if f(x) = 0 at every point x of face j: f's
+// enclosure on that face (a box flat in coordinate i) is exactly [0, 0].
+std::uint32_t zero_faces(const Target& f, std::span<const std::int64_t> q, int L);
+
+// Fact Z (the anchored form). Guarantee: if r = f - H is 0 on face j = 2i +
+// side of a level-L cell and the (Clarke) partial derivatives d_i f and d_i H
+// on the cell lie in df_i and dH_i, then r on the cell lies in
+// (x_i - c_j) (df_i - dH_i) with x_i - c_j in [0, 2^-L] (side 0) or
+// [-2^-L, 0] (side 1): the mean value theorem on the segment from x to the
+// face, which stays in the cell. The result always contains 0.
+Interval anchored_enclosure(const Interval& df_i, const Interval& dH_i, int L, int face);
+
+// Faces of a cell on which H (affine on each Kuhn simplex, corner values
+// given) is 0: bit j set when every corner on face j is exactly 0 (then H is
+// 0 on the whole face, Fact N on the face's simplices).
+std::uint32_t zero_corner_faces(const std::vector<Dyadic>& corners, int d);
+
 // Fact I. Guarantee: if H (d x d, row-major) encloses every Hessian of a C^2
 // function g on a level-m Kuhn simplex S, then on S
 //   I_S g - g <= below  and  g - I_S g <= above,
@@ -85,6 +104,7 @@ struct TargetCell {
   std::vector<Interval> hess;  // when has_interp: f's Hessians on Q (d x d, row-major)
   Real below, above;
   bool has_centred = false, has_interp = false;
+  std::uint32_t zero_faces = 0;  // when has_centred: faces of Q on which f = 0 (zero_faces())
 };
 // Throws InputError naming the cell when f is not finite on Q (targets must
 // be continuous on the cube). With derivatives = false only box and centre.
@@ -95,7 +115,9 @@ TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int 
 // at Q's centre, and G(Q) lies in `other`, then (f - H - G)(Q) lies in the
 // result: the intersection of the natural enclosure, Fact I's (when
 // has_interp) and the centred form's (when has_centred; only sound with
-// other = 0, which the caller ensures by not asking for derivatives).
+// other = 0, which the caller ensures by not asking for derivatives), and
+// the anchored form's (Fact Z, on every face in t.zero_faces on which H is 0
+// too; also only with other = 0).
 Interval enclose_residual(const TargetCell& t, int L, const std::vector<Dyadic>& corners, const Dyadic& centre,
                           const QInterval& other);
 

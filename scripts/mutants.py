@@ -17,6 +17,7 @@ S = "kernel/scheme.cpp"
 Q = "numbers/numbers.cpp"
 C = "verify/checker.cpp"
 V = "verify/network.cpp"
+X = "targets/expr.cpp"
 
 MUTANTS = [
     # Rounding directions.
@@ -166,6 +167,20 @@ MUTANTS = [
     ("C33", C, "        if (general_at[j] != SIZE_MAX) changed.reset();  // a general grade in between",
      "        if (false) changed.reset();", None),
     ("C34", C, "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);", "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i], s) - 1);", None),
+    # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
+    # exact zeros of sin(pi u) it rests on (targets/expr.cpp).
+    ("F01", E, "      if (lo(v) == 0 && hi(v) == 0) out |= 1u", "      if (lo(v) >= -1e-3 && hi(v) <= 1e-3) out |= 1u", None),
+    ("F02", E, "    if (corners[k].is_zero()) continue;", "    continue;", None),
+    ("F03", E, "face % 2 == 0 ? dyadic_interval(0, 1, L) : dyadic_interval(-1, 0, L)",
+     "face % 2 == 1 ? dyadic_interval(0, 1, L) : dyadic_interval(-1, 0, L)", None),
+    ("F04", E, "out &= ~(1u << (2 * i + static_cast<int>((k >> i) & 1)));", "out &= ~(1u << (2 * i + 1 - static_cast<int>((k >> i) & 1)));", None),
+    ("F05", E, "      const std::int64_t c = q[i] + side;", "      const std::int64_t c = q[i] + 1 - side;", None),
+    ("F06", E, "      if (faces & (1u << j)) r = intersect_enclosures(r, anchored_enclosure(t.grad[static_cast<std::size_t>(j / 2)], gH[static_cast<std::size_t>(j / 2)], L, j));",
+     "      if (faces & (1u << j)) r = intersect_enclosures(r, anchored_enclosure(t.grad[static_cast<std::size_t>(j / 2)], Interval(0), L, j));", None),
+    ("X01", X, "if (op == Expr::Op::SinPi) mpfr_sinpi(l, &d->left, MPFR_RNDD), mpfr_sinpi(h, &d->left, MPFR_RNDU);",
+     "if (op == Expr::Op::SinPi) mpfr_sinpi(l, &d->left, MPFR_RNDN), mpfr_sinpi(h, &d->left, MPFR_RNDN);", None),
+    ("X02", X, "    if (op == Expr::Op::ScalePi) return scale_pi(d);", "    if (op == Expr::Op::ScalePi) return;", None),
+    ("X03", X, "    const bool strip_r = rs && (op == Expr::Op::Mul || ls);", "    const bool strip_r = rs && (op != Expr::Op::Sub || ls);", None),
     ("C25", C, "    require_point_in_cell(rp, r, \"the residual\");", "", None),
     ("C26", C, "    if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove", "    if (!checked[k]) break;", None),
     ("C27", C, "    t.weak_fail = g > 0 ? hi(twice) < 0 : lo(twice) > 0;", "    t.weak_fail = g > 0 ? hi(twice) < 0 : hi(twice) > 0;", None),

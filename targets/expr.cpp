@@ -67,29 +67,72 @@ class ExprParser {
   // expr := term (('+'|'-') term)*
   void expr(int depth) {
     enter(depth);
+    const std::size_t a = out_.code_.size();
     term(depth + 1);
     for (;;) {
-      if (eat('+')) term(depth + 1), emit(Expr::Op::Add);
-      else if (eat('-')) term(depth + 1), emit(Expr::Op::Sub);
-      else return;
+      const bool add = eat('+');
+      if (!add && !eat('-')) return;
+      const std::size_t b = out_.code_.size();
+      term(depth + 1);
+      combine(a, b, add ? Expr::Op::Add : Expr::Op::Sub);
     }
   }
   // term := unary (('*'|'/') unary)*
   void term(int depth) {
     enter(depth);
+    const std::size_t a = out_.code_.size();
     unary(depth + 1);
     for (;;) {
-      if (eat('*')) unary(depth + 1), emit(Expr::Op::Mul);
-      else if (eat('/')) unary(depth + 1), emit(Expr::Op::Div);
-      else return;
+      const bool mul = eat('*');
+      if (!mul && !eat('/')) return;
+      const std::size_t b = out_.code_.size();
+      unary(depth + 1);
+      combine(a, b, mul ? Expr::Op::Mul : Expr::Op::Div);
     }
+  }
+  // The factor pi, kept outermost: an operand whose code ends in ScalePi is
+  // (the code before it) * pi. Emits the binary op on the operands [a, b)
+  // and [b, end), moving a factor pi outward where the identity is exact:
+  // pi * u = u * pi, (u pi) * v = (u v) pi, (u pi) / v = (u / v) pi,
+  // (u pi) / (v pi) = u / v, u pi +- v pi = (u +- v) pi. Only the rounding of
+  // the evaluation changes; every interval result is still an enclosure.
+  bool is_pi(std::size_t a, std::size_t b) const { return b == a + 1 && out_.code_[a].op == Expr::Op::Pi; }
+  bool scaled(std::size_t a, std::size_t b) const { return b > a && out_.code_[b - 1].op == Expr::Op::ScalePi; }
+  void combine(std::size_t a, std::size_t b, Expr::Op op) {
+    auto& c = out_.code_;
+    const std::size_t e = c.size();
+    if (op == Expr::Op::Mul && is_pi(b, e)) {  // u * pi
+      c.pop_back();
+      return emit(Expr::Op::ScalePi);
+    }
+    if (op == Expr::Op::Mul && is_pi(a, b)) {  // pi * v
+      c.erase(c.begin() + static_cast<std::ptrdiff_t>(a));
+      return emit(Expr::Op::ScalePi);
+    }
+    const bool ls = scaled(a, b), rs = scaled(b, e);
+    int pis = 0;  // factors pi of the result
+    if (op == Expr::Op::Mul) pis = ls + rs;
+    else if (op == Expr::Op::Div) pis = ls && !rs ? 1 : 0;
+    else pis = ls && rs ? 1 : 0;
+    const bool strip_l = ls && (op == Expr::Op::Mul || op == Expr::Op::Div ? true : rs);
+    const bool strip_r = rs && (op == Expr::Op::Mul || ls);
+    if (strip_r) c.pop_back();
+    if (strip_l) c.erase(c.begin() + static_cast<std::ptrdiff_t>(b - 1));
+    emit(op);
+    for (int i = 0; i < pis; ++i) emit(Expr::Op::ScalePi);
   }
   // unary := ('-'|'+') unary | power
   void unary(int depth) {
     enter(depth);
     if (eat('-')) {
+      const std::size_t a = out_.code_.size();
       unary(depth + 1);
-      emit(Expr::Op::Neg);
+      if (scaled(a, out_.code_.size())) {  // -(u pi) = (-u) pi
+        out_.code_.back().op = Expr::Op::Neg;
+        emit(Expr::Op::ScalePi);
+      } else {
+        emit(Expr::Op::Neg);
+      }
     } else if (eat('+')) {
       unary(depth + 1);
     } else {
@@ -180,11 +223,23 @@ class ExprParser {
     for (const Func& f : kFuncs) {
       if (id != f.name) continue;
       if (!eat('(')) fail("expected '(' after " + id);
+      const std::size_t arg = out_.code_.size();
       for (int a = 0; a < f.arity; ++a) {
         if (a > 0 && !eat(',')) fail(id + " takes " + std::to_string(f.arity) + " arguments: expected ','");
         expr(depth + 1);
       }
       if (!eat(')')) fail(f.arity == 1 ? "expected ')' (" + id + " takes one argument)" : "expected ')'");
+      if (f.op == Expr::Op::Sin || f.op == Expr::Op::Cos) {  // sin(u pi) = sinpi(u), sin(pi) = sinpi(1)
+        const bool pi_only = is_pi(arg, out_.code_.size());
+        if (pi_only || scaled(arg, out_.code_.size())) {
+          out_.code_.pop_back();
+          if (pi_only) {
+            out_.consts_.push_back(Rational(1));
+            emit(Expr::Op::Const, static_cast<long>(out_.consts_.size() - 1));
+          }
+          return emit(f.op == Expr::Op::Sin ? Expr::Op::SinPi : Expr::Op::CosPi);
+        }
+      }
       return emit(f.op);
     }
     fail("unknown name '" + id + "' (variables x1..xd or x, constants pi e, functions sin cos tan exp log sqrt abs tanh atan min max)", start);
@@ -224,8 +279,11 @@ namespace {
 // exponent of the argument (found by fuzzing: tan(x + 2^2^21) took minutes).
 // Beyond 2^1024 in magnitude the point value is treated as undefined (NaN)
 // and the interval one as the whole range, [-1, 1] or (-inf, inf): sound.
+bool trig(Expr::Op op) {
+  return op == Expr::Op::Sin || op == Expr::Op::Cos || op == Expr::Op::Tan || op == Expr::Op::SinPi || op == Expr::Op::CosPi;
+}
 bool huge_trig_argument(Expr::Op op, const __mpfr_struct* x) {
-  if (op != Expr::Op::Sin && op != Expr::Op::Cos && op != Expr::Op::Tan) return false;
+  if (!trig(op)) return false;
   return mpfr_number_p(x) && !mpfr_zero_p(x) && mpfr_get_exp(x) > 1024;
 }
 // MPFI's quadrant computation costs time proportional to |exponent| for tiny
@@ -234,7 +292,7 @@ bool huge_trig_argument(Expr::Op op, const __mpfr_struct* x) {
 // below 2^-1024 in magnitude is moved outward to 0 or to +-2^-1024: the box
 // only grows, so the enclosure stays an enclosure.
 void widen_tiny_endpoints(Expr::Op op, __mpfi_struct* d) {
-  if (op != Expr::Op::Sin && op != Expr::Op::Cos && op != Expr::Op::Tan) return;
+  if (!trig(op)) return;
   auto tiny = [](const __mpfr_struct* e) { return mpfr_number_p(e) && !mpfr_zero_p(e) && mpfr_get_exp(e) < -1024; };
   if (tiny(&d->left)) {
     if (mpfr_sgn(&d->left) > 0) mpfr_set_zero(&d->left, 1);
@@ -288,6 +346,16 @@ struct RealOps {
       case Expr::Op::Abs: mpfr_abs(d, d, MPFR_RNDN); break;
       case Expr::Op::Tanh: mpfr_tanh(d, d, MPFR_RNDN); break;
       case Expr::Op::Atan: mpfr_atan(d, d, MPFR_RNDN); break;
+      case Expr::Op::SinPi: mpfr_sinpi(d, d, MPFR_RNDN); break;
+      case Expr::Op::CosPi: mpfr_cospi(d, d, MPFR_RNDN); break;
+      case Expr::Op::ScalePi: {
+        mpfr_t pi;
+        mpfr_init2(pi, mpfr_get_prec(d));
+        mpfr_const_pi(pi, MPFR_RNDN);
+        mpfr_mul(d, d, pi, MPFR_RNDN);
+        mpfr_clear(pi);
+        break;
+      }
       default: throw std::logic_error("not a unary function");
     }
   }
@@ -360,6 +428,13 @@ struct IntervalOps {
     mpfr_max(&p(a)->left, &p(a)->left, &p(b)->left, MPFR_RNDD);
     mpfr_max(&p(a)->right, &p(a)->right, &p(b)->right, MPFR_RNDU);
   }
+  static void scale_pi(__mpfi_struct* d) {
+    mpfi_t pi;
+    mpfi_init2(pi, mpfi_get_prec(d));
+    mpfi_const_pi(pi);
+    mpfi_mul(d, d, pi);
+    mpfi_clear(pi);
+  }
   static void unary(Expr::Op op, S& a) {
     auto* d = p(a);
     if (huge_trig_argument(op, &d->left) || huge_trig_argument(op, &d->right)) {
@@ -369,6 +444,22 @@ struct IntervalOps {
       } else {
         mpfi_interv_si(d, -1, 1);
       }
+      return;
+    }
+    if (op == Expr::Op::ScalePi) return scale_pi(d);
+    if ((op == Expr::Op::SinPi || op == Expr::Op::CosPi) && !mpfr_equal_p(&d->left, &d->right)) {
+      scale_pi(d);  // a proper interval: sin(pi u) over the box pi u
+      return unary(op == Expr::Op::SinPi ? Expr::Op::Sin : Expr::Op::Cos, a);
+    }
+    if (op == Expr::Op::SinPi || op == Expr::Op::CosPi) {  // one point: correctly rounded down and up (0 at integers, exactly)
+      mpfr_t l, h;
+      mpfr_init2(l, mpfi_get_prec(d));
+      mpfr_init2(h, mpfi_get_prec(d));
+      if (op == Expr::Op::SinPi) mpfr_sinpi(l, &d->left, MPFR_RNDD), mpfr_sinpi(h, &d->left, MPFR_RNDU);
+      else mpfr_cospi(l, &d->left, MPFR_RNDD), mpfr_cospi(h, &d->left, MPFR_RNDU);
+      mpfi_interv_fr(d, l, h);
+      mpfr_clear(l);
+      mpfr_clear(h);
       return;
     }
     widen_tiny_endpoints(op, d);
@@ -430,6 +521,7 @@ S Expr::run(std::span<const S> x) const {
       case Op::PowInt: O::pow_int(r[sp - 1], in.arg); break;
       case Op::Sin: case Op::Cos: case Op::Tan: case Op::Exp: case Op::Log:
       case Op::Sqrt: case Op::Abs: case Op::Tanh: case Op::Atan:
+      case Op::ScalePi: case Op::SinPi: case Op::CosPi:
         O::unary(in.op, r[sp - 1]);
         break;
       default: {
@@ -482,6 +574,11 @@ Interval sq(const Interval& a) {
 Interval apply1(Expr::Op op, const Interval& a) {
   Interval r = a;
   IntervalOps::unary(op, r);
+  return r;
+}
+Interval pi_interval() {
+  Interval r;
+  IntervalOps::set_pi(r);
   return r;
 }
 // min or max of two enclosures, and whether each operand certainly wins on the box.
@@ -549,10 +646,14 @@ void Expr::eval_gradient(std::span<const Interval> x, Interval& value, std::vect
         break;
       }
       case Op::Sin: case Op::Cos: case Op::Tan: case Op::Exp: case Op::Log:
-      case Op::Sqrt: case Op::Abs: case Op::Tanh: case Op::Atan: {
+      case Op::Sqrt: case Op::Abs: case Op::Tanh: case Op::Atan:
+      case Op::ScalePi: case Op::SinPi: case Op::CosPi: {
         Grad& a = st.back();
         Interval v = apply1(in.op, a.v), k;
         switch (in.op) {
+          case Op::ScalePi: k = pi_interval(); break;
+          case Op::SinPi: k = pi_interval() * apply1(Op::CosPi, a.v); break;
+          case Op::CosPi: k = -(pi_interval() * apply1(Op::SinPi, a.v)); break;
           case Op::Sin: k = apply1(Op::Cos, a.v); break;
           case Op::Cos: k = -apply1(Op::Sin, a.v); break;
           case Op::Tan: k = ival(1) + sq(v); break;
@@ -668,6 +769,13 @@ void unary_jet(Expr::Op op, Jet2& a) {
       break;
     case Expr::Op::Tanh: k1 = ival(1) - sq(v); k2 = ival(-2) * v * k1; break;
     case Expr::Op::Atan: k1 = ival(1) / (ival(1) + sq(a.v)); k2 = ival(-2) * a.v * sq(k1); break;
+    case Expr::Op::ScalePi: k1 = pi_interval(); k2 = ival(0); break;
+    case Expr::Op::SinPi: case Expr::Op::CosPi: {  // sinpi'' = -pi^2 sinpi, cospi'' = -pi^2 cospi
+      const Interval pi = pi_interval();
+      k1 = op == Expr::Op::SinPi ? pi * apply1(Expr::Op::CosPi, a.v) : -(pi * apply1(Expr::Op::SinPi, a.v));
+      k2 = -(sq(pi) * v);
+      break;
+    }
     default: throw std::logic_error("not a unary function");
   }
   chain(a, v, k1, k2);
@@ -730,6 +838,7 @@ void Expr::eval_hessian(std::span<const Interval> x, Interval& value, std::vecto
       }
       case Op::Sin: case Op::Cos: case Op::Tan: case Op::Exp: case Op::Log:
       case Op::Sqrt: case Op::Abs: case Op::Tanh: case Op::Atan:
+      case Op::ScalePi: case Op::SinPi: case Op::CosPi:
         unary_jet(in.op, st.back());
         break;
       default: {

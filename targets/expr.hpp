@@ -1,6 +1,10 @@
 // The target expression language: variables x1..xd (x when d = 1), numbers,
 // + - * / ^, parentheses, sin cos tan exp log sqrt abs tanh atan min max, pi, e.
 // One parsed definition evaluates in points (Real) and in intervals (Interval).
+// The parser moves a factor pi outward where that is an identity (pi u, u pi,
+// (u pi) v, (u pi) / v, (u pi) / (v pi), u pi +- v pi, -(u pi)) and writes
+// sin(u pi), cos(u pi) as sinpi(u), cospi(u): exactly 0 at integers
+// (half-integers), which Fact Z needs (docs/theory.md 8.5).
 #pragma once
 
 #include "numbers/numbers.hpp"
@@ -48,7 +52,12 @@ class Expr {
 
   enum class Op : unsigned char {
     Const, Var, Pi, E, Neg, Add, Sub, Mul, Div, PowInt, Pow,
-    Sin, Cos, Tan, Exp, Log, Sqrt, Abs, Tanh, Atan, Min, Max
+    Sin, Cos, Tan, Exp, Log, Sqrt, Abs, Tanh, Atan, Min, Max,
+    // Written by the parser, never by the user: u * pi, sin(pi u) and
+    // cos(pi u). Factoring pi out lets sin(pi x) be exactly 0 at every
+    // integer x (mpfr_sinpi is correctly rounded), which the zero-face
+    // enclosure (Fact Z, docs/theory.md 8.5) needs at x = 1.
+    ScalePi, SinPi, CosPi
   };
   struct Instr {
     Op op;

@@ -11,6 +11,8 @@
 #include "kernel/rounding.hpp"
 #include "kernel/scheme.hpp"
 
+#include <bit>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -441,6 +443,95 @@ TEST_CASE("kernel enclosures: the residual on a cell contains 512-bit values, at
   mpfr_set_nan(&undefined.backend().data()->right);
   CHECK_THROWS_AS(require_enclosure(undefined, "test"), InternalError);
   CHECK_NOTHROW(require_enclosure(make_interval(Real(-1), Real(2)), "test"));
+}
+
+TEST_CASE("kernel Fact Z: zero faces are exactly where f vanishes, and the anchored form contains 512-bit values", "[kernel]") {
+  PrecisionGuard guard;
+  set_precision_bits(128);
+  std::mt19937_64 rng(31);
+  // Each target with its true zero faces: face (i, c) is zero when coordinate i is fixed at c.
+  struct Case {
+    const char* text;
+    std::function<bool(int i, const Rational& c)> zero;
+  };
+  const Case cases[] = {
+      {"sin(pi*x1)*sin(pi*x2)", [](int, const Rational& c) { return c == 0 || c == 1; }},
+      {"x1*(1-x1)*exp(x2)", [](int i, const Rational& c) { return i == 0 && (c == 0 || c == 1); }},
+      {"sin(pi*x1)*sin(pi*x2)+1/2^200", [](int, const Rational&) { return false; }},  // within 2^-200 of 0: not 0
+      {"sin(3*x1)*x2", [](int, const Rational& c) { return c == 0; }},
+      {"cos(pi*x1/2)*sin(2*pi*x2)", [](int i, const Rational& c) { return i == 0 ? c == 1 : (c == 0 || c == Rational(1, 2) || c == 1); }},
+      {"x2-x1", [](int, const Rational&) { return false; }},  // zero on a diagonal, never on a face
+  };
+  for (const auto& cs : cases) {
+    const Target f = target_from_expression(cs.text, 2);
+    int anchored_used = 0;
+    for (int t = 0; t < 200; ++t) {
+      const int L = std::uniform_int_distribution<int>(1, 30)(rng);
+      const std::int64_t top = std::int64_t{1} << L;
+      GridPoint q(2);
+      for (auto& v : q) {
+        const int e = std::uniform_int_distribution<int>(0, 3)(rng);
+        v = e == 0 ? 0 : e == 1 ? top - 1 : e == 2 ? top / 2 - (L > 1 ? std::uniform_int_distribution<int>(0, 1)(rng) : 0)
+                                                   : std::uniform_int_distribution<std::int64_t>(0, top - 1)(rng);
+      }
+      std::uint32_t truth = 0;
+      for (int i = 0; i < 2; ++i)
+        for (int side = 0; side < 2; ++side)
+          if (cs.zero(i, Rational(q[static_cast<std::size_t>(i)] + side, top))) truth |= 1u << (2 * i + side);
+      INFO(cs.text << " L=" << L << " q=(" << q[0] << "," << q[1] << ")");
+      REQUIRE(zero_faces(f, q, L) == truth);
+      const TargetCell tc = target_on_cell(f, q, L, true);
+      CHECK((tc.zero_faces & ~truth) == 0);
+      if (!truth) continue;
+      // H: random on the corners off the zero faces, 0 on them (so r = f - H is 0 there).
+      std::vector<Dyadic> corners(4);
+      for (std::size_t k = 0; k < 4; ++k) {
+        bool on_zero = false;
+        for (int i = 0; i < 2; ++i) on_zero = on_zero || (truth >> (2 * i + static_cast<int>((k >> i) & 1)) & 1);
+        const Real ex = ldexp(Real(1), -L);
+        corners[k] = on_zero ? Dyadic() : Dyadic::toward_zero(ex * Real(std::uniform_int_distribution<int>(-400, 400)(rng)) / 100, 64);
+      }
+      CHECK(zero_corner_faces(corners, 2) == (zero_corner_faces(corners, 2) | truth));
+      std::vector<Rational> cx;
+      for (auto v : q) cx.push_back(Rational(2 * v + 1, Integer(2) << L));
+      const Dyadic centre = Dyadic::from_rational(interpolate(corners, q, L, cx));
+      const Interval enc = enclose_residual(tc, L, corners, centre, QInterval{Rational(0), Rational(0)});
+      TargetCell plain = tc;
+      plain.zero_faces = 0;
+      const Interval without = enclose_residual(plain, L, corners, centre, QInterval{Rational(0), Rational(0)});
+      if (lo(enc) != lo(without) || hi(enc) != hi(without)) ++anchored_used;
+      set_precision_bits(512);
+      for (int s = 0; s < 12; ++s) {
+        auto x = point_in(q, L, rng);
+        if (s < 4) {  // a point within 2^-40 of the cell's size from a zero face
+          const int j = std::countr_zero(truth);
+          const Rational h(1, top);
+          x[static_cast<std::size_t>(j / 2)] = Rational(q[static_cast<std::size_t>(j / 2)], top) + (j % 2 ? h * (1 - Rational(1, Integer(1) << 40)) : h / (Integer(1) << 40));
+        }
+        const Interval r = f_at(f, x) - enclose(interpolate(corners, q, L, x));
+        CHECK(lo(enc) <= lo(r));
+        CHECK(hi(r) <= hi(enc));
+      }
+      set_precision_bits(128);
+    }
+    if (std::string(cs.text).find("1/2^200") == std::string::npos && std::string(cs.text) != "x2-x1") CHECK(anchored_used > 0);
+  }
+  // The anchored form decides the sign where no other form can: sin(pi x1) sin(pi x2)
+  // with H = 0 on cells along x1 = 1 away from the corners is >= 0, certified
+  // (at x1 = 0 the natural enclosure already has lower end 0).
+  const Target f = target_from_expression("sin(pi*x1)*sin(pi*x2)", 2);
+  for (int L : {4, 10, 20}) {
+    const GridPoint q{(std::int64_t{1} << L) - 1, std::int64_t{1} << (L - 1)};
+    TargetCell tc = target_on_cell(f, q, L, true);
+    REQUIRE(tc.zero_faces == 2u);
+    const std::vector<Dyadic> zero(4);
+    CHECK(lo(enclose_residual(tc, L, zero, Dyadic(), QInterval{Rational(0), Rational(0)})) >= 0);
+    tc.zero_faces = 0;
+    CHECK(lo(enclose_residual(tc, L, zero, Dyadic(), QInterval{Rational(0), Rational(0)})) < 0);
+  }
+  // Upper faces: the anchored interval lies on the side of -(x_i - c).
+  CHECK(hi(anchored_enclosure(Interval(1), Interval(0), 3, 1)) <= 0);
+  CHECK(lo(anchored_enclosure(Interval(1), Interval(0), 3, 0)) >= 0);
 }
 
 TEST_CASE("kernel hat norms: sum over nodes of ||phi||_p^p equals (d+1) p! d! / (p+d)! for d = 1..4", "[kernel]") {

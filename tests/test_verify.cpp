@@ -521,3 +521,33 @@ TEST_CASE("norm enclosures carried from level to level see every hat added since
     }
   }
 }
+
+TEST_CASE("Fact Z proves signs at zero faces only where f and the network are exactly 0 there (planted)", "[verify]") {
+  set_precision_bits(128);
+  VerifyOptions o;
+  o.eps = Rational(1);
+  auto sign_of = [&](const char* text, const std::vector<PlantedHat>& hats) {
+    const Target f = target_from_expression(text, 1);
+    return verify_scheme(planted_hats(1, hats), f, o).claim(Claim::C2Sign);
+  };
+  // r_1 = sin(pi x) - (87/256) phi_{3,1}: >= 0 on the cube and 0 at x = 0, with slope
+  // about 0.42 there. Only the anchored form proves the cells at 0 (every other
+  // enclosure of r on [0, h] has a negative lower end).
+  const PlantedHat hat{1, 3, {1}, Rational(87, 256)};
+  CHECK(sign_of("sin(pi*x)", {hat}).verdict == Verdict::Proved);
+  // f is 2^-20 (then 2^-120) below 0 at x = 0: r_1 < 0 on [0, about 2^-21]. A zero
+  // face within any tolerance of 0 would prove the false claim.
+  const auto near = sign_of("sin(pi*x) - 2^-20", {hat});
+  CHECK(near.verdict == Verdict::Refuted);
+  if (near.witness) CHECK(near.witness->x[0] < Rational(1, 1 << 18));
+  CHECK(sign_of("sin(pi*x) - 2^-120", {hat}).verdict != Verdict::Proved);
+  // f is 0 at x = 0, but the network is not: a hat at the node 0 (a = 2^-20 > 0)
+  // makes r_1 = sin(pi x) - 2^-20 phi_{3,0} < 0 near 0.
+  const auto net_nonzero = sign_of("sin(pi*x)", {{1, 3, {0}, Rational(1, 1 << 20)}});
+  CHECK(net_nonzero.verdict == Verdict::Refuted);
+  if (net_nonzero.witness) CHECK(net_nonzero.witness->x[0] < Rational(1, 1 << 18));
+  // The upper face x = 1 (sin(pi x) is exactly 0 there through sinpi): the
+  // mirror image of the first case is proved, and of the second refuted.
+  CHECK(sign_of("sin(pi*x)", {{1, 3, {7}, Rational(87, 256)}}).verdict == Verdict::Proved);
+  CHECK(sign_of("sin(pi*x)", {{1, 3, {8}, Rational(1, 1 << 20)}}).verdict == Verdict::Refuted);
+}

@@ -399,10 +399,14 @@ std::string render_rules(const std::vector<TargetRun>& rows) {
      << "- **Targets without a Hessian** (weierstrass, takagi, the kinks): the rule falls back to the certified minimum\n"
      << "  on every simplex, i.e. first order. Weierstrass has Hoelder exponent log 2 / log 3 = 0.63; at 1e-3 it is out\n"
      << "  of reach of the 10^6-grade limit (issue 7 notes: a run stopped there with a certified bound of 3.8e-3).\n"
-     << "- **Zeros on the boundary in 2-D.** sin(pi x) sin(pi y) vanishes on the whole boundary of the square. Cells\n"
-     << "  touching a zero of e have no certain sign and get no coefficient, so near a zero set the convergence is first\n"
-     << "  order. In 1-D the zeros are points (O(1) cells per level); in 2-D the boundary is a curve with O(1/h) cells,\n"
-     << "  which is where most of the grades of the sinsin rows go.\n"
+     << "- **Zeros of e.** A cell touching a zero of e has no certain sign for the affine and constant types. Where e\n"
+     << "  vanishes on a whole face of the cell (f = 0 there, proved by an exact [0, 0] enclosure, and F = 0), the\n"
+     << "  zero-face type (docs/theory.md 8.5, Fact Z) gives the nodes next to it second-order coefficients: this is what\n"
+     << "  brings sinsin, which vanishes on the boundary of the square, down to a few times the baseline (it was 23-37x).\n"
+     << "  The constant is larger than the affine type's, so the cells along the boundary still go 1-2 grid levels\n"
+     << "  deeper than the interior. Zeros elsewhere (a corner where two zero faces meet, a zero curve that is not a\n"
+     << "  union of cell faces, as x sin(20 pi x) at k/20) still get no coefficient: first order on O(1) cells per level\n"
+     << "  in 1-D, on O(1/h) cells along a curve in 2-D.\n"
      << "- Cells where e > 0 but the interval enclosure of e is not certainly positive count as undetermined; strict\n"
      << "  positivity of the affine minorant is required so that the checker keeps a positive margin (1 - theta) e.\n";
   return os.str();

@@ -93,7 +93,7 @@ class ExprParser {
   // The factor pi, kept outermost: an operand whose code ends in ScalePi is
   // (the code before it) * pi. Emits the binary op on the operands [a, b)
   // and [b, end), moving a factor pi outward where the identity is exact:
-  // pi * u = u * pi, (u pi) * v = (u v) pi, (u pi) / v = (u / v) pi,
+  // pi * u = u * pi, (u pi) * v = (u v) pi, (u pi) / v = (u / v) pi, pi / v = (1 / v) pi,
   // (u pi) / (v pi) = u / v, u pi +- v pi = (u +- v) pi. Only the rounding of
   // the evaluation changes; every interval result is still an enclosure.
   bool is_pi(std::size_t a, std::size_t b) const { return b == a + 1 && out_.code_[a].op == Expr::Op::Pi; }
@@ -107,6 +107,12 @@ class ExprParser {
     }
     if (op == Expr::Op::Mul && is_pi(a, b)) {  // pi * v
       c.erase(c.begin() + static_cast<std::ptrdiff_t>(a));
+      return emit(Expr::Op::ScalePi);
+    }
+    if (op == Expr::Op::Div && is_pi(a, b) && !scaled(b, e)) {  // pi / v = (1 / v) pi
+      out_.consts_.push_back(Rational(1));
+      c[a] = {Expr::Op::Const, static_cast<long>(out_.consts_.size() - 1)};
+      emit(Expr::Op::Div);
       return emit(Expr::Op::ScalePi);
     }
     const bool ls = scaled(a, b), rs = scaled(b, e);

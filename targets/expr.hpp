@@ -2,7 +2,7 @@
 // + - * / ^, parentheses, sin cos tan exp log sqrt abs tanh atan min max, pi, e.
 // One parsed definition evaluates in points (Real) and in intervals (Interval).
 // The parser moves a factor pi outward where that is an identity (pi u, u pi,
-// (u pi) v, (u pi) / v, (u pi) / (v pi), u pi +- v pi, -(u pi)) and writes
+// (u pi) v, (u pi) / v, pi / v, (u pi) / (v pi), u pi +- v pi, -(u pi)) and writes
 // sin(u pi), cos(u pi) as sinpi(u), cospi(u): exactly 0 at integers
 // (half-integers), which Fact Z needs (docs/theory.md 8.5).
 #pragma once

@@ -83,7 +83,7 @@ TEST_CASE("the factor pi is moved out exactly: sin(pi u) is sinpi(u), 0 at every
   // does not recognise as the factor pi (so it is evaluated as written).
   const char* exprs[] = {"sin(pi*x)", "sin(x*pi)", "sin(2*pi*x)", "cos(pi*x/2)", "sin(-(pi*x))", "cos(pi*x + pi*x^2)",
                          "sin(pi*x*pi)", "cos(pi) + sin(pi) + x", "sin((pi*x)/(pi*2))", "sin(3*pi*x - pi*x)", "tan(pi*x/4)",
-                         "(pi*x)^2 + pi*pi*x - pi/(1+x)", "sin(pi*(x+1/3))*cos(pi*3*x)", "sin(pi*x/(1+x))", "-pi*x + sin(x/pi)"};
+                         "(pi*x)^2 + pi*pi*x - pi/(1+x)", "sin(pi*(x+1/3))*cos(pi*3*x)", "sin(pi*x/(1+x))", "-pi*x + sin(x/pi)", "cos(pi/2*x+pi/2)", "pi/(pi*x+1)", "sin(pi/(x+1))"};
   std::mt19937_64 rng(41);
   std::uniform_real_distribution<double> u(0, 1);
   for (const char* text : exprs) {
@@ -124,6 +124,7 @@ TEST_CASE("the factor pi is moved out exactly: sin(pi u) is sinpi(u), 0 at every
   CHECK(exact_zero(at("sin(2*pi*x)", Rational(1, 2))));
   CHECK(exact_zero(at("sin(8*pi*x)", Rational(3, 8))));
   CHECK(exact_zero(at("cos(pi*x/2)", 1)));
+  CHECK(exact_zero(at("cos(pi/2*x+pi/2)", 0)));  // (1/2) pi x + (1/2) pi = (x/2 + 1/2) pi (a red-team case)
   CHECK(exact_zero(at("x*sin(20*pi*x)", Rational(1, 20))) == false);  // 1/20 is not a dyadic point: enclosed, not exact
   CHECK(exact_zero(at("sin(pi*x)+2^-300", 1)) == false);
   const Interval one = at("sin(pi*x)", Rational(1, 2));

@@ -183,7 +183,7 @@ class Engine {
   // --- the rule -----------------------------------------------------------------
   // |T e| bound on simplex s of a cell, given the (signed) coefficients at its vertices.
   Real simplex_bound(const CellData& c, std::size_t s, const std::vector<Real>& a) const;
-  Real cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, KeyHash>& a_at);
+  Real cell_bound(int m, const GridPoint& q, const CellData& cd, const std::unordered_map<Key, Real, KeyHash>& a_at) const;
   Dyadic coefficient(int m, const GridPoint& z);
 
   bool stop_requested() {
@@ -416,8 +416,7 @@ Dyadic Engine::coefficient(int m, const GridPoint& z) {
   return sign > 0 ? a : -a;
 }
 
-Real Engine::cell_bound(int m, const GridPoint& q, const std::unordered_map<Key, Real, KeyHash>& a_at) {
-  const CellData& cd = cell(m, q);
+Real Engine::cell_bound(int m, const GridPoint& q, const CellData& cd, const std::unordered_map<Key, Real, KeyHash>& a_at) const {
   Real worst(0);
   for (std::size_t s = 0; s < cd.sign.size(); ++s) {
     std::vector<Real> a;
@@ -439,60 +438,89 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   for (const auto& [k, b] : map_)
     if (k[0] == m && (commit_all || b > t)) hot.push_back(k);
   std::vector<GridPoint> hot_q;
+  hot_q.reserve(hot.size());
   for (const Key& k : hot) hot_q.push_back(key_point(k));
-  // 1. Candidates: every corner of a hot cell.
-  std::vector<GridPoint> cand;
-  for (const GridPoint& q : hot_q) {
-    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      const GridPoint v = corner_of(q, mask);
-      cand.push_back(v);
-    }
-  }
+  // 1. Candidates: every corner of a hot cell (node keys sort lexicographically).
+  std::vector<std::uint64_t> cand;
+  cand.reserve(hot_q.size() << d_);
+  for (const GridPoint& q : hot_q)
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) cand.push_back(node_key(m, corner_of(q, mask)));
   std::sort(cand.begin(), cand.end());
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
   // 2. A node may get a grade only when every level-m cell around it is a map
   // cell of level m (coarser neighbours are split down to m; finer ones
   // exclude the node).
-  std::vector<GridPoint> nodes, patch_cells = hot_q;
-  for (const GridPoint& z : cand) {
+  std::vector<GridPoint> nodes;
+  for (std::uint64_t key : cand) {
+    const GridPoint z = node_from_key(m, d_, key);
     bool ok = true;
-    std::vector<GridPoint> around;
     GridPoint q(z.size());
     for (std::uint32_t cm = 0; cm < (1u << d_) && ok; ++cm) {
       if (!cell_with_corner(z, cm, m, q)) continue;
       const int j = cover_level(m, q);
       if (j > m) ok = false;
       else if (j < m) split_down(j, m, q);
-      around.push_back(q);
     }
-    if (!ok) continue;
-    nodes.push_back(z);
-    patch_cells.insert(patch_cells.end(), around.begin(), around.end());
+    if (ok) nodes.push_back(z);
   }
-  prefetch(m, patch_cells);
-  if (stop_requested()) return PassEnd::Stopped;
-  for (const GridPoint& q : hot_q)
-    for (const auto& v : cell(m, q).corner) {
-      Real low = lo(v) > 0 ? lo(v) : (hi(v) < 0 ? Real(-hi(v)) : Real(0));
-      if (low > L_) L_ = low;  // |e| at a point: a lower bound of ||e^(l-1)||_inf (Lemma 1)
-    }
-  // 3. Tentative coefficients, and the bound each hot cell would get.
+  std::vector<std::uint64_t>().swap(cand);
+  // 3. Tentative coefficients, and the bound each hot cell would get. One
+  // sweep over the first coordinate, a batch of whole slabs at a time, so
+  // that only the cells and corner values of about two batches are held: a
+  // node z needs the cells with q_1 in {z_1 - 1, z_1}, a hot cell q the
+  // coefficients of its corners (z_1 in {q_1, q_1 + 1}). The results are those
+  // of computing every cell at once (each is a function of the residual).
   std::unordered_map<Key, Real, KeyHash> tentative;
   std::map<GridPoint, Dyadic> coef_of;
-  for (const GridPoint& z : nodes) {
-    Dyadic a = coefficient(m, z);
-    if (a.is_zero()) continue;
-    tentative.emplace(make_key(m, z), a.to_real());
-    coef_of.emplace(z, std::move(a));
-  }
   std::vector<Real> bound(hot.size());
   std::vector<char> passes(hot.size());
-  bool all_pass = true;
-  for (std::size_t h = 0; h < hot.size(); ++h) {
-    bound[h] = cell_bound(m, hot_q[h], tentative);
-    passes[h] = bound[h] <= t;
-    if (!passes[h]) all_pass = false;
+  std::unordered_map<std::size_t, CellData> failing;  // what the final bound of a failing hot cell needs
+  const std::size_t batch = std::max<std::size_t>(1, opt_.sweep_batch);
+  for (std::size_t ni = 0, hi_ = 0; ni < nodes.size() || hi_ < hot.size();) {
+    std::size_t nj = ni;
+    while (nj < nodes.size() && (nj == ni || nj - ni < batch || nodes[nj][0] == nodes[nj - 1][0])) ++nj;
+    const bool last = nj == nodes.size();
+    const std::int64_t next = last ? 0 : nodes[nj][0];  // the first slab of the next batch
+    std::size_t hj = hi_;
+    while (hj < hot.size() && (last || hot_q[hj][0] <= next - 2)) ++hj;
+    std::vector<GridPoint> want(hot_q.begin() + static_cast<std::ptrdiff_t>(hi_), hot_q.begin() + static_cast<std::ptrdiff_t>(hj));
+    GridPoint q(static_cast<std::size_t>(d_));
+    for (std::size_t k = ni; k < nj; ++k)
+      for (std::uint32_t cm = 0; cm < (1u << d_); ++cm)
+        if (cell_with_corner(nodes[k], cm, m, q)) want.push_back(q);
+    prefetch(m, want);
+    if (stop_requested()) return PassEnd::Stopped;
+    for (std::size_t k = ni; k < nj; ++k) {
+      Dyadic a = coefficient(m, nodes[k]);
+      if (a.is_zero()) continue;
+      tentative.emplace(make_key(m, nodes[k]), a.to_real());
+      coef_of.emplace(nodes[k], std::move(a));
+    }
+    for (std::size_t h = hi_; h < hj; ++h) {
+      const CellData& cd = cell(m, hot_q[h]);
+      for (const auto& v : cd.corner) {
+        Real low = lo(v) > 0 ? lo(v) : (hi(v) < 0 ? Real(-hi(v)) : Real(0));
+        if (low > L_) L_ = low;  // |e| at a point: a lower bound of ||e^(l-1)||_inf (Lemma 1)
+      }
+      bound[h] = cell_bound(m, hot_q[h], cd, tentative);
+      passes[h] = bound[h] <= t;
+      if (!passes[h]) {
+        CellData keep = cd;
+        keep.allow.clear();
+        failing.emplace(h, std::move(keep));
+      }
+    }
+    // Nothing later reads cells with q_1 < next - 1 or corner values with z_1 < next - 1.
+    if (!last) {
+      for (auto it = cells_.begin(); it != cells_.end();) it = it->first[1] < next - 1 ? cells_.erase(it) : std::next(it);
+      for (auto it = nodes_.begin(); it != nodes_.end();) it = it->first[1] < next - 1 ? nodes_.erase(it) : std::next(it);
+    }
+    ni = nj;
+    hi_ = hj;
   }
+  nodes_.clear();
+  cells_.clear();
+  bool all_pass = std::all_of(passes.begin(), passes.end(), [](char p) { return p != 0; });
   if (uniform_split && !all_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
     for (std::size_t h = 0; h < hot.size(); ++h) {
       if (m + 1 > c.options.max_level) {
@@ -524,7 +552,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   }
   // 5. Certified bounds with the committed coefficients; cells above t go one level finer.
   for (std::size_t h = 0; h < hot.size(); ++h) {
-    Real b = passes[h] ? bound[h] : cell_bound(m, hot_q[h], a_at);
+    Real b = passes[h] ? bound[h] : cell_bound(m, hot_q[h], failing.at(h), a_at);
     Real old = map_.at(hot[h]);
     if (old < b) b = old;
     if (!commit_all && b > t) {

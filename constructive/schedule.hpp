@@ -34,6 +34,10 @@ struct ScheduleOptions {
   int max_depth = 8;
   unsigned threads = 0;    // sweep threads (0: all cores); the construction does not depend on it
   double time_limit = 0;  // seconds from the start of construct(); 0: none. Stops like an interruption (StopReason::TimeLimit)
+  // Cell engine: nodes per batch of its sweep over a pass (whole slabs of the
+  // first coordinate; memory is about two batches of cells). The construction
+  // does not depend on it; tests set 1 to exercise the sweep.
+  std::size_t sweep_batch = 4096;
   // Called after each level and each rejected level trial.
   std::function<void(int level, int m, std::size_t grades, const Real& bound)> progress;
   // Set (e.g. by a signal handler) to stop at the next patch; the result then

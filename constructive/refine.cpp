@@ -252,9 +252,9 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
       if (!(faces & (1u << j))) continue;
       const auto i = static_cast<std::size_t>(j / 2);
       e = intersect_enclosures(e, anchored_enclosure(grad[i], gF[i], m, j));
-      const Interval D = grad[i] - gF[i];  // d_i e on the cell
-      face_pos[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(lo(D)) : Real(-hi(D));
-      face_neg[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(-hi(D)) : Real(lo(D));
+      // f alone: f >= slope * dist (positive) or -f >= slope * dist (negative), Fact Z with H = 0.
+      face_pos[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(lo(grad[i])) : Real(-hi(grad[i]));
+      face_neg[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(-hi(grad[i])) : Real(lo(grad[i]));
     }
   }
   c.below = c.above = infinity();
@@ -294,21 +294,34 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
       return std::nullopt;
     };
     // The zero-face type (docs/theory.md 8.5), only where neither of the others
-    // applies: u(v) = slope * dist(v, face), 0 on the face and slope * h off it.
-    auto face = [&](const std::vector<Real>& slope) -> std::optional<std::vector<Real>> {
-      std::size_t best = slope.size();
-      for (std::size_t j = 0; j < slope.size(); ++j)
-        if (slope[j] > 0 && (best == slope.size() || slope[j] > slope[best])) best = j;
-      if (best == slope.size()) return std::nullopt;
-      const Real off = mul_down(slope[best], ldexp(Real(1), -m));
-      std::vector<Real> u;
-      for (std::uint32_t mk : masks) u.push_back(((mk >> (best / 2)) & 1) == (best % 2) ? Real(0) : off);
-      return u;
+    // applies. On each simplex S of the cell, f >= slope * dist(., face) and F
+    // is affine, so e >= I_S(u) with u(v) = slope * dist(v, face) - s F(v): 0 on
+    // the face (F = 0 there), slope * h - s F(v) off it; valid when all are > 0 there.
+    auto face = [&](const std::vector<Real>& slope, int s) -> std::optional<std::vector<Real>> {
+      std::optional<std::vector<Real>> best;
+      Real best_min(0);
+      for (std::size_t j = 0; j < slope.size(); ++j) {
+        if (!(slope[j] > 0)) continue;
+        const Real off = mul_down(slope[j], ldexp(Real(1), -m));
+        std::vector<Real> u;
+        Real umin = infinity();
+        for (std::uint32_t mk : masks) {
+          if (((mk >> (j / 2)) & 1) == (j % 2)) {
+            u.push_back(Real(0));
+            continue;
+          }
+          const Real Fv = s > 0 ? Real(hi(Fc[mk].to_interval())) : Real(-lo(Fc[mk].to_interval()));
+          u.push_back(sub_down(off, Fv));
+          if (u.back() < umin) umin = u.back();
+        }
+        if (umin > 0 && (!best || umin > best_min)) best = std::move(u), best_min = umin;
+      }
+      return best;
     };
     auto pos = choose(pos_ok, pos_aff, c.elo > 0, c.elo);
     auto neg = choose(neg_ok, neg_aff, c.ehi < 0, Real(-c.ehi));
-    if (!pos && !neg) pos = face(face_pos);
-    if (!pos && !neg) neg = face(face_neg);
+    if (!pos && !neg) pos = face(face_pos, 1);
+    if (!pos && !neg) neg = face(face_neg, -1);
     if (pos) {
       c.sign.push_back(1);
       c.allow.push_back(std::move(*pos));

@@ -761,6 +761,45 @@ TEST_CASE("every rule and schedule gives a valid scheme, and the cell engine is 
   CHECK_THROWS_AS(parse_schedule("sometimes"), InputError);
 }
 
+TEST_CASE("the zero-face type: nodes next to a zero face get coefficients, Lemma 1' holds, the checker proves it, and an overshoot there is refuted", "[refine]") {
+  // sin(pi x1) sin(pi x2) vanishes on the boundary of the square; sin(pi x) at
+  // x = 0 and x = 1; x2 * (1 + x1) on the face x2 = 0 only.
+  struct Row {
+    const char* target;
+    const char* eps;
+  };
+  for (const Row& r : {Row{"sinsin", "2e-2"}, Row{"sin(pi*x)", "1e-3"}, Row{"x2*(1+x1)*exp(x1)", "1e-2"}}) {
+    INFO(r.target);
+    const Construction c = build_with(r.target, r.eps, Rule::SecondOrder, Schedule::Local);
+    REQUIRE(c.stop == StopReason::Tolerance);
+    // Grades at a node one step from a face of the cube where f = 0 (before
+    // Fact Z every patch of such a node held an undetermined cell).
+    std::vector<std::size_t> next_to_face;
+    for (std::size_t k = 0; k < c.grades.size(); ++k) {
+      const auto& g = c.grades[k];
+      const std::int64_t top = std::int64_t{1} << g.m;
+      bool near = false;
+      for (std::size_t i = 0; i < g.node.size(); ++i) {
+        const bool zero_lo = std::string(r.target) != "x2*(1+x1)*exp(x1)" || i == 1;
+        const bool zero_hi = std::string(r.target) != "x2*(1+x1)*exp(x1)";
+        near = near || (zero_lo && g.node[i] == 1) || (zero_hi && g.node[i] == top - 1);
+      }
+      if (near) next_to_face.push_back(k);
+    }
+    CHECK(next_to_face.size() >= 4);
+    check_lemma1_and_bound(c, 40);
+    CHECK(verify_all(c) == Verdict::Proved);
+    // Twice the amplitude of such a grade breaks C2 next to the face.
+    Network net = to_network(c);
+    const std::size_t k = next_to_face[next_to_face.size() / 2];
+    for (auto& [col, v] : net.grades[k].readout.c) v *= 2;
+    VerifyOptions vo;
+    vo.eps = c.options.eps;
+    const VerifyReport rep = verify_scheme(net, c.target, vo);
+    CHECK(rep.claim(Claim::C2Sign).verdict == Verdict::Refuted);
+  }
+}
+
 TEST_CASE("the cell engine's sweep holds a few slabs of cells, and gives the same construction for any batch", "[refine]") {
   // Batch 1: every slab of the first coordinate on its own, so cells and
   // corner values are evicted as early as the sweep allows; the grades, the

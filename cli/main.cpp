@@ -221,8 +221,9 @@ int cmd_construct(const ConstructArgs& a) {
     o = schedule_options(a);
   }
   attach_progress(o, a.quiet || a.json);
+  if (format == 0) format = 2;
   // A run that could outgrow the machine says so before it starts.
-  if (const std::uint64_t need = construction_memory_estimate(o.max_grades, f.dim), avail = available_memory_bytes(); avail > 0 && need > avail)
+  if (const std::uint64_t need = construction_memory_estimate(o.max_grades, f.dim, format), avail = available_memory_bytes(); avail > 0 && need > avail)
     std::cerr << "mgdl: warning: up to " << o.max_grades << " grades (--max-grades) may need about " << (need >> 20) << " MiB, more than the "
               << (avail >> 20) << " MiB available; lower --max-grades to stop cleanly before that\n";
   o.threads = a.threads;
@@ -233,7 +234,6 @@ int cmd_construct(const ConstructArgs& a) {
   // Each completed level is checkpointed atomically: an interrupted run leaves
   // a valid scheme that --resume continues.
   bool checkpointed = false;
-  if (format == 0) format = 2;
   auto checkpoint = [&](const Construction& now) {
     write_construction(out, now, format);
     checkpointed = true;

@@ -195,9 +195,10 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   return c;
 }
 
-std::uint64_t construction_memory_estimate(std::size_t grades, int d) {
+std::uint64_t construction_memory_estimate(std::size_t grades, int d, int format) {
   const std::uint64_t slots = static_cast<std::uint64_t>(hat_block_width(d)) * static_cast<std::uint64_t>(hat_block_depth(d));
-  return (std::uint64_t{32} << 20) + static_cast<std::uint64_t>(grades) * 600 * slots;
+  const std::uint64_t per_grade = format == 2 ? 4096 : 600 * slots;
+  return (std::uint64_t{32} << 20) + static_cast<std::uint64_t>(grades) * per_grade;
 }
 
 Network to_network(const Construction& c) {

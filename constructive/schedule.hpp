@@ -95,11 +95,14 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
                        const std::function<void(const Construction&)>& checkpoint = {},
                        const Construction* resume = nullptr);
 
-// Peak bytes a construction of `grades` grades in dimension d may take (the
-// grades, the sparse approximant, the network and the scheme text written at
-// the end): 600 bytes per weight slot of a hat block, an overestimate of what
-// was measured (issue 8 notes: 225 MB for 87292 grades in 1-D).
-std::uint64_t construction_memory_estimate(std::size_t grades, int d);
+// Peak bytes a construction of `grades` grades in dimension d may take when
+// it writes scheme format `format`. Format 1 builds the network and its JSON
+// text: 600 bytes per weight slot of a hat block, an overestimate of what was
+// measured (issue 8 notes: 225 MB for 87292 grades in 1-D). Format 2 writes
+// hat records from the grades: 4 KB per grade, an overestimate of the cell
+// engine's measured peak (issue 15 notes: about 1 KB per grade for sum3 at
+// 1e-3, 335,001 grades in 320 MB).
+std::uint64_t construction_memory_estimate(std::size_t grades, int d, int format = 1);
 
 // The explicit fixed-width MGDL network of a construction.
 Network to_network(const Construction& c);

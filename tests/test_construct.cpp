@@ -451,6 +451,9 @@ TEST_CASE("every reader limit is enforced, and is an option", "[scheme]") {
   CHECK(available_memory_bytes() > 0);
   CHECK(construction_memory_estimate(87292, 1) >= std::uint64_t{225} << 20);  // measured peak, 1-D
   CHECK(construction_memory_estimate(3890, 2) >= std::uint64_t{33} << 20);    // measured peak, sinsin 5e-2
+  CHECK(construction_memory_estimate(335001, 3, 2) >= std::uint64_t{320} << 20);  // measured peak, sum3 1e-3, format 2
+  CHECK(construction_memory_estimate(174856, 1, 2) >= std::uint64_t{263} << 20);  // measured peak, weierstrass 1e-2 (before the sweep)
+  CHECK(construction_memory_estimate(1000000, 3, 2) < construction_memory_estimate(1000000, 3, 1));
 }
 
 TEST_CASE("the integer forward pass equals the exact rational one, and detects overflow", "[fast]") {

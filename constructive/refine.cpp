@@ -248,10 +248,10 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
     const std::vector<Interval> gF = cell_gradient_hull(Fc, m, d_);
     e = intersect_enclosures(e, centred_enclosure(ep, grad, gF, m));
     const std::uint32_t faces = second() && lo(fb) <= 0 && hi(fb) >= 0 ? zero_faces(f_, q, m) & zero_corner_faces(Fc, d_) : 0;
+    e = anchored_on_faces(e, faces, grad, gF, m);
     for (int j = 0; j < 2 * d_; ++j) {
       if (!(faces & (1u << j))) continue;
       const auto i = static_cast<std::size_t>(j / 2);
-      e = intersect_enclosures(e, anchored_enclosure(grad[i], gF[i], m, j));
       // f alone: f >= slope * dist (positive) or -f >= slope * dist (negative), Fact Z with H = 0.
       face_pos[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(lo(grad[i])) : Real(-hi(grad[i]));
       face_neg[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(-hi(grad[i])) : Real(lo(grad[i]));

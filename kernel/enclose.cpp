@@ -62,6 +62,13 @@ Interval anchored_enclosure(const Interval& df_i, const Interval& dH_i, int L, i
   return t * (df_i - dH_i);
 }
 
+Interval anchored_on_faces(Interval r, std::uint32_t faces, const std::vector<Interval>& grad_f,
+                           const std::vector<Interval>& grad_H, int L) {
+  for (int j = 0; j < 32 && (faces >> j); ++j)
+    if (faces & (1u << j)) r = intersect_enclosures(r, anchored_enclosure(grad_f[static_cast<std::size_t>(j / 2)], grad_H[static_cast<std::size_t>(j / 2)], L, j));
+  return r;
+}
+
 std::uint32_t zero_corner_faces(const std::vector<Dyadic>& corners, int d) {
   std::uint32_t out = (d >= 16 ? 0u : (1u << (2 * d)) - 1);
   for (std::size_t k = 0; k < corners.size(); ++k) {
@@ -200,9 +207,7 @@ Interval enclose_residual(const TargetCell& t, int L, const std::vector<Dyadic>&
     const int d = static_cast<int>(t.grad.size());
     const std::vector<Interval> gH = cell_gradient_hull(corners, L, d);
     r = intersect_enclosures(r, centred_enclosure(t.centre - centre.to_interval(), t.grad, gH, L));
-    const std::uint32_t faces = t.zero_faces & zero_corner_faces(corners, d);  // r = f - H = 0 on these faces
-    for (int j = 0; j < 2 * d; ++j)
-      if (faces & (1u << j)) r = intersect_enclosures(r, anchored_enclosure(t.grad[static_cast<std::size_t>(j / 2)], gH[static_cast<std::size_t>(j / 2)], L, j));
+    r = anchored_on_faces(r, t.zero_faces & zero_corner_faces(corners, d), t.grad, gH, L);  // r = f - H = 0 on these faces
   }
   require_enclosure(r, "the residual on a cell");
   return r;

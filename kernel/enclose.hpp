@@ -46,6 +46,13 @@ std::uint32_t zero_faces(const Target& f, std::span<const std::int64_t> q, int L
 // face, which stays in the cell. The result always contains 0.
 Interval anchored_enclosure(const Interval& df_i, const Interval& dH_i, int L, int face);
 
+// Fact Z on several faces. Guarantee: if r lies in `r` on a level-L cell and
+// r = f - H is 0 on every face j with bit j of `faces` set, then r lies in the
+// intersection of `r` with anchored_enclosure(grad_f[i], grad_H[i], L, j) for
+// each such face (i = j / 2).
+Interval anchored_on_faces(Interval r, std::uint32_t faces, const std::vector<Interval>& grad_f,
+                           const std::vector<Interval>& grad_H, int L);
+
 // Faces of a cell on which H (affine on each Kuhn simplex, corner values
 // given) is 0: bit j set when every corner on face j is exactly 0 (then H is
 // 0 on the whole face, Fact N on the face's simplices).

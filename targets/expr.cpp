@@ -60,6 +60,10 @@ class ExprParser {
     return false;
   }
   void emit(Expr::Op op, long arg = 0) { out_.code_.push_back({op, arg}); }
+  void emit_const(const Rational& q) {
+    out_.consts_.push_back(q);
+    emit(Expr::Op::Const, static_cast<long>(out_.consts_.size() - 1));
+  }
   void enter(int depth) const {
     if (depth > kMaxDepth) fail("expression nested deeper than " + std::to_string(kMaxDepth));
   }
@@ -110,7 +114,7 @@ class ExprParser {
       return emit(Expr::Op::ScalePi);
     }
     if (op == Expr::Op::Div && is_pi(a, b) && !scaled(b, e)) {  // pi / v = (1 / v) pi
-      out_.consts_.push_back(Rational(1));
+      out_.consts_.push_back(Rational(1));  // c[a] becomes the constant 1 in place of pi
       c[a] = {Expr::Op::Const, static_cast<long>(out_.consts_.size() - 1)};
       emit(Expr::Op::Div);
       return emit(Expr::Op::ScalePi);
@@ -206,8 +210,7 @@ class ExprParser {
     } catch (const InputError& e) {
       fail(e.what(), start);
     }
-    out_.consts_.push_back(q);
-    emit(Expr::Op::Const, static_cast<long>(out_.consts_.size() - 1));
+    emit_const(q);
   }
   void name(int depth) {
     std::size_t start = pos_;
@@ -239,10 +242,7 @@ class ExprParser {
         const bool pi_only = is_pi(arg, out_.code_.size());
         if (pi_only || scaled(arg, out_.code_.size())) {
           out_.code_.pop_back();
-          if (pi_only) {
-            out_.consts_.push_back(Rational(1));
-            emit(Expr::Op::Const, static_cast<long>(out_.consts_.size() - 1));
-          }
+          if (pi_only) emit_const(Rational(1));
           return emit(f.op == Expr::Op::Sin ? Expr::Op::SinPi : Expr::Op::CosPi);
         }
       }

@@ -378,7 +378,7 @@ int cmd_eval(const std::string& file, long grade, const std::string& points, uns
 
 struct VerifyArgs {
   std::string file, target, p = "1,2", eps, at;
-  std::size_t budget = 200000;
+  std::size_t budget = 200000, tighten = 0;
   int max_level = 48;
   unsigned precision = 128, threads = 0;
   bool json = false, network = false;
@@ -411,6 +411,7 @@ int cmd_verify(const VerifyArgs& a) {
   for (const auto& t : split_list(a.p)) o.p.push_back(parse_decimal(t));
   if (o.p.empty()) throw InputError("--p needs at least one exponent");
   o.budget = a.budget;
+  if (a.tighten) o.tighten = a.tighten;
   o.max_level = a.max_level;
   o.threads = a.threads;
   o.network = a.network;
@@ -887,6 +888,7 @@ int main(int argc, char** argv) {
   verify->add_option("--eps", va.eps, "Tolerance for C3 (default: the file's params.eps)");
   verify->add_option("--at", va.at, "Also enclose the norms at these grades, comma-separated");
   verify->add_option("--budget", va.budget, "Cells per check (one grade, one norm)")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  verify->add_option("--tighten", va.tighten, "Cells each norm enclosure may spend on its width beyond deciding C3 (0: as many as its partition took, at least 64 2^d)")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{0}, std::size_t{1} << 40));
   verify->add_option("--max-level", va.max_level, "Finest cell level")->capture_default_str()->check(CLI::Range(1, 56));
   verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
   verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));

@@ -32,6 +32,10 @@ struct HatProof {
 // Requires reads_only_x(g, in). Guarantee: ok only when (m, node) is a node
 // of the grid (valid_node) and g = a * phi_{m,z} on the whole cube.
 HatProof prove_hat(const Grade& g, const Carriers& in, int d, int m, std::span<const std::int64_t> node);
+// The same proof with every number a GMP rational (prove_hat runs it when
+// its small exact dyadics would overflow, or to word a failure); the tests
+// compare the two.
+HatProof prove_hat_rational(const Grade& g, const Carriers& in, int d, int m, std::span<const std::int64_t> node);
 
 // Exact rational interval [lo, hi].
 struct QInterval {

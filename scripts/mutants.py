@@ -78,14 +78,22 @@ MUTANTS = [
     ("Z06", Z, "if ((zi == 0 && k > zero_at) || (zi == top && k < zero_at)) relevant = false;",
      "if ((zi == 0 && k >= zero_at) || (zi == top && k < zero_at)) relevant = false;",
      "k = zero_at is skipped two lines above (sigma[k] = 0 there), so k >= zero_at and k > zero_at agree on every k that reaches the test"),
-    ("Z07", Z, "    if (lambda <= 0) {", "    if (lambda < 0) {",
+    ("Z07", Z, "    if (lambda_n <= 0) {", "    if (lambda_n < 0) {",
      "lambda = 0 with every slope equal to -0 * gauge = 0 makes the kinked neuron identically 0 on the cone, so the grade is 0 = 0 * phi there: the proof stays true"),
-    ("Z08", Z, "if (slope(*A, xrays[k]) != -lambda * gauge(rays[k])) {", "if (slope(*A, xrays[k]) != lambda * gauge(rays[k])) {", None),
+    ("Z08", Z, "if (slope(*A, xrays[k]) != -(lambda_n * gauge(rays[k]))) {", "if (slope(*A, xrays[k]) != lambda_n * gauge(rays[k])) {", None),
     ("Z09", Z, "    if (have_a && a != out.a) {", "    if (false) {",
      "every cone has the node z as apex, where phi = 1, and the grade is one continuous function: a cone proved to carry a * phi has g(z) = a, so two proved cones cannot carry different amplitudes"),
-    ("Z10", Z, "if (value_at(lin, z) != 0 || std::any_of(", "if (std::any_of(", None),
+    ("Z10", Z, "bool zero = value_at(lin, std::span<const Rational>(zq)) == 0;", "bool zero = true;", None),
     ("Z11", Z, "if (e.v > 0) t.lo += e.v * s.lo, t.hi += e.v * s.hi;", "if (e.v > 0) t.lo += e.v * s.hi, t.hi += e.v * s.lo;", None),
     ("Z12", Z, "  if (v.hi < 0) v.hi = 0;", "", None),
+    # prove_hat's small exact dyadics (fast path): every inexact step must throw.
+    ("Z13", Z, "    if (g.readout.c0 != 0 || !affine_part.empty()) {", "    if (!affine_part.empty()) {", None),
+    ("Z14", Z, "    if (m >= lim || m <= -lim) throw Inexact{};", "", None),
+    ("Z15", Z, "    if (__builtin_mul_overflow(a.m, b.m, &r) || r >= (static_cast<__int128>(1) << 125)",
+     "    if (r = a.m * b.m; r >= (static_cast<__int128>(1) << 125)", None),
+    ("Z16", Z, "if (den <= 0 || (den & (den - 1)) != 0 || msb(den) > 61", "if (den <= 0 || msb(den) > 61", None),
+    ("Z17", Z, "    m >>= tz;  // exact: the low tz bits are zero", "", None),
+    ("Z18", Z, "  if (!valid_node(m, node, d)) return prove_hat_rational(g, in, d, m, node);", "", None),
 
     # Enclosure lemmas.
     ("E01", E, "    if (compare(v, mn) < 0) mn = v;", "    if (compare(v, mn) > 0) mn = v;", None),
@@ -166,6 +174,16 @@ MUTANTS = [
      "if (changed->dirty(cells_[i].q, cells_[i].L)) leaves.emplace_back(cells_[i].q, cells_[i].L);", None),
     ("C33", C, "        if (general_at[j] != SIZE_MAX) changed.reset();  // a general grade in between",
      "        if (false) changed.reset();", None),
+    # Norm enclosures: C3 is decided before any tightening, with the whole budget.
+    ("C35", C, "  while (tol && best <= *tol)\n", "  while (false && tol && best <= *tol)\n", None),
+    ("C36", C, "    if (!refine([&](const NC& c) { return c.a.hi > *tol; }, base + opt.budget, true)) break;",
+     "    if (!refine([&](const NC& c) { return c.a.hi > *tol; }, base + 1, true)) break;", None),
+    ("C37", C, "    bool weak_ok = sign_ok;\n", "    bool weak_ok = true;\n", None),
+    ("C38", C, "    key[0] = L;\n    std::copy(p.begin(), p.end(), key.begin() + 1);\n    return key;",
+     "    key[0] = 0;\n    std::copy(p.begin(), p.end(), key.begin() + 1);\n    return key;", None),
+    ("C39", C, "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L);", "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L + 1);", None),
+    ("C40", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "", None),
+    ("C41", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "        fresh[j].a.hi = cells_[i].a.hi / 2;", None),
     ("C34", C, "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);", "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i], s) - 1);", None),
     # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
     # exact zeros of sin(pi u) it rests on (targets/expr.cpp).

@@ -156,6 +156,11 @@ expect 2 "verify --at 2^64 + 1" -- "$MGDL" verify "$T/s.json" --at 1844674407370
 expect 2 "verify --budget -1" -- "$MGDL" verify "$T/s.json" --budget -1
 expect 2 "verify --budget 2^64 + 1" -- "$MGDL" verify "$T/s.json" --budget 18446744073709551617
 expect 2 "verify --budget 0" -- "$MGDL" verify "$T/s.json" --budget 0
+# The tightening allowance: widths change, verdicts never.
+expect 0 "verify --tighten 1" -- "$MGDL" verify "$T/s.json" --tighten 1
+expect 0 "verify --tighten 1000000" -- "$MGDL" verify "$T/s.json" --tighten 1000000
+expect 2 "verify --tighten -1" -- "$MGDL" verify "$T/s.json" --tighten -1
+expect 2 "verify --tighten x" -- "$MGDL" verify "$T/s.json" --tighten x
 expect 2 "construct --max-grades -1" -- "$MGDL" construct --target x --max-grades -1 -o "$T/wrap.json"
 expect 2 "verify --max-file-bytes -1" -- "$MGDL" verify "$T/s.json" --max-file-bytes -1
 expect 2 "verify wrong dimension target" -- "$MGDL" verify "$T/s.json" --target sinsin

@@ -119,6 +119,45 @@ TEST_CASE("hat proofs succeed on hat blocks and are sound under every single-wei
   CHECK(accepted > 0);
 }
 
+TEST_CASE("hat proofs in small exact dyadics agree with the rational proof", "[verify]") {
+  // prove_hat runs in 127-bit dyadics when every number fits and falls back
+  // to GMP rationals otherwise: verdict, amplitude and message must be the
+  // rational proof's on hat blocks, on blocks with one weight changed (by a
+  // dyadic, a non-dyadic, a tiny and a huge number) and at deep levels.
+  std::mt19937_64 rng(77);
+  const std::vector<Rational> changes{Rational(1), Rational(1, 3), Rational(1, Integer(1) << 70), Rational(Integer(1) << 100),
+                                      Rational(-1, 4)};
+  std::size_t compared = 0, fast_ok = 0;
+  for (int d = 1; d <= 4; ++d) {
+    for (int m : {1, 3, max_level_for_dim(d)}) {
+      GridPoint z(static_cast<std::size_t>(d));
+      for (auto& v : z) v = static_cast<std::int64_t>(rng() % ((std::uint64_t{1} << m) + 1));
+      const Dyadic a = rng() % 2 ? Dyadic(Integer(-7), -5) : Dyadic((Integer(1) << 119) + 12345, -140);  // short and 120-bit
+      const Grade g = hat_block(d, m, z, a, true);
+      const Carriers in = input_carriers(d);
+      auto same = [&](const Grade& t, const GridPoint& node) {
+        const HatProof f = prove_hat(t, in, d, m, node), q = prove_hat_rational(t, in, d, m, node);
+        CHECK(f.ok == q.ok);
+        CHECK(f.why_not == q.why_not);
+        if (f.ok && q.ok) CHECK(f.a == q.a);
+        ++compared;
+        return f.ok;
+      };
+      if (same(g, z)) ++fast_ok;
+      for (std::size_t li = 0; li < g.layers.size(); ++li)
+        for (std::size_t e = 0; e < g.layers[li].W.size() + g.layers[li].b.size(); e += 1 + rng() % 3)
+          for (const auto& c : changes) {
+            Grade t = g;
+            Rational& v = e < t.layers[li].W.size() ? t.layers[li].W[e].v : t.layers[li].b[e - t.layers[li].W.size()].second;
+            v += c;
+            same(t, z);
+          }
+    }
+  }
+  CHECK(fast_ok == 12);  // every unchanged block is a proved hat
+  CHECK(compared > 1000);
+}
+
 TEST_CASE("exact interval propagation contains the grade's values", "[verify]") {
   std::mt19937_64 rng(4);
   for (int d = 1; d <= 2; ++d) {
@@ -171,6 +210,39 @@ TEST_CASE("built schemes: every claim PROVED, sup-norm enclosures within 1%", "[
       }
     }
   }
+}
+
+TEST_CASE("the tightening allowance changes how wide norm enclosures are, never a verdict", "[verify]") {
+  // sinsin at 3e-2: a 2-D scheme whose last sup norm is close to its bound.
+  Target f;
+  Network net = built("sinsin", "3e-2", &f);
+  VerifyOptions wide = opts("3e-2"), tight = opts("3e-2");
+  wide.tighten = 1;
+  tight.tighten = 1000000;
+  const VerifyReport a = verify_scheme(net, f, wide), b = verify_scheme(net, f, tight);
+  REQUIRE(a.norms.size() == b.norms.size());
+  for (std::size_t i = 0; i < a.claims.size(); ++i) CHECK(a.claims[i].verdict == b.claims[i].verdict);
+  CHECK(a.overall() == Verdict::Proved);
+  bool wider = false;
+  for (std::size_t i = 0; i < a.norms.size(); ++i) {
+    // Splitting never widens a cell's bound (a child keeps its parent's), and
+    // the larger allowance splits a superset of the cells: its sup-norm
+    // enclosure lies inside the other's. The tight one is within 0.5% (plus rounding).
+    CHECK(a.norms[i].inf_lo <= b.norms[i].inf_lo);
+    CHECK(b.norms[i].inf_hi <= a.norms[i].inf_hi);
+    CHECK(b.norms[i].inf_hi <= b.norms[i].inf_lo * Real(1.0051));
+    wider = wider || a.norms[i].inf_hi - a.norms[i].inf_lo > b.norms[i].inf_hi - b.norms[i].inf_lo;
+    CHECK(a.cells <= b.cells);
+  }
+  CHECK(wider);
+  // C3 is decided with the whole budget, whatever the allowance: a tolerance
+  // just above the best point value is still PROVED with an allowance of 1.
+  const NormEnclosure& last = b.norms.back();
+  VerifyOptions close = wide;
+  close.eps = Rational(last.inf_hi.convert_to<double>() * 1.001);
+  const VerifyReport c = verify_scheme(net, f, close);
+  CHECK(c.claim(Claim::C3).verdict == Verdict::Proved);
+  CHECK(c.claim(Claim::C3).upper <= *close.eps);
 }
 
 TEST_CASE("verdicts at two precisions agree and their norm enclosures overlap", "[verify]") {

@@ -78,7 +78,8 @@ std::vector<TargetRun> run_targets(const std::vector<TableTarget>& which, const 
     // The cell engine ends a level with ||r||_inf just below its target t_l
     // (Lemma 2'); the checker's level-end enclosures must be tight enough to
     // tell (the default 1/200 left osc at 1.001 t_l, UNDECIDED).
-    if (tt.engine == Engine::Default && opt.tight_level_ends) vo.rel_width = Rational(1, 100000);
+    // So they get the whole budget for it, not the default tightening allowance.
+    if (tt.engine == Engine::Default && opt.tight_level_ends) vo.rel_width = Rational(1, 100000), vo.tighten = vo.budget;
     if (f.dim == 1)  // more norm enclosures for the 1-D figures: grades 1, 4, 16, ...
       for (std::size_t k = 1; k <= r.net.grades.size(); k *= 4) vo.at_grades.push_back(k);
     r.report = verify_scheme(r.net, f, vo);

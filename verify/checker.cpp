@@ -313,16 +313,22 @@ void support_box(int m, const GridPoint& z, GridPoint& lo, GridPoint& hi) {
 // every residual asks the same of f on a cell).
 class FCellCache {
  public:
-  void build(const Residual& R, std::vector<std::vector<std::int64_t>> keys, unsigned threads) {
+  // At most this many cells are held: past it, the cache starts again from
+  // the cells asked for (a cell not held is computed again, to the same value).
+  static constexpr std::size_t kMaxCells = std::size_t{1} << 15;
+  void clear() { map_.clear(); }
+  // Adds f's data on the cells of `keys` not held yet.
+  void extend(const Residual& R, std::vector<std::vector<std::int64_t>> keys, unsigned threads) {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    if (map_.size() + keys.size() > kMaxCells) map_.clear();
+    keys.erase(std::remove_if(keys.begin(), keys.end(), [&](const auto& k) { return map_.count(k) != 0; }), keys.end());
     std::vector<TargetCell> data(keys.size());
     parallel_for(keys.size(), threads, [&](std::size_t i) {
       const GridPoint q(keys[i].begin() + 1, keys[i].end());
       data[i] = R.f_eval(q, static_cast<int>(keys[i][0]));
     });
-    map_.clear();
-    map_.reserve(keys.size());
+    map_.reserve(map_.size() + keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) map_.emplace(std::move(keys[i]), std::move(data[i]));
   }
   const TargetCell* find(const GridPoint& q, int L) const {
@@ -358,6 +364,18 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
   const int sg = a.sign();
   const Dyadic half_a = a.times_pow2(-1);
   auto phi = [&](const GridPoint& p, int L) { return hat_dyadic(m, z, p, L); };
+  // F at the level-m nodes of the support box (shared by its cells), each
+  // computed once; nodes of finer cells are computed where asked.
+  std::size_t box_nodes = 1;
+  for (std::size_t i = 0; i < z.size(); ++i) box_nodes *= static_cast<std::size_t>(hi_c[i] - lo_c[i] + 2);
+  std::vector<std::optional<Dyadic>> box_F(box_nodes);
+  auto F_at = [&](const GridPoint& p, int L) {
+    if (L != m) return R.hat_part(p, L);
+    std::size_t idx = 0;
+    for (std::size_t i = p.size(); i-- > 0;) idx = idx * static_cast<std::size_t>(hi_c[i] - lo_c[i] + 2) + static_cast<std::size_t>(p[i] - lo_c[i]);
+    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L);
+    return *box_F[idx];
+  };
   auto on_cell = [&](const Cell& c) {
     const TargetCell* hit = cache ? cache->find(c.q, c.L) : nullptr;
     Residual::FCell computed;
@@ -369,7 +387,7 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
     GridPoint corner(c.q.size());
     for (std::uint64_t mask = 0; mask < ck.size(); ++mask) {
       for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = c.q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-      Dyadic F = R.hat_part(corner, c.L), ph = phi(corner, c.L);
+      Dyadic F = F_at(corner, c.L), ph = phi(corner, c.L);
       ck[mask] = F + a * ph;
       cw[mask] = F + half_a * ph;
     }
@@ -381,10 +399,16 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
       kc = F + a * ph;
       wc = F + half_a * ph;
     }
-    Interval rk = R.diff_on_cell(fc, c.q, c.L, ck, kc), rw = R.diff_on_cell(fc, c.q, c.L, cw, wc);
-    // r_k has the sign of a (sign form); r_{k-1} - a phi/2 has the sign of a (C2).
-    bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;
-    bool weak_ok = sg > 0 ? lo(rw) >= 0 : hi(rw) <= 0;
+    // r_k has the sign of a (sign form); r_{k-1} - a phi/2 has the sign of a
+    // (C2). The first implies the second (r_{k-1} - a phi/2 = r_k + a phi/2,
+    // and a phi has the sign of a): the second is enclosed only when needed.
+    const Interval rk = R.diff_on_cell(fc, c.q, c.L, ck, kc);
+    const bool sign_ok = sg > 0 ? lo(rk) >= 0 : hi(rk) <= 0;
+    bool weak_ok = sign_ok;
+    if (!weak_ok) {
+      const Interval rw = R.diff_on_cell(fc, c.q, c.L, cw, wc);
+      weak_ok = sg > 0 ? lo(rw) >= 0 : hi(rw) <= 0;
+    }
     return CellTest{weak_ok, sign_ok, false, rk};
   };
   auto on_point = [&](const GridPoint& p, int L) {
@@ -527,7 +551,9 @@ class DirtyIndex {
 class NormPartition {
  public:
   // changed: the hats added since the last call (nullptr: start afresh).
-  NormEnclosure enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed);
+  // cache: f's data on cells, when f on a cell is the same for every grade (no general grade).
+  NormEnclosure enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed,
+                        const FCellCache* cache);
 
  private:
   struct NC {
@@ -540,7 +566,8 @@ class NormPartition {
   bool valid_ = false;
 };
 
-NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed) {
+NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed,
+                                     const FCellCache* cache) {
   const int d = R.dim();
   NormEnclosure out;
   out.grade = k;
@@ -553,14 +580,48 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     cells_.clear();
     return out;
   };
-  auto eval = [&](const GridPoint& q, int L, bool points) {
-    Residual::FCell fc = R.f_eval(q, L);
-    std::vector<Dyadic> corners(std::size_t{1} << d);
-    GridPoint corner(q.size()), centre(q.size());
-    for (std::uint64_t mask = 0; mask < corners.size(); ++mask) {
+  // F at the corners of the cells being evaluated: each (level, grid point)
+  // once (neighbouring cells of one level share corners). The level stays in
+  // the key: hat_part at level L sums the hats of levels <= L only.
+  std::vector<std::vector<std::int64_t>> corner_keys;
+  std::vector<Dyadic> corner_F;
+  auto corner_key = [](const GridPoint& p, int L) {
+    std::vector<std::int64_t> key(p.size() + 1);
+    key[0] = L;
+    std::copy(p.begin(), p.end(), key.begin() + 1);
+    return key;
+  };
+  auto for_corners = [&](const GridPoint& q, auto fn) {
+    GridPoint corner(q.size());
+    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
       for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-      corners[mask] = R.hat_part(corner, L);
+      fn(mask, corner);
     }
+  };
+  auto prepare_corners = [&](const std::vector<std::pair<GridPoint, int>>& todo) {
+    corner_keys.clear();
+    for (const auto& [q, L] : todo) for_corners(q, [&, L = L](std::uint64_t, const GridPoint& p) { corner_keys.push_back(corner_key(p, L)); });
+    std::sort(corner_keys.begin(), corner_keys.end());
+    corner_keys.erase(std::unique(corner_keys.begin(), corner_keys.end()), corner_keys.end());
+    corner_F.assign(corner_keys.size(), Dyadic());
+    parallel_for(corner_keys.size(), opt.threads, [&](std::size_t i) {
+      const GridPoint p(corner_keys[i].begin() + 1, corner_keys[i].end());
+      corner_F[i] = R.hat_part(p, static_cast<int>(corner_keys[i][0]));
+    });
+  };
+  auto eval = [&](const GridPoint& q, int L, bool points) {
+    const TargetCell* hit = cache ? cache->find(q, L) : nullptr;
+    Residual::FCell computed;
+    if (!hit) computed = R.f_eval(q, L);
+    const Residual::FCell& fc = hit ? *hit : computed;
+    std::vector<Dyadic> corners(std::size_t{1} << d);
+    GridPoint centre(q.size());
+    for_corners(q, [&](std::uint64_t mask, const GridPoint& p) {
+      const auto key = corner_key(p, L);
+      const auto it = std::lower_bound(corner_keys.begin(), corner_keys.end(), key);
+      if (it == corner_keys.end() || *it != key) throw InternalError("norm enclosure: a corner was not prepared");
+      corners[mask] = corner_F[static_cast<std::size_t>(it - corner_keys.begin())];
+    });
     for (std::size_t i = 0; i < q.size(); ++i) centre[i] = 2 * q[i] + 1;
     const bool need_centre = points || fc.has_centred;
     Dyadic Fc = need_centre ? R.hat_part(centre, L + 1) : Dyadic();
@@ -575,6 +636,7 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   };
   // Evaluates cells (q, L) in parallel, in order.
   auto eval_all = [&](const std::vector<std::pair<GridPoint, int>>& todo, bool points) {
+    prepare_corners(todo);
     std::vector<NC> res(todo.size());
     parallel_for(todo.size(), opt.threads, [&](std::size_t i) { res[i] = eval(todo[i].first, todo[i].second, points); });
     out.cells += todo.size();
@@ -652,19 +714,48 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     first[cells_.size()] = todo.size();
     if (todo.empty()) return false;
     std::vector<NC> fresh = eval_all(todo, points);
+    // A child lies in its parent, where the parent's bounds of this same r_k
+    // hold too: splitting never widens them.
+    for (std::size_t i = 0; i < cells_.size(); ++i)
+      for (std::size_t j = first[i]; j < first[i + 1]; ++j) {
+        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;
+        if (cells_[i].a.lo > fresh[j].a.lo) fresh[j].a.lo = cells_[i].a.lo;
+      }
     raise_best(fresh);
     replace(first, fresh);
     return true;
   };
   const Real rel = nearest(opt.rel_width);
-  // Sup norm: split cells whose bound may exceed the best point value by more than rel.
-  // With a tolerance, also refine until the sup norm is decided against it:
-  // a bound within rel of the best point value may still straddle eps.
+  // What tightening may spend beyond deciding C3 (docs/theory.md 7): as many
+  // evaluations as the partition took in this enclosure, at least 64 2^d,
+  // unless the caller fixed it.
+  const std::size_t tighten = std::min(opt.budget, opt.tighten ? *opt.tighten : std::max<std::size_t>(base, std::size_t{64} << std::min(d, 20)));
+  // Sup norm, first against the tolerance (the whole budget): while the best
+  // point value is within it, split the cells whose bound exceeds it.
   const std::optional<Real> tol = opt.eps ? std::optional<Real>(down(*opt.eps)) : std::nullopt;  // where to aim; C3 compares exactly
+  while (tol && best <= *tol)
+    if (!refine([&](const NC& c) { return c.a.hi > *tol; }, base + opt.budget, true)) break;
+  // Then towards the relative width: split cells whose bound may exceed the
+  // best point value by more than rel, within half the tightening allowance
+  // (the integrals below get the rest).
+  // Each round splits the cells above that mark with the largest bounds
+  // first (they decide the upper end), as many as the allowance still pays for.
+  const std::size_t tighten_end = out.cells + tighten, sup_end = out.cells + tighten / 2;
+  const std::size_t children_per_cell = std::size_t{1} << std::min(d, 20);
   for (;;) {
-    Real target = best * (1 + rel);
-    if (tol && best <= *tol && *tol < target) target = *tol;
-    if (!refine([&](const NC& c) { return c.a.hi > target; }, base + opt.budget, true)) break;
+    const Real mark = best * (1 + rel);
+    std::vector<std::size_t> above;
+    for (std::size_t i = 0; i < cells_.size(); ++i)
+      if (cells_[i].a.hi > mark && cells_[i].L < opt.max_level) above.push_back(i);
+    if (above.empty() || out.cells >= sup_end) break;
+    const std::size_t room = (sup_end - out.cells + children_per_cell - 1) / children_per_cell;
+    if (above.size() > room) {
+      std::stable_sort(above.begin(), above.end(), [&](std::size_t x, std::size_t y) { return cells_[x].a.hi > cells_[y].a.hi; });
+      above.resize(room);
+    }
+    std::vector<char> chosen(cells_.size(), 0);
+    for (auto i : above) chosen[i] = 1;
+    if (!refine([&](const NC& c) { return chosen[static_cast<std::size_t>(&c - cells_.data())] != 0; }, SIZE_MAX, true)) break;
   }
   out.inf_lo = best;
   if (best_L >= 0) {
@@ -679,12 +770,12 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   auto sums = [&] { return norm_bounds(cells_, d, [](const NC& c) { return c.L; }, [](const NC& c) -> const AbsBound& { return c.a; }); };
   // Integrals converge slowly where r changes sign at the grid scale: aim at
   // 10x the sup-norm tolerance and stop at the budget.
-  // The integrals are reported, not judged: they get a tenth of the budget.
-  // The cells split for the integrals are not kept: the partition carried to
-  // the next norm grade holds only what Fact N and the sup norm need, and each
-  // enclosure spends at most one evaluation per cell of it on the integrals.
+  // The integrals are reported, not judged: they get what is left of the
+  // tightening allowance (and at most a tenth of the budget). The cells split for them are
+  // not kept: the partition carried to the next norm grade holds only what
+  // Fact N and the sup norm need.
   const Real rel_p = rel * 10;
-  const std::size_t integral_end = std::min(base + opt.budget, out.cells + std::min(opt.budget / 10, std::max<std::size_t>(1024, cells_.size())));
+  const std::size_t integral_end = std::min({base + opt.budget, out.cells + opt.budget / 10, std::max(out.cells, tighten_end)});
   std::vector<NC> kept = cells_;
   for (int round = 0; round < 40; ++round) {
     const NormBounds s = sums();
@@ -1098,38 +1189,42 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   store.general = std::move(M.general);
   for (std::size_t i = 0; i < store.general.size(); ++i) general_at[store.general[i].grade] = i;
 
-  // Phase 2: C2 and its sign form, one independent check per grade.
-  // In batches of consecutive grades, so that the target's data on the first
-  // cells of their searches is computed once per batch (FCellCache).
+  // Phases 2 and 3, range by range of grades between norm grades: C2 and its
+  // sign form, one independent check per grade, then the norm enclosure at
+  // the range's end. The checks run in batches of consecutive grades, so that
+  // the target's data on the first cells of their searches is computed once
+  // (FCellCache); the cache holds the range's cells (up to its size limit),
+  // which are the cells the norm enclosure evaluates afresh.
   std::vector<GradeCheck> checks(M.supported + 1);
   std::vector<char> checked(M.supported + 1, 0);
-  const std::size_t batch = 4096;
+  const bool cached = store.general.empty();
   FCellCache cache;
-  for (std::size_t first = 1; first <= M.supported; first += batch) {
-    const std::size_t last = std::min(M.supported, first + batch - 1);
-    const bool cached = store.general.empty();
-    if (cached) {
-      std::vector<std::vector<std::int64_t>> keys;
-      for (std::size_t k = first; k <= last; ++k)
-        if (M.rec[k].a && !M.rec[k].a->is_zero()) FCellCache::support_cells(M.rec[k].m, M.rec[k].node, keys);
-      cache.build(Residual(f, dim, store, 0), std::move(keys), opt.threads);
-    }
-    parallel_for(last - first + 1, opt.threads, [&](std::size_t i) {
-      const std::size_t k = first + i;
-      const GradeRec& G = M.rec[k];
-      if (G.a && G.a->is_zero()) return;
-      Residual R(f, dim, store, k - 1);
-      if (G.a) {
-        checks[k] = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr);
-      } else {
-        const Store::General& g = store.general[general_at[k]];
-        checks[k] = check_general(R, k, g.g, g.in, opt);
+  auto check_range = [&](std::size_t from, std::size_t to) {
+    const std::size_t batch = 4096;
+    for (std::size_t first = from; first <= to; first += batch) {
+      const std::size_t last = std::min(to, first + batch - 1);
+      if (cached) {
+        std::vector<std::vector<std::int64_t>> keys;
+        for (std::size_t k = first; k <= last; ++k)
+          if (M.rec[k].a && !M.rec[k].a->is_zero()) FCellCache::support_cells(M.rec[k].m, M.rec[k].node, keys);
+        cache.extend(Residual(f, dim, store, 0), std::move(keys), opt.threads);
       }
-      checked[k] = 1;
-    });
-  }
+      parallel_for(last - first + 1, opt.threads, [&](std::size_t i) {
+        const std::size_t k = first + i;
+        const GradeRec& G = M.rec[k];
+        if (G.a && G.a->is_zero()) return;
+        Residual R(f, dim, store, k - 1);
+        if (G.a) {
+          checks[k] = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr);
+        } else {
+          const Store::General& g = store.general[general_at[k]];
+          checks[k] = check_general(R, k, g.g, g.in, opt);
+        }
+        checked[k] = 1;
+      });
+    }
+  };
 
-  // Phase 3: norm enclosures at the chosen grades, each independent.
   std::vector<std::size_t> norm_grades;
   for (auto k : norm_at)
     if (k <= M.supported) norm_grades.push_back(k);
@@ -1139,8 +1234,12 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   // general grades before the last norm grade are in both residuals alike).
   rep.norms.resize(norm_grades.size());
   NormPartition part;
+  std::size_t next_check = 1;
   for (std::size_t i = 0; i < norm_grades.size(); ++i) {
     const std::size_t k = norm_grades[i];
+    cache.clear();
+    check_range(next_check, k);
+    next_check = k + 1;
     Residual R(f, dim, store, k);
     std::optional<DirtyIndex> changed;
     if (i > 0) {
@@ -1150,8 +1249,10 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         else if (M.rec[j].a && !M.rec[j].a->is_zero()) changed->add(M.rec[j].m, M.rec[j].node);
       }
     }
-    rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr);
+    rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr, cached ? &cache : nullptr);
   }
+  cache.clear();
+  check_range(next_check, M.supported);
   for (const auto& n : rep.norms) rep.cells += n.cells;
   for (std::size_t k = 1; k <= M.supported; ++k) {
     if (!checked[k]) continue;

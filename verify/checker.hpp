@@ -29,6 +29,9 @@ struct VerifyOptions {
   std::size_t budget = 200000;        // cells per check (one grade's C2, one norm)
   int max_level = 48;                 // finest cell level
   Rational rel_width = Rational(1, 200);  // aim for norm enclosures this tight (relative)
+  // Cells each norm enclosure may spend on tightening (rel_width) beyond
+  // deciding C3; default: as many as its partition took, at least 64 2^d.
+  std::optional<std::size_t> tighten;
   std::optional<Rational> eps;        // C3 tolerance; default: the scheme's params.eps
   std::vector<std::size_t> at_grades; // extra grades for norm enclosures
   unsigned threads = 0;               // 0: all cores; results do not depend on it

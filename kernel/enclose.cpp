@@ -160,7 +160,19 @@ void require_finite_on_cell(const Target& f, const Interval& v, std::span<const 
                    std::to_string(q.size()) + ")");
 }
 
+Interval target_at_point(const Target& f, std::span<const std::int64_t> p, int L) {
+  std::vector<Interval> pt(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) pt[i] = dyadic_interval(p[i], p[i], L);
+  return f.box(pt);
+}
+
+bool target_on_cell_reads_corners(const Target& f, bool derivatives) { return derivatives && static_cast<bool>(f.hessian); }
+
 TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int L, bool derivatives) {
+  return target_on_cell(f, q, L, derivatives, [&](std::span<const std::int64_t> p, int level) { return target_at_point(f, p, level); });
+}
+
+TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int L, bool derivatives, const CornerValues& corner_value) {
   TargetCell t;
   const CellPoints cp = cell_points(q, L);
   if (!derivatives || (!f.hessian && !f.gradient)) {
@@ -176,9 +188,7 @@ TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int 
       GridPoint corner(q.size());
       for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << q.size()); ++mask) {
         for (std::size_t i = 0; i < q.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-        std::vector<Interval> pt(q.size());
-        for (std::size_t i = 0; i < q.size(); ++i) pt[i] = dyadic_interval(corner[i], corner[i], L);
-        t.corner.push_back(f.box(pt));
+        t.corner.push_back(corner_value(corner, L));
       }
       t.has_interp = std::all_of(t.corner.begin(), t.corner.end(), [](const Interval& v) { return is_finite(v); });
       if (t.has_interp) t.hess = std::move(H);

@@ -9,6 +9,7 @@
 #include "kernel/rounding.hpp"
 #include "targets/target.hpp"
 
+#include <functional>
 #include <vector>
 
 namespace mgdl {
@@ -116,6 +117,18 @@ struct TargetCell {
 // Throws InputError naming the cell when f is not finite on Q (targets must
 // be continuous on the cube). With derivatives = false only box and centre.
 TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int L, bool derivatives);
+// f's enclosure at the grid point p / 2^L: f on the exact point, as
+// target_on_cell evaluates it at a corner.
+Interval target_at_point(const Target& f, std::span<const std::int64_t> p, int L);
+// The same cell data, taking f at the corners from `corner` (p, L) -> value,
+// which must return target_at_point(f, p, L): callers evaluating many
+// neighbouring cells compute each shared corner once.
+using CornerValues = std::function<Interval(std::span<const std::int64_t>, int)>;
+TargetCell target_on_cell(const Target& f, std::span<const std::int64_t> q, int L, bool derivatives, const CornerValues& corner);
+// Whether target_on_cell(f, ., ., derivatives) may read f at the corners
+// (only when f has a Hessian and derivatives are asked for; it then reads
+// them on cells where Fact I's defects are finite).
+bool target_on_cell_reads_corners(const Target& f, bool derivatives);
 
 // The residual enclosure. Guarantee: if H is affine on each Kuhn simplex of
 // the level-L cell Q with the given corner values (Fact N) and value `centre`

@@ -125,6 +125,7 @@ MUTANTS = [
     ("E25", EH, "    s1h = add_up(s1h, mul_up(b.hi, vol));", "    s1h = add_down(s1h, mul_up(b.hi, vol));", None),
     ("E23", EH, "  return NormBounds{s1l, s1h, sqrt_down(s2l), sqrt_up(s2h)};", "  return NormBounds{s1l, s1h, sqrt_up(s2l), sqrt_up(s2h)};", None),
     ("E24", EH, "    s2l = add_down(s2l, mul_down(mul_down(b.lo, b.lo), vol));", "    s2l = add_down(s2l, mul_down(mul_down(b.hi, b.lo), vol));", None),
+    ("E26", E, "        t.corner.push_back(corner_value(corner, L));", "        t.corner.push_back(corner_value(corner, L + 1));", None),
 
     # Numbers the kernel rests on.
     ("Q01", Q, "  if (rest != 1) throw InputError(\"not a dyadic rational: \" + to_string(q));", "", None),
@@ -179,11 +180,12 @@ MUTANTS = [
     ("C36", C, "    if (!refine([&](const NC& c) { return c.a.hi > *tol; }, base + opt.budget, true)) break;",
      "    if (!refine([&](const NC& c) { return c.a.hi > *tol; }, base + 1, true)) break;", None),
     ("C37", C, "    bool weak_ok = sign_ok;\n", "    bool weak_ok = true;\n", None),
-    ("C38", C, "    key[0] = L;\n    std::copy(p.begin(), p.end(), key.begin() + 1);\n    return key;",
-     "    key[0] = 0;\n    std::copy(p.begin(), p.end(), key.begin() + 1);\n    return key;", None),
+    ("C38", C, "        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);",
+     "        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1) * (i == 0 ? 2 : 1);", None),
     ("C39", C, "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L);", "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L + 1);", None),
     ("C40", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "", None),
     ("C41", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "        fresh[j].a.hi = cells_[i].a.hi / 2;", None),
+    ("C42", C, "    return values_[static_cast<std::size_t>(it - keys_.begin())];", "    return values_[static_cast<std::size_t>(it - keys_.begin()) / 2 * 2];", None),
     ("C34", C, "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);", "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i], s) - 1);", None),
     # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
     # exact zeros of sin(pi u) it rests on (targets/expr.cpp).

@@ -399,6 +399,7 @@ TEST_CASE("kernel Fact I: the interpolation defect bound holds and is attained b
 
 TEST_CASE("kernel enclosures: the residual on a cell contains 512-bit values, at two precisions that overlap", "[kernel]") {
   PrecisionGuard guard;
+  auto same = [](const Interval& a, const Interval& b) { return lo(a) == lo(b) && hi(a) == hi(b); };
   std::mt19937_64 rng(8);
   const char* exprs[] = {"sin(2*pi*x1)*exp(-x2)", "abs(x1-1/3)+x2^2", "sqrt(x1+x2)", "1/(1+25*(x1-x2)^2)", "max(x1,x2)*tanh(3*x1)"};
   for (const char* text : exprs) {
@@ -420,6 +421,19 @@ TEST_CASE("kernel enclosures: the residual on a cell contains 512-bit values, at
           set_precision_bits(bits);
           TargetCell tc = target_on_cell(f, q, L, true);
           enc[i] = enclose_residual(tc, L, corners, centre, QInterval{Rational(0), Rational(0)});
+          // Corner values from a caller (shared between cells) give the same cell data,
+          // and every corner is asked for once at the cell's own level.
+          std::vector<std::vector<std::int64_t>> asked;
+          const TargetCell shared = target_on_cell(f, q, L, true, [&](std::span<const std::int64_t> p, int level) {
+            CHECK(level == L);
+            asked.emplace_back(p.begin(), p.end());
+            return target_at_point(f, p, level);
+          });
+          if (!asked.empty()) CHECK(target_on_cell_reads_corners(f, true));  // it may read them; then it says so
+          if (!asked.empty()) CHECK(asked.size() == corners.size());
+          REQUIRE(shared.corner.size() == tc.corner.size());
+          for (std::size_t k = 0; k < tc.corner.size(); ++k) CHECK(same(shared.corner[k], tc.corner[k]));
+          CHECK(same(enclose_residual(shared, L, corners, centre, QInterval{Rational(0), Rational(0)}), enc[i]));
           Interval plain = enclose_residual(target_on_cell(f, q, L, false), L, corners, centre, QInterval{Rational(0), Rational(0)});
           set_precision_bits(512);
           for (int s = 0; s < 10; ++s) {

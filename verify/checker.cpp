@@ -149,6 +149,10 @@ class Residual {
   // general grade is present (the centred form needs every grade's gradient).
   using FCell = TargetCell;
   FCell f_eval(const GridPoint& q, int L) const { return target_on_cell(f_, q, L, centred()); }
+  // The same, with f at the corners from `corner` (which must return f_corner).
+  FCell f_eval(const GridPoint& q, int L, const CornerValues& corner) const { return target_on_cell(f_, q, L, centred(), corner); }
+  bool reads_corners() const { return target_on_cell_reads_corners(f_, centred()); }
+  Interval f_corner(std::span<const std::int64_t> p, int L) const { return target_at_point(f_, p, L); }
   // Enclosure of f - H - (other grades) on the cell, H affine on each Kuhn
   // simplex of the cell with the given corner values and centre value.
   Interval diff_on_cell(const FCell& fc, const GridPoint& q, int L, const std::vector<Dyadic>& corners, const Dyadic& centre) const {
@@ -311,6 +315,45 @@ void support_box(int m, const GridPoint& z, GridPoint& lo, GridPoint& hi) {
 // not depend on the grade, and neighbouring hats of one level share the
 // cells of their supports. Used only when no general grade is present (then
 // every residual asks the same of f on a cell).
+// Values at the corners of a set of level-L cells, each (level, grid point)
+// once: neighbouring cells share corners. Keys are {L, p_1..p_d}.
+template <class V>
+class CornerTable {
+ public:
+  using Key = std::vector<std::int64_t>;
+  // cells: (q, L) pairs; value(p, L) computes one entry (in parallel).
+  template <class Cells, class Value>
+  void build(const Cells& cells, int d, unsigned threads, Value value) {
+    keys_.clear();
+    for (const auto& [q, L] : cells) {
+      Key key(q.size() + 1);
+      key[0] = L;
+      for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
+        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+        keys_.push_back(key);
+      }
+    }
+    std::sort(keys_.begin(), keys_.end());
+    keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+    values_.assign(keys_.size(), V());
+    parallel_for(keys_.size(), threads, [&](std::size_t i) {
+      values_[i] = value(std::span<const std::int64_t>(keys_[i]).subspan(1), static_cast<int>(keys_[i][0]));
+    });
+  }
+  const V& at(std::span<const std::int64_t> p, int L) const {
+    Key key(p.size() + 1);
+    key[0] = L;
+    std::copy(p.begin(), p.end(), key.begin() + 1);
+    const auto it = std::lower_bound(keys_.begin(), keys_.end(), key);
+    if (it == keys_.end() || *it != key) throw InternalError("a corner value was not prepared");
+    return values_[static_cast<std::size_t>(it - keys_.begin())];
+  }
+
+ private:
+  std::vector<Key> keys_;
+  std::vector<V> values_;
+};
+
 class FCellCache {
  public:
   // At most this many cells are held: past it, the cache starts again from
@@ -323,11 +366,17 @@ class FCellCache {
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     if (map_.size() + keys.size() > kMaxCells) map_.clear();
     keys.erase(std::remove_if(keys.begin(), keys.end(), [&](const auto& k) { return map_.count(k) != 0; }), keys.end());
+    std::vector<std::pair<GridPoint, int>> cells(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) cells[i] = {GridPoint(keys[i].begin() + 1, keys[i].end()), static_cast<int>(keys[i][0])};
     std::vector<TargetCell> data(keys.size());
-    parallel_for(keys.size(), threads, [&](std::size_t i) {
-      const GridPoint q(keys[i].begin() + 1, keys[i].end());
-      data[i] = R.f_eval(q, static_cast<int>(keys[i][0]));
-    });
+    if (R.reads_corners()) {
+      CornerTable<Interval> fc;  // f at each corner once
+      fc.build(cells, R.dim(), threads, [&](std::span<const std::int64_t> p, int L) { return R.f_corner(p, L); });
+      const CornerValues corner = [&](std::span<const std::int64_t> p, int L) { return fc.at(p, L); };
+      parallel_for(keys.size(), threads, [&](std::size_t i) { data[i] = R.f_eval(cells[i].first, cells[i].second, corner); });
+    } else {
+      parallel_for(keys.size(), threads, [&](std::size_t i) { data[i] = R.f_eval(cells[i].first, cells[i].second); });
+    }
     map_.reserve(map_.size() + keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) map_.emplace(std::move(keys[i]), std::move(data[i]));
   }
@@ -580,17 +629,18 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     cells_.clear();
     return out;
   };
-  // F at the corners of the cells being evaluated: each (level, grid point)
-  // once (neighbouring cells of one level share corners). The level stays in
-  // the key: hat_part at level L sums the hats of levels <= L only.
-  std::vector<std::vector<std::int64_t>> corner_keys;
-  std::vector<Dyadic> corner_F;
-  auto corner_key = [](const GridPoint& p, int L) {
-    std::vector<std::int64_t> key(p.size() + 1);
-    key[0] = L;
-    std::copy(p.begin(), p.end(), key.begin() + 1);
-    return key;
+  // F (and f, when the cell data reads it) at the corners of the cells being
+  // evaluated: each (level, grid point) once, since neighbouring cells of one
+  // level share corners. The level stays in the key: hat_part at level L sums
+  // the hats of levels <= L only.
+  CornerTable<Dyadic> corner_F;
+  CornerTable<Interval> corner_f;
+  const bool f_corners = R.reads_corners();
+  auto prepare_corners = [&](const std::vector<std::pair<GridPoint, int>>& todo) {
+    corner_F.build(todo, d, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.hat_part(GridPoint(p.begin(), p.end()), L); });
+    if (f_corners) corner_f.build(todo, d, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.f_corner(p, L); });
   };
+  const CornerValues f_at_corner = [&](std::span<const std::int64_t> p, int L) { return corner_f.at(p, L); };
   auto for_corners = [&](const GridPoint& q, auto fn) {
     GridPoint corner(q.size());
     for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
@@ -598,30 +648,14 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
       fn(mask, corner);
     }
   };
-  auto prepare_corners = [&](const std::vector<std::pair<GridPoint, int>>& todo) {
-    corner_keys.clear();
-    for (const auto& [q, L] : todo) for_corners(q, [&, L = L](std::uint64_t, const GridPoint& p) { corner_keys.push_back(corner_key(p, L)); });
-    std::sort(corner_keys.begin(), corner_keys.end());
-    corner_keys.erase(std::unique(corner_keys.begin(), corner_keys.end()), corner_keys.end());
-    corner_F.assign(corner_keys.size(), Dyadic());
-    parallel_for(corner_keys.size(), opt.threads, [&](std::size_t i) {
-      const GridPoint p(corner_keys[i].begin() + 1, corner_keys[i].end());
-      corner_F[i] = R.hat_part(p, static_cast<int>(corner_keys[i][0]));
-    });
-  };
   auto eval = [&](const GridPoint& q, int L, bool points) {
     const TargetCell* hit = cache ? cache->find(q, L) : nullptr;
     Residual::FCell computed;
-    if (!hit) computed = R.f_eval(q, L);
+    if (!hit) computed = f_corners ? R.f_eval(q, L, f_at_corner) : R.f_eval(q, L);
     const Residual::FCell& fc = hit ? *hit : computed;
     std::vector<Dyadic> corners(std::size_t{1} << d);
     GridPoint centre(q.size());
-    for_corners(q, [&](std::uint64_t mask, const GridPoint& p) {
-      const auto key = corner_key(p, L);
-      const auto it = std::lower_bound(corner_keys.begin(), corner_keys.end(), key);
-      if (it == corner_keys.end() || *it != key) throw InternalError("norm enclosure: a corner was not prepared");
-      corners[mask] = corner_F[static_cast<std::size_t>(it - corner_keys.begin())];
-    });
+    for_corners(q, [&](std::uint64_t mask, const GridPoint& p) { corners[mask] = corner_F.at(p, L); });
     for (std::size_t i = 0; i < q.size(); ++i) centre[i] = 2 * q[i] + 1;
     const bool need_centre = points || fc.has_centred;
     Dyadic Fc = need_centre ? R.hat_part(centre, L + 1) : Dyadic();

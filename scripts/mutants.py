@@ -18,6 +18,7 @@ Q = "numbers/numbers.cpp"
 C = "verify/checker.cpp"
 V = "verify/network.cpp"
 X = "targets/expr.cpp"
+SD = "kernel/small_dyadic.hpp"
 
 MUTANTS = [
     # Rounding directions.
@@ -88,11 +89,11 @@ MUTANTS = [
     ("Z12", Z, "  if (v.hi < 0) v.hi = 0;", "", None),
     # prove_hat's small exact dyadics (fast path): every inexact step must throw.
     ("Z13", Z, "    if (g.readout.c0 != 0 || !affine_part.empty()) {", "    if (!affine_part.empty()) {", None),
-    ("Z14", Z, "    if (m >= lim || m <= -lim) throw Inexact{};", "", None),
-    ("Z15", Z, "    if (__builtin_mul_overflow(a.m, b.m, &r) || r >= (static_cast<__int128>(1) << 125)",
+    ("Z14", SD, "    if (m >= lim || m <= -lim) throw Inexact{};", "", None),
+    ("Z15", SD, "    if (__builtin_mul_overflow(a.m, b.m, &r) || r >= (static_cast<__int128>(1) << 125)",
      "    if (r = a.m * b.m; r >= (static_cast<__int128>(1) << 125)", None),
     ("Z16", Z, "if (den <= 0 || (den & (den - 1)) != 0 || msb(den) > 61", "if (den <= 0 || msb(den) > 61", None),
-    ("Z17", Z, "    m >>= tz;  // exact: the low tz bits are zero", "", None),
+    ("Z17", SD, "    m >>= tz;  // exact: the low tz bits are zero", "", None),
     ("Z18", Z, "  if (!valid_node(m, node, d)) return prove_hat_rational(g, in, d, m, node);", "", None),
 
     # Enclosure lemmas.

@@ -8,6 +8,7 @@
 #include "kernel/grid.hpp"
 #include "kernel/network.hpp"
 #include "kernel/realise.hpp"
+#include "kernel/small_dyadic.hpp"
 #include "kernel/rounding.hpp"
 #include "kernel/scheme.hpp"
 
@@ -546,6 +547,69 @@ TEST_CASE("kernel Fact Z: zero faces are exactly where f vanishes, and the ancho
   // Upper faces: the anchored interval lies on the side of -(x_i - c).
   CHECK(hi(anchored_enclosure(Interval(1), Interval(0), 3, 1)) <= 0);
   CHECK(lo(anchored_enclosure(Interval(1), Interval(0), 3, 0)) >= 0);
+}
+
+TEST_CASE("kernel small dyadics: every operation is exact or throws Inexact, never rounds or wraps", "[kernel]") {
+  using detail::Inexact;
+  using detail::SmallDyadic;
+  auto to_q = [](const SmallDyadic& v) {
+    const Integer mant = Integer(static_cast<long long>(v.m >> 64)) * (Integer(1) << 64) +
+                         Integer(static_cast<unsigned long long>(static_cast<unsigned __int128>(v.m) & ~0ull));
+    return v.e >= 0 ? Rational(mant * (Integer(1) << v.e)) : Rational(mant, Integer(1) << static_cast<unsigned>(-v.e));
+  };
+  auto normal = [](const SmallDyadic& v) { return v.m == 0 ? v.e == 0 : (v.m & 1) != 0; };
+  std::mt19937_64 rng(125);
+  auto draw = [&] {
+    const int bits = std::uniform_int_distribution<int>(0, 124)(rng);
+    unsigned __int128 u = (static_cast<unsigned __int128>(rng()) << 64) | rng();
+    __int128 m = bits == 0 ? 0 : static_cast<__int128>(u >> (128 - bits));
+    if (rng() % 2) m = -m;
+    return SmallDyadic(m, std::uniform_int_distribution<long>(-130, 130)(rng));
+  };
+  std::size_t exact = 0, inexact = 0;
+  for (int t = 0; t < 20000; ++t) {
+    const SmallDyadic a = draw(), b = draw();
+    REQUIRE(normal(a));
+    const Rational qa = to_q(a), qb = to_q(b);
+    try {
+      const SmallDyadic s = a + b;
+      CHECK(to_q(s) == qa + qb);
+      CHECK(normal(s));
+      ++exact;
+    } catch (const Inexact&) {
+      ++inexact;
+    }
+    try {
+      const SmallDyadic p = a * b;
+      CHECK(to_q(p) == qa * qb);
+      CHECK(normal(p));
+      ++exact;
+    } catch (const Inexact&) {
+      ++inexact;
+    }
+    CHECK(to_q(-a) == -qa);
+    CHECK((a == b) == (qa == qb));
+    try {
+      const bool gt = a > b, lt = a < b;  // outside CHECK, which would catch Inexact itself
+      CHECK(gt == (qa > qb));
+      CHECK(lt == (qa < qb));
+    } catch (const Inexact&) {
+      ++inexact;
+    }
+    CHECK((a >= 0) == (qa >= 0));
+    CHECK((a <= 0) == (qa <= 0));
+  }
+  CHECK(exact > 10000);
+  CHECK(inexact > 1000);
+  // At the edges: sums near 2^125 stay exact; a shift by 121 bits and a
+  // product past 2^125 throw.
+  const SmallDyadic big((static_cast<__int128>(1) << 124) + 1, 0);
+  CHECK(to_q(big + big) == 2 * to_q(big));
+  CHECK(to_q(big + SmallDyadic(3, 0)) == to_q(big) + 3);
+  CHECK_THROWS_AS(big + SmallDyadic(1, 124), Inexact);  // aligning 2^124 to exponent 0 shifts by 124 bits
+  CHECK_THROWS_AS(SmallDyadic(1, 0) + SmallDyadic(1, -121), Inexact);
+  CHECK_THROWS_AS(big * SmallDyadic(3, 0), Inexact);
+  CHECK(to_q(SmallDyadic(1, 0) + SmallDyadic(1, -120)) == 1 + Rational(1, Integer(1) << 120));
 }
 
 TEST_CASE("kernel hat norms: sum over nodes of ||phi||_p^p equals (d+1) p! d! / (p+d)! for d = 1..4", "[kernel]") {

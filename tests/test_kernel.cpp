@@ -653,6 +653,18 @@ TEST_CASE("kernel realise: a hat proof needs a valid node, and interval propagat
   CHECK_FALSE(prove_hat(g, in, 1, 1, GridPoint{3}).ok);
   CHECK_FALSE(prove_hat(g, in, 1, 41, GridPoint{1}).ok);
   CHECK_FALSE(prove_hat(g, in, 1, 0, GridPoint{1}).ok);  // a valid node, but the weights are another hat
+  // An honest block of phi_{41,1} in 1-D: the function is a hat, but level 41
+  // is past the deepest level (40), so no proof (in either arithmetic).
+  {
+    Grade deep = g;
+    deep.layers[0].W = {{0, 0, Rational(1)}, {1, 0, Rational(Integer(1) << 41)}, {2, 0, Rational(-(Integer(1) << 41))}};
+    deep.layers[0].b = {{1, Rational(-1)}, {2, Rational(1)}};
+    Grade shallow = deep;  // the same block at level 40 is proved
+    shallow.layers[0].W = {{0, 0, Rational(1)}, {1, 0, Rational(Integer(1) << 40)}, {2, 0, Rational(-(Integer(1) << 40))}};
+    CHECK(prove_hat(shallow, in, 1, 40, GridPoint{1}).ok);
+    CHECK_FALSE(prove_hat(deep, in, 1, 41, GridPoint{1}).ok);
+    CHECK_FALSE(prove_hat_rational(deep, in, 1, 41, GridPoint{1}).ok);
+  }
   std::mt19937_64 rng(9);
   for (int t = 0; t < 200; ++t) {
     std::vector<Rational> x{Rational(std::uniform_int_distribution<int>(0, 999)(rng), 999)};

@@ -213,9 +213,14 @@ TEST_CASE("built schemes: every claim PROVED, sup-norm enclosures within 1%", "[
 }
 
 TEST_CASE("the tightening allowance changes how wide norm enclosures are, never a verdict", "[verify]") {
-  // sinsin at 3e-2: a 2-D scheme whose last sup norm is close to its bound.
-  Target f;
-  Network net = built("sinsin", "3e-2", &f);
+  // sinsin at 3e-2 (the default engine of mgdl construct, as in docs/rules.md):
+  // a 2-D scheme whose last sup norm is close to its bound.
+  ScheduleOptions so;
+  so.rule = Rule::SecondOrder;
+  so.schedule = Schedule::Local;
+  so.eps = parse_decimal("3e-2");
+  const Target f = resolve_target("sinsin");
+  const Network net = to_network(construct(f, so));
   VerifyOptions wide = opts("3e-2"), tight = opts("3e-2");
   wide.tighten = 1;
   tight.tighten = 1000000;
@@ -239,10 +244,7 @@ TEST_CASE("the tightening allowance changes how wide norm enclosures are, never 
   // 1e-4 the enclosure an allowance of 1 leaves (no tolerance given) is wider
   // than a tolerance just above the tight upper end; with that tolerance C3
   // is still PROVED with an allowance of 1.
-  ScheduleOptions so;  // the default engine of mgdl construct, as in docs/rules.md
   so.eps = parse_decimal("1e-4");
-  so.rule = Rule::SecondOrder;
-  so.schedule = Schedule::Local;
   const Target g = resolve_target("sin2pi");
   const Network n2 = to_network(construct(g, so));
   VerifyOptions loose;
@@ -257,6 +259,14 @@ TEST_CASE("the tightening allowance changes how wide norm enclosures are, never 
   const VerifyReport c = verify_scheme(n2, g, close);
   CHECK(c.claim(Claim::C3).verdict == Verdict::Proved);
   CHECK(c.claim(Claim::C3).upper <= eps);
+  // Children keep their parent's bounds: sinsin at 1e-3 (the docs/rules.md
+  // row) ends 0.2% under eps, and children of cells already proved <= eps
+  // would otherwise bring back looser bounds of their own (it was UNDECIDED).
+  ScheduleOptions s3 = so;
+  s3.eps = parse_decimal("1e-3");
+  const Target ss = resolve_target("sinsin");
+  const VerifyReport r3 = verify_scheme(to_network(construct(ss, s3)), ss, opts("1e-3"));
+  CHECK(r3.claim(Claim::C3).verdict == Verdict::Proved);
 }
 
 TEST_CASE("verdicts at two precisions agree and their norm enclosures overlap", "[verify]") {

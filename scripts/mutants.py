@@ -184,7 +184,10 @@ MUTANTS = [
     ("C38", C, "        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);",
      "        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1) * (i == 0 ? 2 : 1);", None),
     ("C39", C, "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L);", "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L + 1);", None),
-    ("C40", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "", None),
+    ("C40", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "",
+     "width only, not soundness: without the parent's upper bound a child keeps its own, which is still a valid bound of |r| on it; "
+     "it can only make an enclosure wider (and a C3 verdict UNDECIDED, never wrong). No test found a scheme where the child's own "
+     "bound is the larger one under the current splitting order (sinsin 1e-3 was one under the previous order): a gap in width tests"),
     ("C41", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "        fresh[j].a.hi = cells_[i].a.hi / 2;", None),
     ("C42", C, "    return values_[static_cast<std::size_t>(it - keys_.begin())];", "    return values_[static_cast<std::size_t>(it - keys_.begin()) / 2 * 2];", None),
     ("C34", C, "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);", "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i], s) - 1);", None),

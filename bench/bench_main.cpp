@@ -49,10 +49,9 @@ void construct_so_bench(benchmark::State& st, const char* target, const char* ep
   set_precision_bits(128);
   ScheduleOptions o;
   o.eps = parse_decimal(eps);
-  o.rule = Rule::SecondOrder;
-  o.schedule = Schedule::Local;
-  o.threads = static_cast<unsigned>(st.range(0));
   Target f = resolve_target(target);
+  use_default_engine(o, f);
+  o.threads = static_cast<unsigned>(st.range(0));
   std::size_t grades = 0;
   for (auto _ : st) grades = construct(f, o).grades.size();
   st.counters["grades"] = static_cast<double>(grades);
@@ -81,10 +80,9 @@ void construct_then_verify(benchmark::State& st, const char* target, const char*
   set_precision_bits(128);
   ScheduleOptions o;
   o.eps = parse_decimal(eps);
-  o.rule = Rule::SecondOrder;  // the default engine of mgdl construct, as in docs/rules.md
-  o.schedule = Schedule::Local;
-  o.threads = static_cast<unsigned>(st.range(0));
   const Target f = resolve_target(target);
+  use_default_engine(o, f);  // the default engine of mgdl construct, as in docs/rules.md
+  o.threads = static_cast<unsigned>(st.range(0));
   const std::string path = "/tmp/mgdl_bench_" + std::string(target) + "_" + eps + ".mgdl";
   double tc = 0, tv = 0;
   std::size_t grades = 0;
@@ -169,12 +167,17 @@ BENCHMARK_CAPTURE(verify_bench, sin2pi_1e_3, "sin2pi", "1e-3")->Arg(1)->Arg(2)->
 BENCHMARK_CAPTURE(verify_bench, sinsin_5e_2, "sinsin", "5e-2")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime();
 #define MGDL_RATIO(name, target, eps) \
   BENCHMARK_CAPTURE(construct_then_verify, name, target, eps)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->UseRealTime()
+MGDL_RATIO(sin2pi_1e_3, "sin2pi", "1e-3");
 MGDL_RATIO(sin2pi_1e_4, "sin2pi", "1e-4");
 MGDL_RATIO(sin2pi_1e_6, "sin2pi", "1e-6");
+MGDL_RATIO(sin2pi_1e_8, "sin2pi", "1e-8");
+MGDL_RATIO(runge_1e_3, "runge", "1e-3");
 MGDL_RATIO(runge_1e_4, "runge", "1e-4");
 MGDL_RATIO(runge_1e_6, "runge", "1e-6");
+MGDL_RATIO(runge_1e_8, "runge", "1e-8");
 MGDL_RATIO(kink_1e_6, "kink", "1e-6");
 MGDL_RATIO(sinsin_1e_2, "sinsin", "1e-2");
+MGDL_RATIO(sinsin_1e_3, "sinsin", "1e-3");
 MGDL_RATIO(absdiff_1e_2, "absdiff", "1e-2");
 MGDL_RATIO(sum3_1e_2, "sum3", "1e-2");
 BENCHMARK(forward_exact)->Unit(benchmark::kMillisecond);

@@ -48,8 +48,8 @@ Dyadic theta_from(const std::string& s) {
 }
 
 struct ConstructArgs {
-  std::string target, out, resume, eps = "1e-2", kappa = "1/2", theta = "255/256", rule = "second-order", schedule = "local";
-  int dim = 0, max_level = -1, start_depth = 1, max_depth = 8;
+  std::string target, out, resume, eps = "1e-2", kappa, theta = "255/256", rule = "second-order", schedule = "local";
+  int dim = 0, max_level = -1, start_depth = 1, max_depth = 8, defect_depth = 1;
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;
   int format = 0;  // scheme file format: 0 = default (2; with --resume, the resumed file's)
@@ -81,12 +81,14 @@ void add_limit_options(CLI::App* app) {
   app->add_option("--max-digits", g_limits.max_digits, "Most digits of a numerator or denominator read")->capture_default_str()->check(kWhole);
 }
 
-ScheduleOptions schedule_options(const ConstructArgs& a) {
+ScheduleOptions schedule_options(const ConstructArgs& a, const Target& f) {
   ScheduleOptions o;
   o.eps = parse_decimal(a.eps);
   o.rule = parse_rule(a.rule);
   o.schedule = parse_schedule(a.schedule);
-  o.kappa = parse_decimal(a.kappa);
+  // kappa: 1/16 for the second-order rule on a target with a Hessian, else 1/2 (default_kappa).
+  o.kappa = !a.kappa.empty() ? parse_decimal(a.kappa) : default_kappa(o.rule, f);
+  o.defect_depth = a.defect_depth;
   o.theta = theta_from(a.theta);
   o.max_grades = a.max_grades;
   o.max_level = a.max_level;
@@ -218,7 +220,7 @@ int cmd_construct(const ConstructArgs& a) {
     if (out.empty()) throw InputError("construct needs -o FILE");
     set_precision_bits(a.precision);
     f = resolve_target(a.target, a.dim);
-    o = schedule_options(a);
+    o = schedule_options(a, f);
   }
   attach_progress(o, a.quiet || a.json);
   if (format == 0) format = 2;
@@ -824,11 +826,13 @@ int main(int argc, char** argv) {
   construct->add_option("--max-level", ca.max_level, "Finest grid level m allowed (default: largest the dimension allows)");
   construct->add_option("--rule", ca.rule, "Coefficient rule: first-order or second-order")->capture_default_str();
   construct->add_option("--schedule", ca.schedule, "Level schedule: uniform, adaptive or local")->capture_default_str();
-  construct->add_option("--kappa", ca.kappa, "Contraction factor per level, in (0,1)")->capture_default_str();
+  construct->add_option("--kappa", ca.kappa, "Contraction factor per level, in (0,1) (default: 1/16 with the second-order rule on a target with a Hessian, else 1/2)");
   construct->add_option("--theta", ca.theta, "Damping theta in (0,1], 1 - theta < kappa")->capture_default_str();
   construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();
   construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
   construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
+  construct->add_option("--defect-depth", ca.defect_depth, "Second-order rule: Fact I also on sub-simplices this many levels finer, where it matters (0: on cells only)")
+      ->capture_default_str()->check(CLI::Range(0, 4));
   construct->add_option("--threads", ca.threads, "Threads (0: all cores); the scheme does not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
   construct->add_option("--time-limit", ca.time_limit, "Stop after this many seconds, keeping the completed levels (0: none; exit 3, --resume continues)")
       ->check(CLI::Range(0.0, 1e9));
@@ -955,7 +959,7 @@ int main(int argc, char** argv) {
     if (*targets) return cmd_targets(as_json);
     if (*construct) {
       ca.eps_given = construct->count("--eps") > 0;
-      for (const char* name : {"--target", "--dim", "--rule", "--schedule", "--kappa", "--theta", "--precision", "--start-depth", "--max-depth", "--max-grades", "--max-level"})
+      for (const char* name : {"--target", "--dim", "--rule", "--schedule", "--kappa", "--theta", "--precision", "--start-depth", "--max-depth", "--defect-depth", "--max-grades", "--max-level"})
         if (construct->count(name) > 0) ca.fixed_given.push_back(name);
       return cmd_construct(ca);
     }

@@ -21,6 +21,14 @@ namespace mgdl {
 // adaptive (the patch-sweep engine of Theorem A). Dimensions 1..4.
 // With `resume` (a state read by resume_state: grades, levels and the bound
 // map of the last completed level) the result equals an uninterrupted run's.
+// Fact I on sub-simplices (docs/theory.md 8.1). Guarantee: if f is C^2 on the
+// level-m cell q (finite Hessian enclosures), then on every level-m Kuhn
+// simplex S of q, I_S f - f <= below and f - I_S f <= above. The bounds are
+// computed on the level-(m + k) Kuhn sub-simplices S' (each inside one S):
+// the values of I_S f - f at the vertices of S' plus Fact I's defects on the
+// sub-cell of S'. +inf when a Hessian enclosure is not finite. k in 1..4.
+void subdivided_defects(const Target& f, const GridPoint& q, int m, int k, Real& below, Real& above);
+
 Construction construct_refined(const Target& f, const ScheduleOptions& opt,
                                const std::function<void(const Construction&)>& checkpoint,
                                const Construction* resume = nullptr);

@@ -38,12 +38,28 @@ struct ScheduleOptions {
   // first coordinate; memory is about two batches of cells). The construction
   // does not depend on it; tests set 1 to exercise the sweep.
   std::size_t sweep_batch = 4096;
+  // Cell engine, second-order rule: Fact I is also applied on the level-(m + k)
+  // sub-simplices of a cell, k = defect_depth (docs/theory.md 8.1), where the
+  // cell's own defects exceed 1/8 of the pass's target; 0: on the cell only.
+  // Part of the construction (stored in the scheme file; files without it were
+  // built with 0). 0..4.
+  int defect_depth = 1;
   // Called after each level and each rejected level trial.
   std::function<void(int level, int m, std::size_t grades, const Real& bound)> progress;
   // Set (e.g. by a signal handler) to stop at the next patch; the result then
   // holds the completed levels only (StopReason::Interrupted).
   const std::atomic<bool>* interrupt = nullptr;
 };
+
+// The default engine of mgdl construct (docs/rules.md): the second-order rule
+// with the local schedule, and kappa = default_kappa(rule, f).
+ScheduleOptions& use_default_engine(ScheduleOptions& o, const Target& f);
+// 1/16 for the second-order rule on a target with Hessian enclosures, else 1/2
+// (docs/theory.md 8.2): a second-order pass leaves about (1 - theta) U + O(h^2)
+// whatever the target, so fewer, deeper levels need fewer grades; without a
+// Hessian the rule is first order, where deep levels cost far more (weierstrass
+// at 1e-2: 10^6 grades unfinished with 1/16, 174,856 with 1/2).
+Rational default_kappa(Rule rule, const Target& f);
 
 enum class StopReason { Tolerance, MaxGrades, MaxLevel, Interrupted, TimeLimit };
 const char* to_string(StopReason r);

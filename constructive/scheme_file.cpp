@@ -47,7 +47,8 @@ Scheme scheme_head(const Construction& c) {
               {"max_grades", o.max_grades},
               {"max_level", o.max_level},
               {"start_depth", o.start_depth},
-              {"max_depth", o.max_depth}};
+              {"max_depth", o.max_depth},
+              {"defect_depth", o.defect_depth}};
   s.result = {{"stop", to_string(c.stop)}, {"grades", c.grades.size()}, {"levels", c.levels.size()},
               {"bound", real_exact(c.bound)}};
   // max-level: the node whose patch did not contract, at grid level m (resume
@@ -138,6 +139,9 @@ Construction resume_state(const Scheme& s, const Target& f, const std::function<
     o.max_level = s.params.at("max_level").get<int>();
     o.start_depth = s.params.at("start_depth").get<int>();
     o.max_depth = s.params.at("max_depth").get<int>();
+    // Files written before the option existed were built without sub-simplices.
+    o.defect_depth = s.params.contains("defect_depth") ? s.params.at("defect_depth").get<int>() : 0;
+    if (o.defect_depth < 0 || o.defect_depth > 4) throw bad("params.defect_depth must lie in 0..4");
     c.bits = s.params.at("precision").get<unsigned>();
     for (const auto& L : s.levels) {
       LevelRecord r;

@@ -376,6 +376,28 @@ TEST_CASE("structure_error names the grade and layer that break the MGDL structu
   CHECK(structure_error(skip) == "grade 2 layer 1 reads 1 inputs, but grade 1's last layer has 3");
 }
 
+TEST_CASE("the defect depth is part of the scheme file, and files without it resume with 0", "[scheme][resume]") {
+  set_precision_bits(128);
+  Target f = resolve_target("sinsin");
+  ScheduleOptions o;
+  use_default_engine(o, f);
+  o.eps = Rational(1, 10);
+  o.defect_depth = 2;
+  Scheme s = to_scheme(construct(f, o));
+  REQUIRE(s.params.contains("defect_depth"));
+  CHECK(s.params["defect_depth"] == 2);
+  CHECK(s.params["kappa"] == "1/16");
+  CHECK(resume_state(s, f).options.defect_depth == 2);
+  s.params.erase("defect_depth");
+  CHECK(resume_state(s, f).options.defect_depth == 0);
+  s.params["defect_depth"] = 7;
+  CHECK_THROWS_AS(resume_state(s, f), InputError);
+  o.defect_depth = 5;
+  CHECK_THROWS_AS(construct(f, o), InputError);
+  o.defect_depth = -1;
+  CHECK_THROWS_AS(construct(f, o), InputError);
+}
+
 TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {
   auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_bad-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -694,6 +716,95 @@ TEST_CASE("interpolation defects bound I f - f and f - I f on Kuhn simplices", "
     }
   }
   set_precision_bits(128);
+}
+
+TEST_CASE("Fact I on sub-simplices bounds I f - f and f - I f on the cell's Kuhn simplices, and is sharper", "[refine]") {
+  // subdivided_defects: vertex values of I_S f - f on the level-(m+k)
+  // sub-simplices plus Fact I there. Checked at random points of random
+  // simplices against 256-bit enclosures, as for Fact I itself.
+  const char* exprs[] = {"sin(pi*x1)*sin(pi*x2)", "exp(-3*x1)*cos(5*x2) + x1*x2^2", "atan(x1 - x2) + x3^3 - x1*x3", "sin(2*pi*x1)", "x1*x2"};
+  const int dims[] = {2, 2, 3, 1, 2};
+  std::mt19937_64 rng(47);
+  int sharper = 0;
+  for (int e = 0; e < 5; ++e) {
+    INFO(exprs[e]);
+    const int d = dims[e];
+    Target f = target_from_expression(exprs[e], d);
+    for (int t = 0; t < 24; ++t) {
+      set_precision_bits(128);
+      const int m = 1 + t % 6, k = 1 + t % 3;
+      INFO("m = " << m << ", k = " << k);
+      std::uniform_int_distribution<std::int64_t> uq(0, (std::int64_t{1} << m) - 1);
+      GridPoint q(static_cast<std::size_t>(d));
+      std::vector<Interval> box(static_cast<std::size_t>(d));
+      for (int i = 0; i < d; ++i) {
+        q[static_cast<std::size_t>(i)] = uq(rng);
+        box[static_cast<std::size_t>(i)] = dyadic_interval(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(i)] + 1, m);
+      }
+      Interval v;
+      std::vector<Interval> g, H;
+      f.hessian(box, v, g, H);
+      Real cb, ca, below, above;
+      interpolation_defects(H, d, m, cb, ca);
+      subdivided_defects(f, q, m, k, below, above);
+      REQUIRE(below < Real(1e300));
+      REQUIRE(above < Real(1e300));
+      CHECK(below >= 0);
+      CHECK(above >= 0);
+      if (add_up(below, above) < add_up(cb, ca)) ++sharper;
+      if (e == 4) {  // x1 x2: I_S f - f >= 0 on every Kuhn simplex (edge forms 0, 0, 2), so only the sub-cells' Fact I is left
+        CHECK(above <= ldexp(Real(1), -2 * (m + k) - 2));
+        CHECK(ca == ldexp(Real(1), -2 * m - 2));
+      }
+      set_precision_bits(256);
+      const int L = m + 12;
+      std::uniform_int_distribution<std::int64_t> up(0, std::int64_t{1} << 12);
+      for (int s = 0; s < 16; ++s) {
+        GridPoint p(static_cast<std::size_t>(d));
+        for (int i = 0; i < d; ++i) p[static_cast<std::size_t>(i)] = (q[static_cast<std::size_t>(i)] << 12) + up(rng);
+        SimplexWeights sw = simplex_weights(m, p, L);
+        Interval If(0);
+        for (std::size_t j = 0; j < sw.vertex.size(); ++j) {
+          std::vector<Interval> vx;
+          for (auto c : sw.vertex[j]) vx.push_back(dyadic_interval(c, c, m));
+          If += f.box(vx) * Interval(sw.weight[j]) / Interval(std::int64_t{1} << sw.shift);
+        }
+        std::vector<Interval> px;
+        for (auto c : p) px.push_back(dyadic_interval(c, c, L));
+        Interval diff = If - f.box(px);
+        CHECK(lo(diff) <= below);
+        CHECK(-hi(diff) <= above);
+      }
+    }
+  }
+  CHECK(sharper >= 80);  // of 120 cells; each is at least as good as the cell's own Fact I in the engine (it keeps the smaller)
+  // Not C^2 on the cell: no bound.
+  set_precision_bits(128);
+  Real b, a;
+  subdivided_defects(target_from_expression("abs(x1 - x2)", 2), GridPoint{1, 1}, 2, 1, b, a);
+  CHECK(b == infinity());
+  CHECK(a == infinity());
+}
+
+TEST_CASE("the simplex type with the smaller Lemma 2' bound: sinsin with kappa 1/8 ends (the constant type stalled it)", "[refine]") {
+  // With the constant type chosen whenever it allowed at least the affine
+  // minimum, a cell where F had a steep slope kept the constant allowance at
+  // its high corner, and level 1 of sinsin at kappa 1/8 refined a strip down
+  // to m = 15 (10^6 grades, bound still 1). docs/theory.md 8.1.
+  set_precision_bits(128);
+  Target f = resolve_target("sinsin");
+  ScheduleOptions o;
+  o.rule = Rule::SecondOrder;
+  o.schedule = Schedule::Local;
+  o.kappa = Rational(1, 8);
+  o.eps = Rational(1, 100);
+  o.max_grades = 5000;
+  Construction c = construct(f, o);
+  CHECK(c.stop == StopReason::Tolerance);
+  CHECK(c.grades.size() < 2000);
+  VerifyOptions vo;
+  vo.eps = o.eps;
+  CHECK(verify_scheme(to_network(c), f, vo).overall() == Verdict::Proved);
 }
 
 TEST_CASE("second-order/local: far fewer grades, Lemma 1 at points, and the checker proves every claim", "[refine]") {

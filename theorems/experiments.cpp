@@ -114,8 +114,7 @@ std::vector<ExperimentRun> run_experiments(bool quick, unsigned threads) {
     }
     ScheduleOptions so;
     so.eps = parse_decimal(sp.construct_eps);
-    so.rule = Rule::SecondOrder;
-    so.schedule = Schedule::Local;
+    use_default_engine(so, f);
     so.threads = threads;
     MethodRun m;
     m.method = "constructor";

@@ -49,7 +49,7 @@ Dyadic theta_from(const std::string& s) {
 
 struct ConstructArgs {
   std::string target, out, resume, eps = "1e-2", kappa, theta = "255/256", rule = "second-order", schedule = "local";
-  int dim = 0, max_level = -1, start_depth = 1, max_depth = 8, defect_depth = 1;
+  int dim = 0, max_level = -1, start_depth = 1, max_depth = 8, defect_depth = -1;
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;
   int format = 0;  // scheme file format: 0 = default (2; with --resume, the resumed file's)
@@ -831,8 +831,8 @@ int main(int argc, char** argv) {
   construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();
   construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
   construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
-  construct->add_option("--defect-depth", ca.defect_depth, "Second-order rule: Fact I also on sub-simplices this many levels finer, where it matters (0: on cells only)")
-      ->capture_default_str()->check(CLI::Range(0, 4));
+  construct->add_option("--defect-depth", ca.defect_depth, "Second-order rule, d >= 2: Fact I also on sub-simplices this many levels finer, where it matters (0: on cells only; default 1 in 2-D, 0 otherwise)")
+      ->check(CLI::Range(0, 4));
   construct->add_option("--threads", ca.threads, "Threads (0: all cores); the scheme does not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
   construct->add_option("--time-limit", ca.time_limit, "Stop after this many seconds, keeping the completed levels (0: none; exit 3, --resume continues)")
       ->check(CLI::Range(0.0, 1e9));

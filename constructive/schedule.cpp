@@ -22,6 +22,7 @@ const char* to_string(Schedule s) {
 Rational default_kappa(Rule rule, const Target& f) {
   return rule == Rule::SecondOrder && f.hessian ? Rational(1, 16) : Rational(1, 2);
 }
+int default_defect_depth(int d) { return d == 2 ? 1 : 0; }
 ScheduleOptions& use_default_engine(ScheduleOptions& o, const Target& f) {
   o.rule = Rule::SecondOrder;
   o.schedule = Schedule::Local;
@@ -73,9 +74,14 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   if (theta <= 0 || theta >= 1) throw InputError("theta must lie in (0, 1), got " + to_string(theta));
   if (1 - theta >= opt.kappa) throw InputError("Theorem A needs 1 - theta < kappa (theta " + to_string(theta) + ", kappa " + to_string(opt.kappa) + ")");
   if (opt.eps <= 0) throw InputError("eps must be positive, got " + to_string(opt.eps));
-  if (opt.defect_depth < 0 || opt.defect_depth > 4) throw InputError("defect depth must lie in 0..4, got " + std::to_string(opt.defect_depth));
+  if (opt.defect_depth < -1 || opt.defect_depth > 4) throw InputError("defect depth must lie in 0..4, got " + std::to_string(opt.defect_depth));
   if (opt.start_depth < 0 || opt.max_depth < opt.start_depth || opt.max_depth > 20)
     throw InputError("need 0 <= start depth <= max depth <= 20");
+  if (opt.defect_depth < 0) {  // the default, resolved and recorded in the construction
+    ScheduleOptions o = opt;
+    o.defect_depth = default_defect_depth(d);
+    return construct(f, o, checkpoint, resume);
+  }
 
   if (opt.rule != Rule::FirstOrder || opt.schedule != Schedule::Adaptive) {
     if (resume && !resume->levels.empty() && resume->cell_bounds.empty())

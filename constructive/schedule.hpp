@@ -38,12 +38,13 @@ struct ScheduleOptions {
   // first coordinate; memory is about two batches of cells). The construction
   // does not depend on it; tests set 1 to exercise the sweep.
   std::size_t sweep_batch = 4096;
-  // Cell engine, second-order rule: Fact I is also applied on the level-(m + k)
-  // sub-simplices of a cell, k = defect_depth (docs/theory.md 8.1), where the
-  // cell's own defects exceed 1/8 of the pass's target; 0: on the cell only.
-  // Part of the construction (stored in the scheme file; files without it were
-  // built with 0). 0..4.
-  int defect_depth = 1;
+  // Cell engine, second-order rule, d >= 2: Fact I is also applied on the
+  // level-(m + k) sub-simplices of a cell, k = defect_depth (docs/theory.md
+  // 8.1), where the cell's own defects exceed 1/8 of the pass's target; 0: on
+  // the cell only; -1: default_defect_depth(d). Part of the construction (the
+  // resolved value is stored in the scheme file; files without it were built
+  // with 0). -1..4.
+  int defect_depth = -1;
   // Called after each level and each rejected level trial.
   std::function<void(int level, int m, std::size_t grades, const Real& bound)> progress;
   // Set (e.g. by a signal handler) to stop at the next patch; the result then
@@ -60,6 +61,10 @@ ScheduleOptions& use_default_engine(ScheduleOptions& o, const Target& f);
 // Hessian the rule is first order, where deep levels cost far more (weierstrass
 // at 1e-2: 10^6 grades unfinished with 1/16, 174,856 with 1/2).
 Rational default_kappa(Rule rule, const Target& f);
+// 1 in 2-D, else 0 (docs/theory.md 8.1): in 3-D the sharper coefficients
+// cost the checker 5-10 times the cells (sum3 at 1e-2: 52,712 cells with 0,
+// 252,645 with 1, for the same 6,272 grades).
+int default_defect_depth(int d);
 
 enum class StopReason { Tolerance, MaxGrades, MaxLevel, Interrupted, TimeLimit };
 const char* to_string(StopReason r);

@@ -56,7 +56,9 @@ expect 2 "defect depth out of range" -- "$MGDL" construct --target 'x1*x2' --def
 [ ! -e "$T/a.json" ] && ok || bad "a refused option writes nothing"
 # The default kappa: 1/16 for the second-order rule on a target with a Hessian, else 1/2 (docs/theory.md 8.2).
 expect 0 "default engine, smooth target" -- "$MGDL" construct --target 'x1*x2' --eps 1e-1 -q --format 1 -o "$T/k.json"
-grep -q '"kappa":"1/16"' "$T/k.json" && grep -q '"defect_depth":1' "$T/k.json" && ok || bad "kappa 1/16 and defect depth 1 by default"
+grep -q '"kappa":"1/16"' "$T/k.json" && grep -q '"defect_depth":1' "$T/k.json" && ok || bad "kappa 1/16 and defect depth 1 by default (2-D)"
+expect 0 "default engine, 3-D" -- "$MGDL" construct --target 'x1*x2*x3' --eps 2e-1 -q --format 1 -o "$T/k.json"
+grep -q '"defect_depth":0' "$T/k.json" && ok || bad "defect depth 0 by default in 3-D"
 expect 0 "default engine, no Hessian" -- "$MGDL" construct --target takagi --eps 2e-1 -q --format 1 -o "$T/k.json"
 grep -q '"kappa":"1/2"' "$T/k.json" && ok || bad "kappa 1/2 for a target without a Hessian"
 expect 0 "first-order rule" -- "$MGDL" construct --target 'x1*x2' --eps 1e-1 -q --rule first-order --schedule adaptive --format 1 -o "$T/k.json"

@@ -394,8 +394,15 @@ TEST_CASE("the defect depth is part of the scheme file, and files without it res
   CHECK_THROWS_AS(resume_state(s, f), InputError);
   o.defect_depth = 5;
   CHECK_THROWS_AS(construct(f, o), InputError);
-  o.defect_depth = -1;
+  o.defect_depth = -2;
   CHECK_THROWS_AS(construct(f, o), InputError);
+  // The default (-1) is resolved and recorded: 1 in 2-D, 0 in 1-D and 3-D.
+  o.defect_depth = -1;
+  CHECK(construct(f, o).options.defect_depth == 1);
+  Target g = resolve_target("sum3");
+  use_default_engine(o, g);
+  o.eps = Rational(1, 2);
+  CHECK(to_scheme(construct(g, o)).params["defect_depth"] == 0);
 }
 
 TEST_CASE("malformed scheme files are rejected naming the field", "[scheme]") {

@@ -300,7 +300,7 @@ std::string render_tables(const std::vector<TargetRun>& runs, bool quick) {
      << "targets, and gives one row per target. Two engines: **Theorem A** as section 6 of docs/theory.md proves it\n"
      << "(first-order rule, adaptive schedule; kappa = 1/2, theta = 255/256, 128 bits), and the **default engine** of\n"
      << "`mgdl construct` (second-order rule, local schedule, kappa = 1/16 or 1/2 for targets without a\n"
-     << "Hessian, defect depth 1; section 8), whose statements carry a prime.\n"
+     << "Hessian, defect depth 1 in 2-D; section 8), whose statements carry a prime.\n"
      << "PROVED means: for every x in [0,1]^d, by exact dyadic or certified interval arithmetic (never by sampling).\n"
      << "C1-C4 are the claims of the paper's abstract (Zhang, Shen, Xu, arXiv:2601.16884); the block lemma, Lemmas 1,\n"
      << "2, 1', 2' and both constructions are this project's reconstruction (docs/theory.md), not the paper's text.\n"

@@ -470,7 +470,11 @@ TEST_CASE("theorem tables: both engines, Lemma 2' judged from the checker's encl
     TargetRun bad = r;
     for (auto& L : bad.construction.levels) L.norm_hi = Real(0);
     CHECK(l2p->row(bad).back() == "REFUTED");
+    // mgdl tables --check fails on a row that is not PROVED, and names it.
+    const std::vector<std::string> u = unproved_rows({bad}, {});
+    CHECK(std::find(u.begin(), u.end(), "theorems.md, default-lemma2: " + r.name + " " + r.eps + ": REFUTED") != u.end());
   }
+  CHECK(unproved_rows(runs, runs).empty());
   // Each statement's plain-text table holds the runs of its engine only.
   const std::string txt = render_statement(*find_statement("theoremA-C3"), runs);
   CHECK(txt.find("absdiff") == std::string::npos);

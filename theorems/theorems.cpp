@@ -364,6 +364,20 @@ std::vector<std::string> rules_cells(const TargetRun& r) {
 }
 }  // namespace
 
+std::vector<std::string> unproved_rows(const std::vector<TargetRun>& runs, const std::vector<TargetRun>& rules) {
+  std::vector<std::string> out;
+  for (const Statement& st : statements())
+    for (const TargetRun* r : of_engine(runs, st.engine)) {
+      const std::string v = st.row(*r).back();
+      if (v != "PROVED") out.push_back("theorems.md, " + st.id + ": " + r->name + " " + r->eps + ": " + v);
+    }
+  for (const TargetRun& r : rules) {
+    const std::string v = rules_cells(r).back();
+    if (v != "PROVED") out.push_back("rules.md: " + r.name + " " + r.eps + " " + engine_label(r.engine) + ": " + v);
+  }
+  return out;
+}
+
 std::string render_rules(const std::vector<TargetRun>& rows) {
   std::ostringstream os;
   os << "# First-order versus second-order: grades for the same certified accuracy\n\n"

@@ -72,6 +72,10 @@ std::string render_tables(const std::vector<TargetRun>& runs, bool quick);
 // docs/rules.md from the runs of rules_rows(): grade counts and certified
 // bounds (deterministic); no timings.
 std::string render_rules(const std::vector<TargetRun>& rows);
+// The rows whose verdict is not PROVED, one line each ("theorems.md,
+// default-C2: sinsin 1e-2: UNDECIDED"): every statement on every run of its
+// engine, and every docs/rules.md row. `mgdl tables --check` fails on any.
+std::vector<std::string> unproved_rows(const std::vector<TargetRun>& runs, const std::vector<TargetRun>& rules);
 // Timings (not committed).
 std::string render_timings(const std::vector<TargetRun>& runs);
 // A plain-text table of one statement, for `mgdl theorem ID`: columns padded

@@ -181,8 +181,8 @@ MUTANTS = [
     ("C36", C, "    if (!refine([&](const NC& c) { return c.a.hi > *tol; }, base + opt.budget, true)) break;",
      "    if (!refine([&](const NC& c) { return c.a.hi > *tol; }, base + 1, true)) break;", None),
     ("C37", C, "    bool weak_ok = sign_ok;\n", "    bool weak_ok = true;\n", None),
-    ("C38", C, "        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);",
-     "        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1) * (i == 0 ? 2 : 1);", None),
+    ("C38", C, "    for (std::size_t i = 0; i < q.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);",
+     "    for (std::size_t i = 0; i < q.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1) * (i == 0 ? 2 : 1);", None),
     ("C39", C, "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L);", "    if (!box_F[idx]) box_F[idx] = R.hat_part(p, L + 1);", None),
     ("C40", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "",
      "width only, not soundness: without the parent's upper bound a child keeps its own, which is still a valid bound of |r| on it; "

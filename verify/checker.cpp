@@ -310,11 +310,25 @@ void support_box(int m, const GridPoint& z, GridPoint& lo, GridPoint& hi) {
   }
 }
 
-// What the target contributes on given cells, computed once for a batch of
-// consecutive grades and then only read (by every thread): f on a cell does
-// not depend on the grade, and neighbouring hats of one level share the
-// cells of their supports. Used only when no general grade is present (then
-// every residual asks the same of f on a cell).
+// fn(mask, p) for the 2^d corners p of the cell with lower corner q (bit i
+// of mask: +1 in coordinate i), in mask order.
+template <class Fn>
+void for_each_corner(std::span<const std::int64_t> q, Fn fn) {
+  GridPoint corner(q.size());
+  for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << q.size()); ++mask) {
+    for (std::size_t i = 0; i < q.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+    fn(mask, static_cast<const GridPoint&>(corner));
+  }
+}
+
+// The key {L, p_1..p_d} of a grid point or cell p of level L.
+std::vector<std::int64_t> level_key(std::span<const std::int64_t> p, int L) {
+  std::vector<std::int64_t> key(p.size() + 1);
+  key[0] = L;
+  std::copy(p.begin(), p.end(), key.begin() + 1);
+  return key;
+}
+
 // Values at the corners of a set of level-L cells, each (level, grid point)
 // once: neighbouring cells share corners. Keys are {L, p_1..p_d}.
 template <class V>
@@ -323,16 +337,9 @@ class CornerTable {
   using Key = std::vector<std::int64_t>;
   // cells: (q, L) pairs; value(p, L) computes one entry (in parallel).
   template <class Cells, class Value>
-  void build(const Cells& cells, int d, unsigned threads, Value value) {
+  void build(const Cells& cells, unsigned threads, Value value) {
     keys_.clear();
-    for (const auto& [q, L] : cells) {
-      Key key(q.size() + 1);
-      key[0] = L;
-      for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
-        for (std::size_t i = 0; i < q.size(); ++i) key[i + 1] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-        keys_.push_back(key);
-      }
-    }
+    for (const auto& [q, L] : cells) for_each_corner(q, [&, L = L](std::uint64_t, const GridPoint& p) { keys_.push_back(level_key(p, L)); });
     std::sort(keys_.begin(), keys_.end());
     keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
     values_.assign(keys_.size(), V());
@@ -341,9 +348,7 @@ class CornerTable {
     });
   }
   const V& at(std::span<const std::int64_t> p, int L) const {
-    Key key(p.size() + 1);
-    key[0] = L;
-    std::copy(p.begin(), p.end(), key.begin() + 1);
+    const Key key = level_key(p, L);
     const auto it = std::lower_bound(keys_.begin(), keys_.end(), key);
     if (it == keys_.end() || *it != key) throw InternalError("a corner value was not prepared");
     return values_[static_cast<std::size_t>(it - keys_.begin())];
@@ -354,6 +359,11 @@ class CornerTable {
   std::vector<V> values_;
 };
 
+// What the target contributes on given cells, computed once for a batch of
+// consecutive grades and then only read (by every thread): f on a cell does
+// not depend on the grade, and neighbouring hats of one level share the
+// cells of their supports. Used only when no general grade is present (then
+// every residual asks the same of f on a cell).
 class FCellCache {
  public:
   // At most this many cells are held: past it, the cache starts again from
@@ -371,7 +381,7 @@ class FCellCache {
     std::vector<TargetCell> data(keys.size());
     if (R.reads_corners()) {
       CornerTable<Interval> fc;  // f at each corner once
-      fc.build(cells, R.dim(), threads, [&](std::span<const std::int64_t> p, int L) { return R.f_corner(p, L); });
+      fc.build(cells, threads, [&](std::span<const std::int64_t> p, int L) { return R.f_corner(p, L); });
       const CornerValues corner = [&](std::span<const std::int64_t> p, int L) { return fc.at(p, L); };
       parallel_for(keys.size(), threads, [&](std::size_t i) { data[i] = R.f_eval(cells[i].first, cells[i].second, corner); });
     } else {
@@ -381,10 +391,7 @@ class FCellCache {
     for (std::size_t i = 0; i < keys.size(); ++i) map_.emplace(std::move(keys[i]), std::move(data[i]));
   }
   const TargetCell* find(const GridPoint& q, int L) const {
-    std::vector<std::int64_t> key(q.size() + 1);
-    key[0] = L;
-    std::copy(q.begin(), q.end(), key.begin() + 1);
-    auto it = map_.find(key);
+    auto it = map_.find(level_key(q, L));
     return it == map_.end() ? nullptr : &it->second;
   }
   // The level-m cells of the support box of phi_{m,z} (check_hat's first cells).
@@ -392,9 +399,7 @@ class FCellCache {
     GridPoint lo_c, hi_c;
     support_box(m, z, lo_c, hi_c);
     for_each_point(lo_c, hi_c, [&](const GridPoint& q) {
-      std::vector<std::int64_t> key{m};
-      key.insert(key.end(), q.begin(), q.end());
-      out.push_back(std::move(key));
+      out.push_back(level_key(q, m));
     });
   }
 
@@ -433,13 +438,11 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
     // F_k = F + a phi and G = F + a phi / 2 are affine on each simplex of the
     // cell: exact ranges from the corners (Fact N), slopes for the centred form.
     std::vector<Dyadic> ck(std::size_t{1} << d), cw(std::size_t{1} << d);
-    GridPoint corner(c.q.size());
-    for (std::uint64_t mask = 0; mask < ck.size(); ++mask) {
-      for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = c.q[i] + static_cast<std::int64_t>((mask >> i) & 1);
+    for_each_corner(c.q, [&](std::uint64_t mask, const GridPoint& corner) {
       Dyadic F = F_at(corner, c.L), ph = phi(corner, c.L);
       ck[mask] = F + a * ph;
       cw[mask] = F + half_a * ph;
-    }
+    });
     Dyadic kc, wc;
     if (fc.has_centred) {
       GridPoint centre(c.q.size());
@@ -493,11 +496,8 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
     QI gq = grade_range(G, in, box);
     if (gq.lo == 0 && gq.hi == 0) return CellTest{true, true, true, unknown()};
     std::vector<Dyadic> corners(std::size_t{1} << d);
-    GridPoint corner(c.q.size()), centre(c.q.size());
-    for (std::uint64_t mask = 0; mask < corners.size(); ++mask) {
-      for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = c.q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-      corners[mask] = R.hat_part(corner, c.L);
-    }
+    GridPoint centre(c.q.size());
+    for_each_corner(c.q, [&](std::uint64_t mask, const GridPoint& corner) { corners[mask] = R.hat_part(corner, c.L); });
     for (std::size_t i = 0; i < centre.size(); ++i) centre[i] = 2 * c.q[i] + 1;
     const Interval prev = R.diff_on_cell(R.f_eval(c.q, c.L), c.q, c.L, corners, R.hat_part(centre, c.L + 1));
     // g in [glo, ghi] (outward). Exact comparisons: 2 r >= g >= 0 gives g (2 r - g) >= 0 (C2),
@@ -637,17 +637,10 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   CornerTable<Interval> corner_f;
   const bool f_corners = R.reads_corners();
   auto prepare_corners = [&](const std::vector<std::pair<GridPoint, int>>& todo) {
-    corner_F.build(todo, d, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.hat_part(GridPoint(p.begin(), p.end()), L); });
-    if (f_corners) corner_f.build(todo, d, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.f_corner(p, L); });
+    corner_F.build(todo, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.hat_part(GridPoint(p.begin(), p.end()), L); });
+    if (f_corners) corner_f.build(todo, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.f_corner(p, L); });
   };
   const CornerValues f_at_corner = [&](std::span<const std::int64_t> p, int L) { return corner_f.at(p, L); };
-  auto for_corners = [&](const GridPoint& q, auto fn) {
-    GridPoint corner(q.size());
-    for (std::uint64_t mask = 0; mask < (std::uint64_t{1} << d); ++mask) {
-      for (std::size_t i = 0; i < corner.size(); ++i) corner[i] = q[i] + static_cast<std::int64_t>((mask >> i) & 1);
-      fn(mask, corner);
-    }
-  };
   auto eval = [&](const GridPoint& q, int L, bool points) {
     const TargetCell* hit = cache ? cache->find(q, L) : nullptr;
     Residual::FCell computed;
@@ -655,7 +648,7 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     const Residual::FCell& fc = hit ? *hit : computed;
     std::vector<Dyadic> corners(std::size_t{1} << d);
     GridPoint centre(q.size());
-    for_corners(q, [&](std::uint64_t mask, const GridPoint& p) { corners[mask] = corner_F.at(p, L); });
+    for_each_corner(q, [&](std::uint64_t mask, const GridPoint& p) { corners[mask] = corner_F.at(p, L); });
     for (std::size_t i = 0; i < q.size(); ++i) centre[i] = 2 * q[i] + 1;
     const bool need_centre = points || fc.has_centred;
     Dyadic Fc = need_centre ? R.hat_part(centre, L + 1) : Dyadic();

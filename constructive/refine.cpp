@@ -84,78 +84,67 @@ void subdivided_defects(const Target& f, const GridPoint& q, int m, int k, Real&
   below = above = infinity();
   const int d = static_cast<int>(q.size());
   if (!f.hessian || k < 1 || k > 4 || d < 1) return;
+  const auto D = static_cast<std::size_t>(d);
   const std::int64_t n = std::int64_t{1} << k;  // sub-cells per side
   const int L = m + k;
-  // f at the (n + 1)^d sub-corners, index sum_i j_i (n + 1)^i.
-  std::vector<std::int64_t> stride(static_cast<std::size_t>(d) + 1, 1);
-  for (int i = 0; i < d; ++i) stride[static_cast<std::size_t>(i) + 1] = stride[static_cast<std::size_t>(i)] * (n + 1);
+  // Sub-corner j (0 <= j_i <= n) has index sum_i j_i (n + 1)^i.
+  std::vector<std::int64_t> stride(D + 1, 1);
+  for (std::size_t i = 0; i < D; ++i) stride[i + 1] = stride[i] * (n + 1);
+  auto coord = [&](std::int64_t idx, std::size_t i) { return idx / stride[i] % (n + 1); };
   std::vector<Interval> fv(static_cast<std::size_t>(stride.back()));
-  std::vector<Interval> pt(static_cast<std::size_t>(d));
+  std::vector<Interval> pt(D);
   for (std::int64_t idx = 0; idx < stride.back(); ++idx) {
-    for (int i = 0; i < d; ++i) {
-      const std::int64_t j = idx / stride[static_cast<std::size_t>(i)] % (n + 1);
-      pt[static_cast<std::size_t>(i)] = dyadic_interval(q[static_cast<std::size_t>(i)] * n + j, q[static_cast<std::size_t>(i)] * n + j, L);
-    }
+    for (std::size_t i = 0; i < D; ++i) pt[i] = dyadic_interval(q[i] * n + coord(idx, i), q[i] * n + coord(idx, i), L);
     fv[static_cast<std::size_t>(idx)] = f.box(pt);
     if (!is_finite(fv[static_cast<std::size_t>(idx)])) return;
   }
-  // The level-m simplex with path p: vertex i is corner e_p0 + ... + e_p(i-1).
-  auto corner_index = [&](std::uint32_t mask) {
-    std::int64_t idx = 0;
-    for (int i = 0; i < d; ++i)
-      if ((mask >> i) & 1) idx += n * stride[static_cast<std::size_t>(i)];
-    return static_cast<std::size_t>(idx);
-  };
-  const Simplices simplices(d);
+  // diff[w] = I_S f - f at the sub-corner w, for any level-m simplex S of the
+  // cell holding w (the Kuhn interpolant is continuous): the path through the
+  // coordinates of w in decreasing order, barycentric weights (units of 1/n)
+  // n - w_p0, w_p0 - w_p1, ..., w_p(d-1) at the corners 0, e_p0, e_p0 + e_p1, ...
+  std::vector<Interval> diff(fv.size());
+  std::vector<std::size_t> perm(D);
+  for (std::int64_t idx = 0; idx < stride.back(); ++idx) {
+    std::iota(perm.begin(), perm.end(), std::size_t{0});
+    std::stable_sort(perm.begin(), perm.end(), [&](std::size_t a, std::size_t b) { return coord(idx, a) > coord(idx, b); });
+    Interval I(0);
+    std::int64_t vertex = 0, prev = n;  // the index of the current corner of the cell
+    for (std::size_t t = 0; t <= D; ++t) {
+      const std::int64_t next = t < D ? coord(idx, perm[t]) : 0;
+      if (prev != next) I += fv[static_cast<std::size_t>(vertex)] * dyadic_interval(prev - next, prev - next, k);
+      if (t < D) vertex += n * stride[perm[t]];
+      prev = next;
+    }
+    diff[static_cast<std::size_t>(idx)] = I - fv[static_cast<std::size_t>(idx)];
+  }
+  // Per sub-cell: the largest value at its corners (the vertices of its Kuhn
+  // sub-simplices) plus Fact I's defects on it.
   Real lo_def(0), hi_def(0);
-  std::vector<std::int64_t> j(static_cast<std::size_t>(d)), w(static_cast<std::size_t>(d)), sum(static_cast<std::size_t>(d));
-  std::vector<int> perm(static_cast<std::size_t>(d));
-  std::vector<Interval> box(static_cast<std::size_t>(d)), H, grad;
+  std::vector<Interval> box(D), H, grad;
   Interval fb;
   for (std::int64_t cidx = 0; cidx < (std::int64_t{1} << (k * d)); ++cidx) {
-    for (int i = 0; i < d; ++i) {
-      j[static_cast<std::size_t>(i)] = (cidx >> (k * i)) & (n - 1);
-      const std::int64_t a = q[static_cast<std::size_t>(i)] * n + j[static_cast<std::size_t>(i)];
-      box[static_cast<std::size_t>(i)] = dyadic_interval(a, a + 1, L);
+    std::int64_t base = 0;
+    for (std::size_t i = 0; i < D; ++i) {
+      const std::int64_t j = (cidx >> (k * static_cast<int>(i))) & (n - 1);
+      box[i] = dyadic_interval(q[i] * n + j, q[i] * n + j + 1, L);
+      base += j * stride[i];
     }
     f.hessian(box, fb, grad, H);
     Real sb, sa;
     interpolation_defects(H, d, L, sb, sa);
     if (!(sb < infinity()) || !(sa < infinity())) return;
-    for (const auto& masks : simplices.masks) {
-      // The level-m simplex S holding this sub-simplex S': the order of the
-      // coordinates of S''s centroid (strict inside S', Lemma B1).
-      std::fill(sum.begin(), sum.end(), 0);
-      for (std::uint32_t mk : masks)
-        for (int i = 0; i < d; ++i) sum[static_cast<std::size_t>(i)] += j[static_cast<std::size_t>(i)] + ((mk >> i) & 1);
-      std::iota(perm.begin(), perm.end(), 0);
-      std::sort(perm.begin(), perm.end(), [&](int a, int b) { return sum[static_cast<std::size_t>(a)] > sum[static_cast<std::size_t>(b)]; });
-      Real vlo = -infinity(), vhi = -infinity();  // max of I_S f - f and of f - I_S f at the vertices of S'
-      for (std::uint32_t mk : masks) {
-        std::size_t widx = 0;
-        for (int i = 0; i < d; ++i) {
-          w[static_cast<std::size_t>(i)] = j[static_cast<std::size_t>(i)] + ((mk >> i) & 1);
-          widx += static_cast<std::size_t>(w[static_cast<std::size_t>(i)] * stride[static_cast<std::size_t>(i)]);
-        }
-        // Barycentric weights in S (units of 1/n): n - w_p0, w_p0 - w_p1, ..., w_p(d-1).
-        Interval I(0);
-        std::uint32_t vmask = 0;
-        std::int64_t prev = n;
-        for (int t = 0; t <= d; ++t) {
-          const std::int64_t next = t < d ? w[static_cast<std::size_t>(perm[static_cast<std::size_t>(t)])] : 0;
-          const std::int64_t lam = prev - next;
-          if (lam != 0) I += fv[corner_index(vmask)] * dyadic_interval(lam, lam, k);
-          if (t < d) vmask |= 1u << perm[static_cast<std::size_t>(t)];
-          prev = next;
-        }
-        const Interval diff = I - fv[widx];
-        if (hi(diff) > vlo) vlo = hi(diff);
-        if (-lo(diff) > vhi) vhi = -lo(diff);
-      }
-      const Real b = add_up(vlo, sb), a = add_up(vhi, sa);
-      if (b > lo_def) lo_def = b;
-      if (a > hi_def) hi_def = a;
+    Real vlo = -infinity(), vhi = -infinity();  // max of I_S f - f and of f - I_S f at the corners
+    for (std::uint32_t mask = 0; mask < (1u << d); ++mask) {
+      std::int64_t idx = base;
+      for (std::size_t i = 0; i < D; ++i)
+        if ((mask >> i) & 1) idx += stride[i];
+      const Interval& v = diff[static_cast<std::size_t>(idx)];
+      if (hi(v) > vlo) vlo = hi(v);
+      if (-lo(v) > vhi) vhi = -lo(v);
     }
+    const Real b = add_up(vlo, sb), a = add_up(vhi, sa);
+    if (b > lo_def) lo_def = b;
+    if (a > hi_def) hi_def = a;
   }
   below = lo_def;
   above = hi_def;

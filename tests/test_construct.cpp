@@ -671,6 +671,43 @@ Verdict verify_all(const Construction& c) {
 }
 }  // namespace
 
+namespace {
+// A random level-m cell of [0,1]^d (lower corner q) and Fact I's defects
+// there from the Hessian enclosure on it.
+GridPoint random_cell(int d, int m, std::mt19937_64& rng) {
+  std::uniform_int_distribution<std::int64_t> uq(0, (std::int64_t{1} << m) - 1);
+  GridPoint q(static_cast<std::size_t>(d));
+  for (auto& x : q) x = uq(rng);
+  return q;
+}
+void cell_defects(const Target& f, const GridPoint& q, int m, Real& below, Real& above) {
+  std::vector<Interval> box;
+  for (auto x : q) box.push_back(dyadic_interval(x, x + 1, m));
+  Interval v;
+  std::vector<Interval> g, H;
+  f.hessian(box, v, g, H);
+  interpolation_defects(H, static_cast<int>(q.size()), m, below, above);
+}
+// I_S f - f at a random point of the level-m cell q (on the grid of level
+// m + 12), S the level-m Kuhn simplex holding it, at the current precision.
+Interval interpolation_error_at_random_point(const Target& f, const GridPoint& q, int m, std::mt19937_64& rng) {
+  const int L = m + 12;
+  std::uniform_int_distribution<std::int64_t> up(0, std::int64_t{1} << 12);
+  GridPoint p(q.size());
+  for (std::size_t i = 0; i < q.size(); ++i) p[i] = (q[i] << 12) + up(rng);
+  SimplexWeights sw = simplex_weights(m, p, L);
+  Interval If(0);
+  for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
+    std::vector<Interval> vx;
+    for (auto c : sw.vertex[k]) vx.push_back(dyadic_interval(c, c, m));
+    If += f.box(vx) * Interval(sw.weight[k]) / Interval(std::int64_t{1} << sw.shift);
+  }
+  std::vector<Interval> px;
+  for (auto c : p) px.push_back(dyadic_interval(c, c, L));
+  return If - f.box(px);
+}
+}  // namespace
+
 TEST_CASE("interpolation defects bound I f - f and f - I f on Kuhn simplices", "[refine]") {
   // Fact I: for f in C^2, |I_S f - f| is bounded from the Hessian; check it at
   // random points of random simplices against 256-bit enclosures of f.
@@ -685,18 +722,9 @@ TEST_CASE("interpolation defects bound I f - f and f - I f on Kuhn simplices", "
     for (int t = 0; t < 40; ++t) {
       set_precision_bits(128);
       const int m = 2 + t % 6;
-      std::uniform_int_distribution<std::int64_t> uq(0, (std::int64_t{1} << m) - 1);
-      GridPoint q(static_cast<std::size_t>(d));
-      std::vector<Interval> box(static_cast<std::size_t>(d));
-      for (int i = 0; i < d; ++i) {
-        q[static_cast<std::size_t>(i)] = uq(rng);
-        box[static_cast<std::size_t>(i)] = dyadic_interval(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(i)] + 1, m);
-      }
-      Interval v;
-      std::vector<Interval> g, H;
-      f.hessian(box, v, g, H);
+      const GridPoint q = random_cell(d, m, rng);
       Real below, above;
-      interpolation_defects(H, d, m, below, above);
+      cell_defects(f, q, m, below, above);
       REQUIRE(below < Real(1e300));
       if (e == 3) {  // x^2: I f - f <= h^2 / 4 exactly (at the midpoint), f - I f <= 0
         CHECK(below == ldexp(Real(1), -2 * m - 2));
@@ -704,20 +732,7 @@ TEST_CASE("interpolation defects bound I f - f and f - I f on Kuhn simplices", "
       }
       // A random point of the cell: its Kuhn simplex, barycentric weights, I f there.
       set_precision_bits(256);
-      const int L = m + 12;
-      std::uniform_int_distribution<std::int64_t> up(0, std::int64_t{1} << 12);
-      GridPoint p(static_cast<std::size_t>(d));
-      for (int i = 0; i < d; ++i) p[static_cast<std::size_t>(i)] = (q[static_cast<std::size_t>(i)] << 12) + up(rng);
-      SimplexWeights sw = simplex_weights(m, p, L);
-      Interval If(0);
-      for (std::size_t k = 0; k < sw.vertex.size(); ++k) {
-        std::vector<Interval> vx;
-        for (auto c : sw.vertex[k]) vx.push_back(dyadic_interval(c, c, m));
-        If += f.box(vx) * Interval(sw.weight[k]) / Interval(std::int64_t{1} << sw.shift);
-      }
-      std::vector<Interval> px;
-      for (auto c : p) px.push_back(dyadic_interval(c, c, L));
-      Interval diff = If - f.box(px);
+      const Interval diff = interpolation_error_at_random_point(f, q, m, rng);
       CHECK(lo(diff) <= below);
       CHECK(-hi(diff) <= above);
     }
@@ -741,18 +756,9 @@ TEST_CASE("Fact I on sub-simplices bounds I f - f and f - I f on the cell's Kuhn
       set_precision_bits(128);
       const int m = 1 + t % 6, k = 1 + t % 3;
       INFO("m = " << m << ", k = " << k);
-      std::uniform_int_distribution<std::int64_t> uq(0, (std::int64_t{1} << m) - 1);
-      GridPoint q(static_cast<std::size_t>(d));
-      std::vector<Interval> box(static_cast<std::size_t>(d));
-      for (int i = 0; i < d; ++i) {
-        q[static_cast<std::size_t>(i)] = uq(rng);
-        box[static_cast<std::size_t>(i)] = dyadic_interval(q[static_cast<std::size_t>(i)], q[static_cast<std::size_t>(i)] + 1, m);
-      }
-      Interval v;
-      std::vector<Interval> g, H;
-      f.hessian(box, v, g, H);
+      const GridPoint q = random_cell(d, m, rng);
       Real cb, ca, below, above;
-      interpolation_defects(H, d, m, cb, ca);
+      cell_defects(f, q, m, cb, ca);
       subdivided_defects(f, q, m, k, below, above);
       REQUIRE(below < Real(1e300));
       REQUIRE(above < Real(1e300));
@@ -764,21 +770,8 @@ TEST_CASE("Fact I on sub-simplices bounds I f - f and f - I f on the cell's Kuhn
         CHECK(ca == ldexp(Real(1), -2 * m - 2));
       }
       set_precision_bits(256);
-      const int L = m + 12;
-      std::uniform_int_distribution<std::int64_t> up(0, std::int64_t{1} << 12);
       for (int s = 0; s < 16; ++s) {
-        GridPoint p(static_cast<std::size_t>(d));
-        for (int i = 0; i < d; ++i) p[static_cast<std::size_t>(i)] = (q[static_cast<std::size_t>(i)] << 12) + up(rng);
-        SimplexWeights sw = simplex_weights(m, p, L);
-        Interval If(0);
-        for (std::size_t j = 0; j < sw.vertex.size(); ++j) {
-          std::vector<Interval> vx;
-          for (auto c : sw.vertex[j]) vx.push_back(dyadic_interval(c, c, m));
-          If += f.box(vx) * Interval(sw.weight[j]) / Interval(std::int64_t{1} << sw.shift);
-        }
-        std::vector<Interval> px;
-        for (auto c : p) px.push_back(dyadic_interval(c, c, L));
-        Interval diff = If - f.box(px);
+        const Interval diff = interpolation_error_at_random_point(f, q, m, rng);
         CHECK(lo(diff) <= below);
         CHECK(-hi(diff) <= above);
       }

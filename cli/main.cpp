@@ -39,16 +39,16 @@ std::string outward(const Real& lo, const Real& hi, int digits = 4) {
   return "[" + decimal_down(lo, digits) + ", " + decimal_up(hi, digits) + "]";
 }
 
-Dyadic theta_from(const std::string& s) {
+Dyadic theta_from(const std::string& s, const char* option = "--theta") {
   Rational q = parse_decimal(s);
-  if (q <= 0 || q >= 1) throw InputError("--theta must lie in (0, 1), got " + s + " (with theta = 1 the residual can reach 0 on a region, where C2 cannot be certified)");
+  if (q <= 0 || q >= 1) throw InputError(std::string(option) + " must lie in (0, 1), got " + s + " (with theta = 1 the residual can reach 0 on a region, where C2 cannot be certified)");
   Real r;
   mpfr_set_q(r.backend().data(), q.backend().data(), MPFR_RNDD);  // a smaller theta keeps Lemma 1
   return Dyadic::toward_zero(r, precision_bits());
 }
 
 struct ConstructArgs {
-  std::string target, out, resume, eps = "1e-2", kappa, theta = "255/256", rule = "second-order", schedule = "local";
+  std::string target, out, resume, eps = "1e-2", kappa, theta = "255/256", last_theta, rule = "second-order", schedule = "local";
   int dim = 0, max_level = -1, start_depth = 1, max_depth = 8, defect_depth = -1;
   std::size_t max_grades = 1000000;
   unsigned precision = 128, threads = 0;
@@ -90,6 +90,9 @@ ScheduleOptions schedule_options(const ConstructArgs& a, const Target& f) {
   o.kappa = !a.kappa.empty() ? parse_decimal(a.kappa) : default_kappa(o.rule, f);
   o.defect_depth = a.defect_depth;
   o.theta = theta_from(a.theta);
+  // The last level (docs/theory.md 8.2): 1 - 2^-16 with the second-order rule, none with first order; "none" turns it off.
+  if (a.last_theta.empty()) o.last_theta = default_last_theta(o.rule);
+  else if (a.last_theta != "none") o.last_theta = theta_from(a.last_theta, "--last-theta");
   o.max_grades = a.max_grades;
   o.max_level = a.max_level;
   o.start_depth = a.start_depth;
@@ -833,10 +836,11 @@ int main(int argc, char** argv) {
   construct->add_option("--schedule", ca.schedule, "Level schedule: uniform, adaptive or local")->capture_default_str();
   construct->add_option("--kappa", ca.kappa, "Contraction factor per level, in (0,1) (default: 1/16 with the second-order rule on a target with a Hessian, else 1/2)");
   construct->add_option("--theta", ca.theta, "Damping theta in (0,1], 1 - theta < kappa")->capture_default_str();
+  construct->add_option("--last-theta", ca.last_theta, "Damping of the last level, which aims at eps directly once kappa^2 U <= eps (default: 65535/65536 with the second-order rule; none with first order; \"none\": no last level)");
   construct->add_option("--precision", ca.precision, "Working precision in bits")->capture_default_str();
   construct->add_option("--start-depth", ca.start_depth, "Initial patch subdivision depth")->capture_default_str();
   construct->add_option("--max-depth", ca.max_depth, "Deepest patch subdivision")->capture_default_str();
-  construct->add_option("--defect-depth", ca.defect_depth, "Second-order rule, d >= 2: Fact I also on sub-simplices this many levels finer, where it matters (0: on cells only; default 1 in 2-D, 0 otherwise)")
+  construct->add_option("--defect-depth", ca.defect_depth, "Second-order rule, d >= 2: Fact I also on sub-simplices this many levels finer, where it matters (0: on cells only; default 3 in 2-D, 0 otherwise)")
       ->check(CLI::Range(0, 4));
   construct->add_option("--threads", ca.threads, "Threads (0: all cores); the scheme does not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
   construct->add_option("--time-limit", ca.time_limit, "Stop after this many seconds, keeping the completed levels (0: none; exit 3, --resume continues)")
@@ -964,7 +968,7 @@ int main(int argc, char** argv) {
     if (*targets) return cmd_targets(as_json);
     if (*construct) {
       ca.eps_given = construct->count("--eps") > 0;
-      for (const char* name : {"--target", "--dim", "--rule", "--schedule", "--kappa", "--theta", "--precision", "--start-depth", "--max-depth", "--defect-depth", "--max-grades", "--max-level"})
+      for (const char* name : {"--target", "--dim", "--rule", "--schedule", "--kappa", "--theta", "--last-theta", "--precision", "--start-depth", "--max-depth", "--defect-depth", "--max-grades", "--max-level"})
         if (construct->count(name) > 0) ca.fixed_given.push_back(name);
       return cmd_construct(ca);
     }

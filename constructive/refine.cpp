@@ -310,23 +310,16 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
   Interval e = fb - make_interval(lo(Fmin.to_interval()), hi(Fmax.to_interval()));
   Interval fp = f_.box(pt);
   require_finite_on_cell(f_, fp, q, m);
-  // Zero faces (Fact Z): faces of the cell on which f = 0 and F = 0, hence e = 0;
-  // per face, the certified lower bounds of the slope of e away from it
-  // (positive: e >= slope * distance; negative: -e >= slope * distance).
-  std::vector<Real> face_pos(2 * static_cast<std::size_t>(d_), Real(0)), face_neg = face_pos;
+  // Zero faces (Fact Z): faces of the cell on which f = 0 and F = 0, hence e = 0,
+  // and the minorants of +-f that vanish there (zero_minorants; docs/theory.md 8.5).
+  std::vector<ZeroMinorant> minorants;
   if (!grad.empty() && std::all_of(grad.begin(), grad.end(), [](const Interval& g) { return is_finite(g); })) {
     Interval ep = fp - F_.at(centre, m + 1).to_interval();
     const std::vector<Interval> gF = cell_gradient_hull(Fc, m, d_);
     e = intersect_enclosures(e, centred_enclosure(ep, grad, gF, m));
     const std::uint32_t faces = second() && lo(fb) <= 0 && hi(fb) >= 0 ? zero_faces(f_, q, m) & zero_corner_faces(Fc, d_) : 0;
     e = anchored_on_faces(e, faces, grad, gF, m);
-    for (int j = 0; j < 2 * d_; ++j) {
-      if (!(faces & (1u << j))) continue;
-      const auto i = static_cast<std::size_t>(j / 2);
-      // f alone: f >= slope * dist (positive) or -f >= slope * dist (negative), Fact Z with H = 0.
-      face_pos[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(lo(grad[i])) : Real(-hi(grad[i]));
-      face_neg[static_cast<std::size_t>(j)] = j % 2 == 0 ? Real(-hi(grad[i])) : Real(lo(grad[i]));
-    }
+    if (faces) zero_minorants(f_, box, faces, grad, H, m, minorants);
   }
   c.below = c.above = infinity();
   if (second()) interpolation_defects(H, d_, m, c.below, c.above);
@@ -392,35 +385,44 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
       if (const_ok) return std::vector<Real>(masks.size(), cst);
       return std::nullopt;
     };
-    // The zero-face type (docs/theory.md 8.5), only where neither of the others
-    // applies. On each simplex S of the cell, f >= slope * dist(., face) and F
-    // is affine, so e >= I_S(u) with u(v) = slope * dist(v, face) - s F(v): 0 on
-    // the face (F = 0 there), slope * h - s F(v) off it; valid when all are > 0 there.
-    auto face = [&](const std::vector<Real>& slope, int s) -> std::optional<std::vector<Real>> {
+    // The zero-face types (docs/theory.md 8.5), only where neither of the others
+    // applies: the minorant whose Lemma 2' bound (as in `choose`) is smallest.
+    auto zero_type = [&](int s) -> std::optional<std::vector<Real>> {
+      const Real& defect = s > 0 ? c.above : c.below;
+      const Real sup = s > 0 ? c.ehi : Real(-c.elo);
       std::optional<std::vector<Real>> best;
-      Real best_min(0);
-      for (std::size_t j = 0; j < slope.size(); ++j) {
-        if (!(slope[j] > 0)) continue;
-        const Real off = mul_down(slope[j], ldexp(Real(1), -m));
+      Real best_b = infinity();
+      for (const ZeroMinorant& zm : minorants) {
+        if (zm.sign != s) continue;
         std::vector<Real> u;
-        Real umin = infinity();
+        bool ok = true, some = false;
+        Real b = -infinity(), umin = infinity();
         for (std::uint32_t mk : masks) {
-          if (((mk >> (j / 2)) & 1) == (j % 2)) {
+          const Real ev = s > 0 ? Real(hi(c.corner[mk])) : Real(-lo(c.corner[mk]));
+          bool on_zero = false;
+          for (int j = 0; j < 2 * d_; ++j)
+            if ((zm.zero >> j) & 1u) on_zero = on_zero || ((mk >> (j / 2)) & 1u) == static_cast<std::uint32_t>(j % 2);
+          if (on_zero) {
             u.push_back(Real(0));
-            continue;
+          } else {
+            const Real Fv = s > 0 ? Real(hi(Fc[mk].to_interval())) : Real(-lo(Fc[mk].to_interval()));
+            u.push_back(sub_down(zm.value[zm.k < 0 ? 0 : (mk >> zm.k) & 1u], Fv));
+            ok = ok && u.back() > 0;
+            some = true;
           }
-          const Real Fv = s > 0 ? Real(hi(Fc[mk].to_interval())) : Real(-lo(Fc[mk].to_interval()));
-          u.push_back(sub_down(off, Fv));
-          if (u.back() < umin) umin = u.back();
+          b = std::max(b, Real(ev - theta_ * u.back()));
+          umin = std::min(umin, u.back());
         }
-        if (umin > 0 && (!best || umin > best_min)) best = std::move(u), best_min = umin;
+        if (!ok || !some) continue;
+        b = defect < infinity() ? std::min(Real(b + defect), Real(sup - theta_ * umin)) : Real(sup - theta_ * umin);
+        if (!best || b < best_b) best = std::move(u), best_b = b;
       }
       return best;
     };
     auto pos = choose(1, pos_ok, pos_aff, c.elo > 0, c.elo);
     auto neg = choose(-1, neg_ok, neg_aff, c.ehi < 0, Real(-c.ehi));
-    if (!pos && !neg) pos = face(face_pos, 1);
-    if (!pos && !neg) neg = face(face_neg, -1);
+    if (!pos && !neg) pos = zero_type(1);
+    if (!pos && !neg) neg = zero_type(-1);
     if (pos) {
       c.sign.push_back(1);
       c.allow.push_back(std::move(*pos));
@@ -735,7 +737,18 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     Real kq;  // t = kappa * U, rounded down
     mpfr_set_q(kq.backend().data(), opt_.kappa.backend().data(), MPFR_RNDD);
     // The last level need not go below the tolerance.
-    const Real t = std::max(mul_down(kq, U), eps);
+    Real t = std::max(mul_down(kq, U), eps);
+    // The last level (docs/theory.md 8.2): when the level after this one would
+    // have the target eps anyway (kappa^2 U <= eps), this one aims at eps, with
+    // damping last_theta; it ends, as every level does, because eps > (1 - last_theta) U.
+    const Real theta_default = theta_;
+    if (!opt_.last_theta.is_zero() && opt_.schedule != Schedule::Uniform) {
+      const Real lt = opt_.last_theta.to_real();
+      if (mul_up(kq, mul_up(kq, U)) <= eps && mul_up(Real(1 - lt), U) < eps) {
+        t = eps;
+        theta_ = lt;
+      }
+    }
     L_ = Real(0);
     int finest = 0;
     PassEnd end = PassEnd::Done;
@@ -798,6 +811,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.bound = c.levels.empty() ? c.bound : c.levels.back().bound;
       break;
     }
+    theta_ = theta_default;
     LevelRecord rec;
     rec.level = level;
     rec.m = finest;
@@ -838,6 +852,80 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
 }
 
 }  // namespace
+
+void zero_minorants(const Target& f, const std::vector<Interval>& box, std::uint32_t faces, const std::vector<Interval>& grad,
+                    const std::vector<Interval>& H, int m, std::vector<ZeroMinorant>& out) {
+  const int d = static_cast<int>(box.size());
+  const Real h = ldexp(Real(1), -m);
+  // sigma * d_i f >= lower(s, j, g) on the box, for the positive (s = 1) and
+  // negative (s = -1) sides: dist = sigma (x_i - c), sigma = 1 on a lower face.
+  auto lower = [](int s, int j, const Interval& g) { return (j % 2 == 0) == (s > 0) ? Real(lo(g)) : Real(-hi(g)); };
+  constexpr int kSlabs = 8;
+  for (int j = 0; j < 2 * d; ++j) {
+    if (!((faces >> j) & 1u)) continue;
+    const auto i = static_cast<std::size_t>(j / 2);
+    // Fact Z with H = 0: s f >= lower * dist.
+    for (int s : {1, -1}) {
+      const Real v = mul_down(lower(s, j, grad[i]), h);
+      if (v > 0) out.push_back({s, 1u << j, -1, {v, v}});
+    }
+    // Sloped along x_k: s f >= dist * L(x_k) where L is below the slope's lower
+    // bound on each slab. q = dist * L has second derivative 2 sigma beta along an
+    // edge holding both x_i and x_k, so beta (L's slope) must have the sign of
+    // -sigma: L is largest at the low end of x_k on a lower face, at the high
+    // end on an upper face ("top"). With A = L(top), B = L(other end), L at the
+    // edge of slab t' (counted from the top) nearer the top is A - (A - B) t' / n.
+    for (int k = 0; k < d; ++k) {
+      if (k == static_cast<int>(i)) continue;
+      std::vector<Interval> g_slab(kSlabs);
+      bool finite = true;
+      for (int t = 0; t < kSlabs && finite; ++t) {
+        std::vector<Interval> b = box;
+        const Real w = hi(box[static_cast<std::size_t>(k)]) - lo(box[static_cast<std::size_t>(k)]);  // exact: a power of 2
+        b[static_cast<std::size_t>(k)] = make_interval(lo(box[static_cast<std::size_t>(k)]) + w * t / kSlabs,
+                                                        lo(box[static_cast<std::size_t>(k)]) + w * (t + 1) / kSlabs);
+        Interval fb;
+        std::vector<Interval> g, Hs;
+        if (f.gradient) f.gradient(b, fb, g);
+        else f.hessian(b, fb, g, Hs);
+        finite = g.size() == static_cast<std::size_t>(d) && is_finite(g[i]);
+        if (finite) g_slab[static_cast<std::size_t>(t)] = g[i];
+      }
+      if (!finite) continue;
+      const int top_bit = j % 2;  // lower face: L largest at x_k's low end (bit 0)
+      for (int s : {1, -1}) {
+        std::vector<Real> phi(kSlabs);  // counted from the top
+        for (int t = 0; t < kSlabs; ++t) phi[static_cast<std::size_t>(t)] = lower(s, j, g_slab[static_cast<std::size_t>(top_bit ? kSlabs - 1 - t : t)]);
+        const Real A = phi[0];
+        if (!(A > 0)) continue;
+        Real drop(0);  // the smallest admissible A - B, rounded up
+        for (int t = 1; t < kSlabs; ++t) {
+          const Real need = div_up(mul_up(sub_up(A, phi[static_cast<std::size_t>(t)]), Real(kSlabs)), Real(t));
+          if (need > drop) drop = need;
+        }
+        const Real B = sub_down(A, drop);
+        ZeroMinorant zm{s, 1u << j, k, {Real(0), Real(0)}};
+        zm.value[top_bit] = mul_down(A, h);
+        zm.value[1 - top_bit] = mul_down(B, h);
+        out.push_back(zm);
+      }
+    }
+  }
+  // Fact Z2: f = dist_1 dist_2 times a mean of sigma_1 sigma_2 d_12 f; for one
+  // lower and one upper face sigma_1 sigma_2 = -1.
+  if (H.size() == static_cast<std::size_t>(d * d))
+    for (int j1 = 0; j1 < 2 * d; ++j1)
+      for (int j2 = j1 + 1; j2 < 2 * d; ++j2) {
+        if (!((faces >> j1) & 1u) || !((faces >> j2) & 1u) || j1 / 2 == j2 / 2 || j1 % 2 == j2 % 2) continue;
+        const Interval& h12 = H[static_cast<std::size_t>(j1 / 2 * d + j2 / 2)];
+        if (!is_finite(h12)) continue;
+        const Real h2 = ldexp(Real(1), -2 * m);
+        for (int s : {1, -1}) {
+          const Real v = mul_down(s > 0 ? Real(-hi(h12)) : Real(lo(h12)), h2);
+          if (v > 0) out.push_back({s, (1u << j1) | (1u << j2), -1, {v, v}});
+        }
+      }
+}
 
 Construction construct_refined(const Target& f, const ScheduleOptions& opt,
                                const std::function<void(const Construction&)>& checkpoint, const Construction* resume) {

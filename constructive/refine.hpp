@@ -29,6 +29,29 @@ namespace mgdl {
 // sub-cell of S'. +inf when a Hessian enclosure is not finite. k in 1..4.
 void subdivided_defects(const Target& f, const GridPoint& q, int m, int k, Real& below, Real& above);
 
+// Zero-face minorants (docs/theory.md 8.5), for the level-m cell whose box is
+// `box` (side h = 2^-m), where f = 0 on every face in `faces` (bit 2i: x_i at
+// its lower end, 2i + 1: upper end); grad and H enclose f's gradient and
+// Hessian on the box. Each minorant stands for a function q on the cell:
+//   - one face P (zero = its bit), k < 0 (Fact Z): q = (dist(x, P) / h) value[0];
+//   - one face P, k >= 0 (sloped): q = (dist(x, P) / h) ((1 - t) value[0] + t value[1]),
+//     t = (x_k - lower end of the cell in x_k) / h;
+//   - two faces P1, P2 in different coordinates, one lower and one upper
+//     (Fact Z2, k < 0): q = (dist(x, P1) dist(x, P2) / h^2) value[0].
+// Guarantee: sign * f >= q on the cell, and q >= I_S q on every level-m Kuhn
+// simplex S of the cell (q is quadratic with second derivative <= 0 along
+// every Kuhn edge). So where F is affine on each S and 0 on those faces,
+// sign * (f - F) >= I_S(u) with u(v) = q(v) - sign * F(v), which is 0 on the
+// faces and value[bit k of v] - sign * F(v) off them.
+struct ZeroMinorant {
+  int sign;
+  std::uint32_t zero;
+  int k;
+  Real value[2];
+};
+void zero_minorants(const Target& f, const std::vector<Interval>& box, std::uint32_t faces, const std::vector<Interval>& grad,
+                    const std::vector<Interval>& H, int m, std::vector<ZeroMinorant>& out);
+
 Construction construct_refined(const Target& f, const ScheduleOptions& opt,
                                const std::function<void(const Construction&)>& checkpoint,
                                const Construction* resume = nullptr);

@@ -22,11 +22,15 @@ const char* to_string(Schedule s) {
 Rational default_kappa(Rule rule, const Target& f) {
   return rule == Rule::SecondOrder && f.hessian ? Rational(1, 16) : Rational(1, 2);
 }
-int default_defect_depth(int d) { return d == 2 ? 1 : 0; }
+int default_defect_depth(int d) { return d == 2 ? 3 : 0; }
+Dyadic default_last_theta(Rule rule) {
+  return rule == Rule::SecondOrder ? Dyadic(65535).times_pow2(-16) : Dyadic();
+}
 ScheduleOptions& use_default_engine(ScheduleOptions& o, const Target& f) {
   o.rule = Rule::SecondOrder;
   o.schedule = Schedule::Local;
   o.kappa = default_kappa(o.rule, f);
+  o.last_theta = default_last_theta(o.rule);
   return o;
 }
 Rule parse_rule(const std::string& s) {
@@ -75,6 +79,12 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
   if (1 - theta >= opt.kappa) throw InputError("Theorem A needs 1 - theta < kappa (theta " + to_string(theta) + ", kappa " + to_string(opt.kappa) + ")");
   if (opt.eps <= 0) throw InputError("eps must be positive, got " + to_string(opt.eps));
   if (opt.defect_depth < -1 || opt.defect_depth > 4) throw InputError("defect depth must lie in 0..4, got " + std::to_string(opt.defect_depth));
+  if (!opt.last_theta.is_zero()) {
+    const Rational lt = opt.last_theta.to_rational();
+    if (lt <= 0 || lt >= 1) throw InputError("last-level theta must lie in (0, 1), got " + to_string(lt));
+    if (opt.rule == Rule::FirstOrder && opt.schedule == Schedule::Adaptive)
+      throw InputError("a last-level theta needs the cell engine (Theorem A's first-order adaptive schedule has none)");
+  }
   if (opt.start_depth < 0 || opt.max_depth < opt.start_depth || opt.max_depth > 20)
     throw InputError("need 0 <= start depth <= max depth <= 20");
   if (opt.defect_depth < 0) {  // the default, resolved and recorded in the construction

@@ -45,6 +45,12 @@ struct ScheduleOptions {
   // resolved value is stored in the scheme file; files without it were built
   // with 0). -1..4.
   int defect_depth = -1;
+  // Cell engine: the last level (docs/theory.md 8.2). When kappa^2 U <= eps and
+  // (1 - last_theta) U < eps (U the bound before the level), the level after
+  // this one would be the last anyway: this level aims at eps directly, with
+  // damping last_theta. 0: no such level (Theorem A's targets throughout; files
+  // without it were built so).
+  Dyadic last_theta;
   // Called after each level and each rejected level trial.
   std::function<void(int level, int m, std::size_t grades, const Real& bound)> progress;
   // Set (e.g. by a signal handler) to stop at the next patch; the result then
@@ -61,10 +67,14 @@ ScheduleOptions& use_default_engine(ScheduleOptions& o, const Target& f);
 // Hessian the rule is first order, where deep levels cost far more (weierstrass
 // at 1e-2: 10^6 grades unfinished with 1/16, 174,856 with 1/2).
 Rational default_kappa(Rule rule, const Target& f);
-// 1 in 2-D, else 0 (docs/theory.md 8.1): in 3-D the sharper coefficients
-// cost the checker 5-10 times the cells (sum3 at 1e-2: 52,712 cells with 0,
-// 252,645 with 1, for the same 6,272 grades).
+// 3 in 2-D, else 0 (docs/theory.md 8.1): in 2-D the sub-simplices cut the
+// defects to about the true interpolation error (sinsin at 1e-2 needs it);
+// in 3-D the sharper coefficients cost the checker 5-10 times the cells (sum3
+// at 1e-2: 52,712 cells with 0, 252,645 with 1, for the same 6,272 grades).
 int default_defect_depth(int d);
+// 1 - 2^-16 for the second-order rule, 0 (none) for the first-order rule
+// (docs/theory.md 8.2).
+Dyadic default_last_theta(Rule rule);
 
 enum class StopReason { Tolerance, MaxGrades, MaxLevel, Interrupted, TimeLimit };
 const char* to_string(StopReason r);

@@ -48,7 +48,8 @@ Scheme scheme_head(const Construction& c) {
               {"max_level", o.max_level},
               {"start_depth", o.start_depth},
               {"max_depth", o.max_depth},
-              {"defect_depth", o.defect_depth}};
+              {"defect_depth", o.defect_depth},
+              {"last_theta", o.last_theta.str()}};
   s.result = {{"stop", to_string(c.stop)}, {"grades", c.grades.size()}, {"levels", c.levels.size()},
               {"bound", real_exact(c.bound)}};
   // max-level: the node whose patch did not contract, at grid level m (resume
@@ -142,6 +143,12 @@ Construction resume_state(const Scheme& s, const Target& f, const std::function<
     // Files written before the option existed were built without sub-simplices.
     o.defect_depth = s.params.contains("defect_depth") ? s.params.at("defect_depth").get<int>() : 0;
     if (o.defect_depth < 0 || o.defect_depth > 4) throw bad("params.defect_depth must lie in 0..4");
+    // Files written before the option existed have no last level.
+    if (s.params.contains("last_theta")) {
+      const Rational lt = parse_rational(s.params.at("last_theta").get<std::string>());
+      if (lt < 0 || lt >= 1) throw bad("params.last_theta must lie in [0, 1)");
+      o.last_theta = Dyadic::from_rational(lt);
+    }
     c.bits = s.params.at("precision").get<unsigned>();
     for (const auto& L : s.levels) {
       LevelRecord r;

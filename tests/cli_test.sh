@@ -56,7 +56,14 @@ expect 2 "defect depth out of range" -- "$MGDL" construct --target 'x1*x2' --def
 [ ! -e "$T/a.json" ] && ok || bad "a refused option writes nothing"
 # The default kappa: 1/16 for the second-order rule on a target with a Hessian, else 1/2 (docs/theory.md 8.2).
 expect 0 "default engine, smooth target" -- "$MGDL" construct --target 'x1*x2' --eps 1e-1 -q --format 1 -o "$T/k.json"
-grep -q '"kappa":"1/16"' "$T/k.json" && grep -q '"defect_depth":1' "$T/k.json" && ok || bad "kappa 1/16 and defect depth 1 by default (2-D)"
+grep -q '"kappa":"1/16"' "$T/k.json" && grep -q '"defect_depth":3' "$T/k.json" && ok || bad "kappa 1/16 and defect depth 3 by default (2-D)"
+grep -q '"last_theta":"65535/65536"' "$T/k.json" && ok || bad "a last level with theta 1 - 2^-16 by default (second order)"
+expect 2 "last-theta out of range" -- "$MGDL" construct --target 'x' --last-theta 1 -o "$T/a.json"
+expect 2 "last-theta with Theorem A's engine" -- "$MGDL" construct --target 'x' --rule first-order --schedule adaptive --last-theta 1/2 -o "$T/a.json"
+expect 0 "no last level" -- "$MGDL" construct --target 'x1*x2' --eps 1e-1 -q --format 1 --last-theta none -o "$T/k0.json"
+grep -q '"last_theta":"0"' "$T/k0.json" && ok || bad "--last-theta none is recorded as 0"
+rm -f "$T/k0.json"
+[ ! -e "$T/a.json" ] && ok || bad "a refused last-theta writes nothing"
 expect 0 "default engine, 3-D" -- "$MGDL" construct --target 'x1*x2*x3' --eps 2e-1 -q --format 1 -o "$T/k.json"
 grep -q '"defect_depth":0' "$T/k.json" && ok || bad "defect depth 0 by default in 3-D"
 expect 0 "default engine, no Hessian" -- "$MGDL" construct --target takagi --eps 2e-1 -q --format 1 -o "$T/k.json"
@@ -199,11 +206,11 @@ if [ -f "$DOCS/theorems.md" ] && [ -z "${MGDL_SANITIZED:-}" ]; then
   # prose of theorems.md (the checksum), and a quick row of rules.md.
   sed -i '0,/| kink | 1 | 165 |/s//| kink | 1 | 166 |/' "$T/docs/theorems.md"
   sed -i 's/Each table states one claim/Each table states a claim/' "$T/docs/theorems.md"
-  sed -i '0,/| kink | 1e-6 | SO\/local | 176 |/s//| kink | 1e-6 | SO\/local | 175 |/' "$T/docs/rules.md"
+  sed -i '0,/| kink | 1e-6 | SO\/local | 175 |/s//| kink | 1e-6 | SO\/local | 176 |/' "$T/docs/rules.md"
   expect 1 "tables --check catches edited rows and prose" -- "$MGDL" tables --quick --check --docs "$T/docs"
   grep -q "stale: theorems.md: row differs or is missing: | kink | 1 | 165 |" "$T/out" && ok || bad "the check names the edited theorems row"
   grep -q "theorems.md was edited by hand (checksum mismatch)" "$T/out" && ok || bad "the checksum catches prose edits"
-  grep -q "stale: rules.md: row differs or is missing: | kink | 1e-6 | SO/local | 176 |" "$T/out" && ok || bad "the check names the edited rules row"
+  grep -q "stale: rules.md: row differs or is missing: | kink | 1e-6 | SO/local | 175 |" "$T/out" && ok || bad "the check names the edited rules row"
   grep -q "rules.md was edited by hand" "$T/out" && ok || bad "the rules checksum catches the edit"
   pushd "$DOCS/.." >/dev/null
   expect 2 "tables --quick would overwrite docs/ with a subset" -- "$MGDL" tables --quick

@@ -5,11 +5,13 @@
 
 #include "constructive/fast_eval.hpp"
 #include "constructive/refine.hpp"
+#include "kernel/enclose.hpp"
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
 #include "verify/checker.hpp"
 
 #include <atomic>
+#include <bit>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -396,9 +398,9 @@ TEST_CASE("the defect depth is part of the scheme file, and files without it res
   CHECK_THROWS_AS(construct(f, o), InputError);
   o.defect_depth = -2;
   CHECK_THROWS_AS(construct(f, o), InputError);
-  // The default (-1) is resolved and recorded: 1 in 2-D, 0 in 1-D and 3-D.
+  // The default (-1) is resolved and recorded: 3 in 2-D, 0 in 1-D and 3-D.
   o.defect_depth = -1;
-  CHECK(construct(f, o).options.defect_depth == 1);
+  CHECK(construct(f, o).options.defect_depth == 3);
   Target g = resolve_target("sum3");
   use_default_engine(o, g);
   o.eps = Rational(1, 2);
@@ -786,6 +788,112 @@ TEST_CASE("Fact I on sub-simplices bounds I f - f and f - I f on the cell's Kuhn
   CHECK(a == infinity());
 }
 
+namespace {
+// q(x) of a zero-face minorant (constructive/refine.hpp) at a point x of the
+// level-m cell q0, at the current precision.
+Interval minorant_at(const ZeroMinorant& zm, const GridPoint& q0, int m, const std::vector<Interval>& x) {
+  const Interval h = dyadic_interval(1, 1, m);
+  Interval prod(1);
+  int faces = 0;
+  for (std::size_t j = 0; j < 2 * q0.size(); ++j) {
+    if (!((zm.zero >> j) & 1u)) continue;
+    const std::size_t i = j / 2;
+    const Interval lo_end = dyadic_interval(q0[i], q0[i], m), hi_end = dyadic_interval(q0[i] + 1, q0[i] + 1, m);
+    prod *= (j % 2 == 0 ? x[i] - lo_end : hi_end - x[i]) / h;
+    ++faces;
+  }
+  Interval v(zm.value[0]);
+  if (zm.k >= 0) {
+    const auto k = static_cast<std::size_t>(zm.k);
+    const Interval t = (x[k] - dyadic_interval(q0[k], q0[k], m)) / h;
+    v = (Interval(1) - t) * Interval(zm.value[0]) + t * Interval(zm.value[1]);
+  }
+  (void)faces;
+  return prod * v;
+}
+}  // namespace
+
+TEST_CASE("zero-face minorants: s f >= q on the cell and q >= I_S q on its Kuhn simplices, and a slope the wrong way is caught", "[refine]") {
+  // Fact Z (flat), the sloped form and Fact Z2 (two faces, one lower and one
+  // upper), at random points of random cells touching the zero faces, against
+  // 256-bit enclosures. The planted defect: the sloped minorants with their end
+  // values swapped (slope against the sign rule) must fail one of the two.
+  const char* exprs[] = {"sin(pi*x1)*sin(pi*x2)", "x2*(1+x1)*exp(x1)", "x1*(1-x2)*(2+x2-x1)", "sin(pi*x1)*sin(pi*x2)*sin(pi*x3)"};
+  const int dims[] = {2, 2, 2, 3};
+  std::mt19937_64 rng(61);
+  std::size_t flat = 0, sloped = 0, pair = 0, points = 0, uncertain = 0, caught = 0;
+  for (int e = 0; e < 4; ++e) {
+    INFO(exprs[e]);
+    const int d = dims[e];
+    Target f = target_from_expression(exprs[e], d);
+    for (int t = 0; t < 40; ++t) {
+      set_precision_bits(128);
+      const int m = 1 + t % 6;
+      const std::int64_t top = (std::int64_t{1} << m) - 1;
+      GridPoint q = random_cell(d, m, rng);
+      q[static_cast<std::size_t>(t % d)] = t % 2 ? 0 : top;                       // on a face of the cube
+      if (t % 3 == 0) q[static_cast<std::size_t>((t + 1) % d)] = t % 4 < 2 ? top : 0;  // often at an edge or corner of it
+      const std::uint32_t faces = zero_faces(f, q, m);
+      if (!faces) continue;
+      std::vector<Interval> box, g, H;
+      for (auto x : q) box.push_back(dyadic_interval(x, x + 1, m));
+      Interval fb;
+      f.hessian(box, fb, g, H);
+      std::vector<ZeroMinorant> ms;
+      zero_minorants(f, box, faces, g, H, m, ms);
+      for (const ZeroMinorant& zm : ms) {
+        CHECK((zm.zero & ~faces) == 0u);
+        if (std::popcount(zm.zero) == 2) ++pair;
+        else if (zm.k >= 0) ++sloped;
+        else ++flat;
+      }
+      set_precision_bits(256);
+      const int L = m + 12;
+      std::uniform_int_distribution<std::int64_t> up(0, std::int64_t{1} << 12);
+      for (int s = 0; s < 12; ++s) {
+        GridPoint p(q.size());
+        for (std::size_t i = 0; i < q.size(); ++i) p[i] = (q[i] << 12) + up(rng);
+        std::vector<Interval> px;
+        for (auto c : p) px.push_back(dyadic_interval(c, c, L));
+        const Interval fx = f.box(px);
+        // The Kuhn simplex holding p, and its vertices as points.
+        SimplexWeights sw = simplex_weights(m, p, L);
+        std::vector<std::vector<Interval>> vx;
+        for (const auto& v : sw.vertex) {
+          vx.emplace_back();
+          for (auto c : v) vx.back().push_back(dyadic_interval(c, c, m));
+        }
+        for (const ZeroMinorant& zm0 : ms)
+          for (int swap = 0; swap < (zm0.k >= 0 ? 2 : 1); ++swap) {
+            ZeroMinorant zm = zm0;
+            if (swap) std::swap(zm.value[0], zm.value[1]);
+            const Interval qx = minorant_at(zm, q, m, px);
+            const Interval gap_f = Interval(zm.sign) * fx - qx;  // s f - q >= 0
+            Interval Iq(0);
+            for (std::size_t k = 0; k < sw.vertex.size(); ++k)
+              Iq += minorant_at(zm, q, m, vx[k]) * Interval(sw.weight[k]) / Interval(std::int64_t{1} << sw.shift);
+            const Interval gap_i = qx - Iq;  // q - I_S q >= 0
+            if (!swap) {
+              ++points;
+              CHECK(hi(gap_f) >= 0);  // never certainly violated
+              CHECK(hi(gap_i) >= 0);
+              if (lo(gap_f) < 0 || lo(gap_i) < -ldexp(Real(1), -200)) ++uncertain;
+            } else if (hi(gap_f) < 0 || hi(gap_i) < 0) {
+              ++caught;
+            }
+          }
+      }
+    }
+  }
+  set_precision_bits(128);
+  CHECK(flat >= 20);
+  CHECK(sloped >= 20);
+  CHECK(pair >= 4);
+  CHECK(points >= 1000);
+  CHECK(uncertain * 50 <= points);  // the checks decide almost everywhere
+  CHECK(caught >= 20);              // a sloped minorant the wrong way round is caught
+}
+
 TEST_CASE("the simplex type with the smaller Lemma 2' bound: sinsin with kappa 1/8 ends (the constant type stalled it)", "[refine]") {
   // With the constant type chosen whenever it allowed at least the affine
   // minimum, a cell where F had a steep slope kept the constant allowance at
@@ -1024,6 +1132,7 @@ TEST_CASE("every catalogue target, interrupted at any level end or inside a leve
     o.rule = rc.rule;
     o.schedule = rc.schedule;
     o.max_level = rc.max_level;
+    o.last_theta = default_last_theta(rc.rule);  // the last level of the second-order rule, as in mgdl construct
     // The uninterrupted run; each progress call is marked as a level end (it
     // follows a checkpoint) or as a point inside a level (a rejected trial of
     // the adaptive schedule, a pass of the cell engine).
@@ -1126,4 +1235,46 @@ TEST_CASE("every catalogue target, interrupted at any level end or inside a leve
   CHECK(at_level_end >= catalogue().size() / stride);
   CHECK(inside_level >= catalogue().size() / stride);
   CHECK(continued >= catalogue().size() / stride);
+}
+
+TEST_CASE("the last level aims at eps once kappa^2 U <= eps, with damping last_theta, and is part of the scheme file", "[schedule][resume]") {
+  set_precision_bits(128);
+  Target f = resolve_target("sin2pi");
+  ScheduleOptions o;
+  use_default_engine(o, f);
+  o.eps = Rational(1, 1000);
+  REQUIRE(o.last_theta == Dyadic(65535).times_pow2(-16));
+  const Construction c = construct(f, o);
+  ScheduleOptions o0 = o;
+  o0.last_theta = Dyadic();
+  const Construction c0 = construct(f, o0);
+  REQUIRE(c.stop == StopReason::Tolerance);
+  REQUIRE(c0.stop == StopReason::Tolerance);
+  // Without it the levels follow kappa = 1/16 down to eps; with it the level
+  // after which one more would have been the last aims at eps itself.
+  CHECK(c.levels.size() + 1 == c0.levels.size());
+  CHECK(c.grades.size() < c0.grades.size());
+  for (std::size_t l = 0; l + 1 < c.levels.size(); ++l) CHECK(gt(c.levels[l].bound, o.eps));
+  CHECK(le(c.levels.back().bound, o.eps));
+  // The level before the last ended at U with kappa^2 U <= eps: U / 256 <= 1/1000.
+  CHECK(le(ldexp(c.levels[c.levels.size() - 2].bound, -8), o.eps));
+  check_lemma1_and_bound(c, 40);
+  CHECK(verify_all(c) == Verdict::Proved);
+  Scheme s = to_scheme(c);
+  REQUIRE(s.params.contains("last_theta"));
+  CHECK(s.params["last_theta"] == "65535/65536");
+  CHECK(resume_state(s, f).options.last_theta == o.last_theta);
+  s.params.erase("last_theta");  // files written before it: no last level
+  CHECK(resume_state(s, f).options.last_theta.is_zero());
+  s.params["last_theta"] = "1";
+  CHECK_THROWS_AS(resume_state(s, f), InputError);
+  s.params["last_theta"] = "-1/2";
+  CHECK_THROWS_AS(resume_state(s, f), InputError);
+  o.last_theta = Dyadic(1);
+  CHECK_THROWS_AS(construct(f, o), InputError);
+  o.last_theta = Dyadic(1).times_pow2(-1);
+  o.rule = Rule::FirstOrder;
+  o.schedule = Schedule::Adaptive;  // Theorem A's engine has no last level
+  CHECK_THROWS_AS(construct(f, o), InputError);
+  CHECK(default_last_theta(Rule::FirstOrder).is_zero());
 }

@@ -423,13 +423,13 @@ TEST_CASE("grades reading features beyond x get the general-network analysis", "
 }
 
 // ---- The tables generator (theorems/): plain-text and LaTeX tables, the
-// default engine's Lemma 2' row, figures. Cheap runs (eps 1e-1; the default engine at 1e-2 and 3e-2, which take two levels with kappa = 1/16).
+// default engine's Lemma 2' row, figures. Cheap runs (eps 1e-1; the default engine at 1e-3, two levels for kink, and 3e-2, one level for absdiff).
 
 namespace {
 std::vector<TargetRun> cheap_runs() {
   TablesOptions o;
   o.threads = 1;
-  return run_targets({{"kink", "1e-1", true, Engine::TheoremA}, {"kink", "1e-2", true, Engine::Default}, {"absdiff", "3e-2", true, Engine::Default}}, o);
+  return run_targets({{"kink", "1e-1", true, Engine::TheoremA}, {"kink", "1e-3", true, Engine::Default}, {"absdiff", "3e-2", true, Engine::Default}}, o);
 }
 std::string read_all(const std::string& p) {
   std::ifstream in(p);
@@ -460,13 +460,16 @@ TEST_CASE("theorem tables: both engines, Lemma 2' judged from the checker's encl
   const Statement* l2p = find_statement("default-lemma2");
   REQUIRE(l2p);
   CHECK(l2p->engine == Engine::Default);
+  std::size_t planted = 0;
   for (const auto& r : runs) {
     if (r.engine != Engine::Default) continue;
     CHECK(l2p->row(r).back() == "PROVED");
     // A planted defect: the constructor claims a zero norm before every
     // level, so every target t_l is eps, and the first level ends (proved by
-    // the checker) above eps.
-    REQUIRE(r.construction.levels.size() >= 2);
+    // the checker) above eps. (absdiff at 3e-2 is one level: its first level
+    // is already the last, docs/theory.md 8.2.)
+    if (r.construction.levels.size() < 2) continue;
+    ++planted;
     TargetRun bad = r;
     for (auto& L : bad.construction.levels) L.norm_hi = Real(0);
     CHECK(l2p->row(bad).back() == "REFUTED");
@@ -474,6 +477,7 @@ TEST_CASE("theorem tables: both engines, Lemma 2' judged from the checker's encl
     const std::vector<std::string> u = unproved_rows({bad}, {});
     CHECK(std::find(u.begin(), u.end(), "theorems.md, default-lemma2: " + r.name + " " + r.eps + ": REFUTED") != u.end());
   }
+  CHECK(planted >= 1);
   CHECK(unproved_rows(runs, runs).empty());
   // Each statement's plain-text table holds the runs of its engine only.
   const std::string txt = render_statement(*find_statement("theoremA-C3"), runs);

@@ -25,8 +25,9 @@ namespace mgdl {
 // level-m cell q (finite Hessian enclosures), then on every level-m Kuhn
 // simplex S of q, I_S f - f <= below and f - I_S f <= above. The bounds are
 // computed on the level-(m + k) Kuhn sub-simplices S' (each inside one S):
-// the values of I_S f - f at the vertices of S' plus Fact I's defects on the
-// sub-cell of S'. +inf when a Hessian enclosure is not finite. k in 1..4.
+// the largest value of I_S f - f at their vertices plus Fact I's defects for
+// level m + k from the cell's Hessian enclosure (4^-k times the cell's own).
+// +inf when the Hessian enclosure is not finite. k in 1..4.
 void subdivided_defects(const Target& f, const GridPoint& q, int m, int k, Real& below, Real& above);
 
 // Zero-face minorants (docs/theory.md 8.5), for the level-m cell whose box is

@@ -967,6 +967,7 @@ TEST_CASE("every rule and schedule gives a valid scheme, and the cell engine is 
     o.eps = parse_decimal("5e-2");
     o.rule = Rule::SecondOrder;
     o.schedule = Schedule::Local;
+    o.defect_depth = 1;  // as build_with
     std::atomic<bool> stop{false};
     o.interrupt = &stop;
     const std::string part = (dir / "part.json").string();

@@ -798,13 +798,11 @@ namespace {
 Interval minorant_at(const ZeroMinorant& zm, const GridPoint& q0, int m, const std::vector<Interval>& x) {
   const Interval h = dyadic_interval(1, 1, m);
   Interval prod(1);
-  int faces = 0;
   for (std::size_t j = 0; j < 2 * q0.size(); ++j) {
     if (!((zm.zero >> j) & 1u)) continue;
     const std::size_t i = j / 2;
     const Interval lo_end = dyadic_interval(q0[i], q0[i], m), hi_end = dyadic_interval(q0[i] + 1, q0[i] + 1, m);
     prod *= (j % 2 == 0 ? x[i] - lo_end : hi_end - x[i]) / h;
-    ++faces;
   }
   Interval v(zm.value[0]);
   if (zm.k >= 0) {
@@ -812,7 +810,6 @@ Interval minorant_at(const ZeroMinorant& zm, const GridPoint& q0, int m, const s
     const Interval t = (x[k] - dyadic_interval(q0[k], q0[k], m)) / h;
     v = (Interval(1) - t) * Interval(zm.value[0]) + t * Interval(zm.value[1]);
   }
-  (void)faces;
   return prod * v;
 }
 }  // namespace

@@ -11,6 +11,7 @@
 #include "targets/catalogue.hpp"
 #include "theorems/theorems.hpp"
 #include "verify/checker.hpp"
+#include "cluster/mpi_comm.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,15 @@
 #include <sstream>
 
 using namespace mgdl;
+
+namespace {
+// The ranks of this run when mpirun started it (null: one process).
+const Comm* g_comm = nullptr;
+// "rank r of N: " when there is more than one rank.
+std::string rank_text() {
+  return comm_size(g_comm) > 1 ? "rank " + std::to_string(comm_rank(g_comm)) + " of " + std::to_string(comm_size(g_comm)) + ": " : "";
+}
+}  // namespace
 using json = nlohmann::ordered_json;
 
 namespace {
@@ -384,7 +394,7 @@ int cmd_eval(const std::string& file, long grade, const std::string& points, uns
 struct VerifyArgs {
   std::string file, target, p = "1,2", eps, at;
   std::size_t budget = 200000, tighten = 0;
-  int max_level = 48;
+  int max_level = 48, slab_level = -1;
   unsigned precision = 128, threads = 0;
   bool json = false, network = false;
 };
@@ -420,6 +430,8 @@ int cmd_verify(const VerifyArgs& a) {
   o.max_level = a.max_level;
   o.threads = a.threads;
   o.network = a.network;
+  if (a.slab_level >= 0) o.slab_level = a.slab_level;
+  o.comm = g_comm;
   if (!a.eps.empty()) o.eps = parse_decimal(a.eps);
   else if (s.params.contains("eps") && s.params["eps"].is_string()) o.eps = parse_rational(s.params["eps"].get<std::string>());
   for (const auto& t : split_list(a.at)) {
@@ -483,7 +495,7 @@ int cmd_verify(const VerifyArgs& a) {
               {"grades", r.grades}, {"hat_grades", r.hat_grades}, {"general_grades", r.general_grades},
               {"unsupported_grades", r.unsupported_grades}, {"trivial_grades", r.trivial_grades},
               {"depth", r.depths}, {"verdict", to_string(all)}, {"claims", claims}, {"norms", norms},
-              {"cells", r.cells}, {"seconds", secs}};
+              {"cells", r.cells}, {"slab_level", r.slab_level}, {"seconds", secs}};
     if (r.network) j["per_grade"] = rows;
     std::cout << j.dump(2) << "\n";
   } else {
@@ -520,7 +532,8 @@ int cmd_verify(const VerifyArgs& a) {
         std::cout << std::right << std::setw(8) << n.grade << std::setw(7) << n.level << "  " << std::left << std::setw(28)
                   << outward(n.inf_lo, n.inf_hi) << std::setw(28) << outward(n.l1_lo, n.l1_hi) << outward(n.l2_lo, n.l2_hi) << "\n";
     }
-    std::cout << std::right << "\n" << to_string(all) << ": " << r.cells << " cells examined, " << std::fixed
+    std::cout << std::right << "\n" << to_string(all) << ": " << r.cells << " cells examined in " << (std::int64_t{1} << r.slab_level)
+              << (r.slab_level ? " slabs, " : " slab, ") << std::fixed
               << std::setprecision(2) << secs << " s\n";
   }
   return all == Verdict::Proved ? kExitOk : all == Verdict::Refuted ? kExitRefuted : kExitUndecided;
@@ -817,7 +830,8 @@ int cmd_train(const std::string& target, int dim, const TrainOptions& opt, const
   return kExitOk;
 }
 
-int main(int argc, char** argv) {
+
+int run_cli(int argc, char** argv) {
   CLI::App app{"mgdl: fixed-width multigrade ReLU schemes, constructed in exact dyadic arithmetic"};
   app.require_subcommand(1);
   bool as_json = false;
@@ -900,9 +914,11 @@ int main(int argc, char** argv) {
   verify->add_option("--p", va.p, "Exponents for C4, comma-separated, each >= 1")->capture_default_str();
   verify->add_option("--eps", va.eps, "Tolerance for C3 (default: the file's params.eps)");
   verify->add_option("--at", va.at, "Also enclose the norms at these grades, comma-separated");
-  verify->add_option("--budget", va.budget, "Cells per check (one grade, one norm)")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+  verify->add_option("--budget", va.budget, "Cells per search (one grade in one slab; one norm)")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   verify->add_option("--tighten", va.tighten, "Cells each norm enclosure may spend on its width beyond deciding C3 (0: as many as its partition took, at least 64 2^d)")->capture_default_str()->check(kWhole)->check(CLI::Range(std::size_t{0}, std::size_t{1} << 40));
   verify->add_option("--max-level", va.max_level, "Finest cell level")->capture_default_str()->check(CLI::Range(1, 56));
+  verify->add_option("--slab-level", va.slab_level, "Search the cube in 2^L slabs along x1, each on its own (default: 6, 4, 3, 2 in 1-4 D); under mpirun the ranks share them, and results depend on L, never on the ranks")
+      ->check(CLI::Range(0, 20));
   verify->add_option("--precision", va.precision, "Working precision in bits")->capture_default_str();
   verify->add_option("--threads", va.threads, "Threads (0: all cores); verdicts and figures do not depend on it")->capture_default_str()->check(CLI::Range(0u, 1024u));
   verify->add_flag("--network", va.network, "Use the general-network analysis for every grade (automatic when a grade reads earlier grades' features)");
@@ -964,6 +980,12 @@ int main(int argc, char** argv) {
     std::cerr << "mgdl: error: " << e.what() << " (see mgdl --help)\n";
     return kExitInput;
   }
+  if (comm_size(g_comm) > 1 && !*verify) {
+    // Nothing has been exchanged yet: every rank stops here alike.
+    if (comm_rank(g_comm) == 0)
+      std::cerr << "mgdl: error: only `mgdl verify` runs on more than one rank (mpirun -n " << comm_size(g_comm) << ")\n";
+    return kExitInput;
+  }
   try {
     if (*targets) return cmd_targets(as_json);
     if (*construct) {
@@ -992,11 +1014,32 @@ int main(int argc, char** argv) {
     if (*theorem) return cmd_theorem(theorem_id, theorem_quick, tables_threads);
     if (*defaults) return cmd_defaults(def_precision, def_out, as_json);
   } catch (const InputError& e) {
-    std::cerr << "mgdl: error: " << e.what() << "\n";
+    std::cerr << "mgdl: " << rank_text() << "error: " << e.what() << "\n";
+    abort_cluster(kExitInput);  // the other ranks may be waiting for this one
     return kExitInput;
   } catch (const std::exception& e) {
-    std::cerr << "mgdl: internal error: " << e.what() << "\n";
+    std::cerr << "mgdl: " << rank_text() << "internal error: " << e.what() << "\n";
+    abort_cluster(4);
     return 4;
   }
   return kExitInput;
+}
+
+int main(int argc, char** argv) {
+  std::unique_ptr<Comm> comm;
+  try {
+    comm = start_cluster(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::cerr << "mgdl: error: " << e.what() << "\n";
+    return 4;
+  }
+  g_comm = comm.get();
+  // Rank 0 alone writes the results; every rank reports its own errors.
+  std::streambuf* out = std::cout.rdbuf();
+  if (comm_rank(g_comm) != 0) std::cout.rdbuf(nullptr);
+  const int code = run_cli(argc, argv);
+  std::cout.rdbuf(out);
+  comm.reset();
+  finish_cluster();
+  return code;
 }

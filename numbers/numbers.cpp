@@ -1,5 +1,6 @@
 // Number helpers: precision, interval endpoints, exact rational I/O, dyadics.
 #include "numbers/numbers.hpp"
+#include "numbers/comm.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -233,5 +234,127 @@ std::string dyadic_text(const Dyadic& x) {
   if (x.exponent() == 0) return x.mantissa().str();
   return x.mantissa().str() + "p" + std::to_string(x.exponent());
 }
+
+
+// ---- numbers/comm.hpp: exact byte encoding and the collectives built on allgather.
+
+void ByteWriter::u64(std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void ByteWriter::str(std::string_view s) {
+  u64(s.size());
+  out_.append(s);
+}
+namespace {
+std::string mpz_hex(mpz_srcptr z) {
+  std::string s(mpz_sizeinbase(z, 16) + 2, '\0');
+  mpz_get_str(s.data(), 16, z);
+  s.resize(std::char_traits<char>::length(s.c_str()));
+  return s;
+}
+void mpz_from_hex(mpz_ptr z, const std::string& s) {
+  if (mpz_set_str(z, s.c_str(), 16) != 0) throw std::runtime_error("a malformed message between ranks");
+}
+}  // namespace
+void ByteWriter::real(const Real& x) {
+  mpfr_srcptr p = x.backend().data();
+  u64(static_cast<std::uint64_t>(mpfr_get_prec(p)));
+  if (mpfr_nan_p(p)) return u64(0);
+  if (mpfr_inf_p(p)) return u64(mpfr_sgn(p) > 0 ? 1 : 2);
+  if (mpfr_zero_p(p)) return u64(mpfr_signbit(p) ? 4 : 3);
+  u64(5);
+  mpz_t m;
+  mpz_init(m);
+  const mpfr_exp_t e = mpfr_get_z_2exp(m, p);
+  i64(static_cast<std::int64_t>(e));
+  str(mpz_hex(m));
+  mpz_clear(m);
+}
+void ByteWriter::rational(const Rational& q) {
+  str(mpz_hex(mpq_numref(q.backend().data())));
+  str(mpz_hex(mpq_denref(q.backend().data())));
+}
+void ByteWriter::dyadic(const Dyadic& x) {
+  str(mpz_hex(x.mantissa().backend().data()));
+  i64(x.exponent());
+}
+
+std::uint64_t ByteReader::u64() {
+  if (in_.size() - pos_ < 8) throw std::runtime_error("a truncated message between ranks");
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+  pos_ += 8;
+  return v;
+}
+std::string ByteReader::str() {
+  const std::uint64_t n = u64();
+  if (in_.size() - pos_ < n) throw std::runtime_error("a truncated message between ranks");
+  std::string s(in_.substr(pos_, n));
+  pos_ += n;
+  return s;
+}
+Real ByteReader::real() {
+  const auto prec = static_cast<mpfr_prec_t>(u64());
+  if (prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX) throw std::runtime_error("a malformed message between ranks");
+  Real x;
+  mpfr_ptr p = x.backend().data();
+  mpfr_set_prec(p, prec);
+  switch (u64()) {
+    case 0: mpfr_set_nan(p); return x;
+    case 1: mpfr_set_inf(p, 1); return x;
+    case 2: mpfr_set_inf(p, -1); return x;
+    case 3: mpfr_set_zero(p, 1); return x;
+    case 4: mpfr_set_zero(p, -1); return x;
+    case 5: break;
+    default: throw std::runtime_error("a malformed message between ranks");
+  }
+  const auto e = static_cast<mpfr_exp_t>(i64());
+  mpz_t m;
+  mpz_init(m);
+  mpz_from_hex(m, str());
+  const int inexact = mpfr_set_z_2exp(p, m, e, MPFR_RNDN);  // exact: the mantissa has prec bits
+  mpz_clear(m);
+  if (inexact != 0) throw std::runtime_error("a malformed message between ranks");
+  return x;
+}
+Rational ByteReader::rational() {
+  Integer n, d;
+  mpz_from_hex(n.backend().data(), str());
+  mpz_from_hex(d.backend().data(), str());
+  if (d <= 0) throw std::runtime_error("a malformed message between ranks");
+  return Rational(n, d);
+}
+Dyadic ByteReader::dyadic() {
+  Integer m;
+  mpz_from_hex(m.backend().data(), str());
+  const long e = static_cast<long>(i64());
+  return Dyadic(std::move(m), e);
+}
+
+CountScan count_scan(const Comm* c, std::uint64_t mine) {
+  ByteWriter w;
+  w.u64(mine);
+  const auto all = allgather(c, w.bytes());
+  CountScan s;
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    const std::uint64_t v = ByteReader(all[r]).u64();
+    if (static_cast<int>(r) < comm_rank(c)) s.before += v;
+    s.total += v;
+  }
+  return s;
+}
+MaxAt max_at(const Comm* c, const Real& mine) {
+  if (!c) return MaxAt{mine, 0};
+  ByteWriter w;
+  w.real(mine);
+  const auto all = c->allgather(w.bytes());
+  MaxAt m{ByteReader(all[0]).real(), 0};
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    Real v = ByteReader(all[r]).real();
+    if (v > m.value) m = MaxAt{std::move(v), static_cast<int>(r)};
+  }
+  return m;
+}
+bool any_rank(const Comm* c, bool mine) { return count_scan(c, mine ? 1 : 0).total != 0; }
 
 }  // namespace mgdl

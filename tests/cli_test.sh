@@ -165,7 +165,12 @@ expect 0 "verify proved" -- "$MGDL" verify "$T/s.json"
 grep -q "^C2 .*PROVED" "$T/out" && ok || bad "verify prints C2 PROVED"
 expect 1 "verify refuted (wrong target)" -- "$MGDL" verify "$T/s.json" --target 'sin(2*pi*x) - 0.3*max(0, 1 - 20*abs(x - 0.3))'
 grep -q "REFUTED" "$T/out" && ok || bad "verify prints REFUTED"
-expect 3 "verify undecided (tiny budget)" -- "$MGDL" verify "$T/s.json" --budget 1
+expect 3 "verify undecided (tiny budget)" -- "$MGDL" verify "$T/s.json" --budget 1 --slab-level 0
+expect 2 "verify --slab-level above --max-level" -- "$MGDL" verify "$T/s.json" --slab-level 9 --max-level 8
+grep -q "at most --max-level" "$T/err" && ok || bad "the slab level error names --max-level"
+expect 2 "verify --slab-level out of range" -- "$MGDL" verify "$T/s.json" --slab-level 21
+expect 0 "verify --slab-level 0" -- "$MGDL" verify "$T/s.json" --slab-level 0
+grep -q "in 1 slab," "$T/out" && ok || bad "verify names its slabs"
 expect 0 "verify json" -- "$MGDL" verify "$T/s.json" --json --p 1,2,3/2
 grep -q '"verdict": "PROVED"' "$T/out" && ok || bad "verify --json carries the verdict"
 expect 2 "verify bad p" -- "$MGDL" verify "$T/s.json" --p 0.5

@@ -9,9 +9,11 @@
 #include "kernel/enclose.hpp"
 #include "kernel/realise.hpp"
 #include "kernel/rounding.hpp"
+#include "numbers/comm.hpp"
 #include "numbers/parallel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <atomic>
 #include <deque>
@@ -63,6 +65,19 @@ class IndexedHats {
     last_grade_ = grade;
     if (static_cast<int>(by_level_.size()) <= m) by_level_.resize(static_cast<std::size_t>(m) + 1);
     by_level_[static_cast<std::size_t>(m)][node_key(m, z)].emplace_back(grade, a);
+    mark_finer(grade, m, z, m);
+  }
+  // A hat this rank does not keep (its support misses the rank's slabs): only
+  // the cells coarser than the slabs (levels < B), which any rank may search,
+  // learn that it lies inside them.
+  void add_elsewhere(std::size_t grade, int m, const GridPoint& z, int B) {
+    if (grade < last_grade_) throw InternalError("IndexedHats: grades added out of order");
+    last_grade_ = grade;
+    mark_finer(grade, m, z, std::min(m, B));
+  }
+  // Records, for the ancestors of levels below `below` of the level-m cells
+  // of the support of phi_{m,z}, the first grade making them unresolved.
+  void mark_finer(std::size_t grade, int m, const GridPoint& z, int below) {
     // Every coarser cell holding a level-m cell of the support is unresolved
     // below level m from this grade on: the hat is not affine on its Kuhn
     // simplices. Record the first grade that makes each such cell unresolved.
@@ -76,7 +91,7 @@ class IndexedHats {
       }
       if (!inside) continue;
       std::vector<std::int64_t> key(z.size() + 1);
-      for (int j = m - 1; j >= 0; --j) {
+      for (int j = below - 1; j >= 0; --j) {
         key[0] = j;
         for (std::size_t i = 0; i < z.size(); ++i) key[i + 1] = q[i] >> (m - j);
         if (!finer_.emplace(key, grade).second) break;  // recorded by an earlier grade, and so are all its ancestors
@@ -195,6 +210,45 @@ struct Cell {
   bool weak, sign;  // still to prove on this cell
 };
 
+// The cube cut into S = 2^B slabs along x_1 (docs/theory.md 7.5): every
+// search and every norm partition is the union of independent parts, one per
+// slab, so the results are the same however the slabs are shared out among
+// ranks. Rank r of N owns the slabs [r S / N, (r + 1) S / N).
+struct Slabs {
+  int B = 0;
+  std::int64_t S = 1, first = 0, last = 1;  // owned: [first, last)
+  Slabs() = default;
+  Slabs(int level, int rank, int ranks) : B(level), S(std::int64_t{1} << level) {
+    first = S * rank / ranks;
+    last = S * (rank + 1) / ranks;
+  }
+  // The slab holding the level-L cell q, L >= B.
+  std::int64_t of_cell(const GridPoint& q, int L) const { return q[0] >> (L - B); }
+  // Whether the level-L cell q and slab s share interior points.
+  bool meets(const GridPoint& q, int L, std::int64_t s) const {
+    if (L >= B) return of_cell(q, L) == s;
+    return (q[0] << (B - L)) <= s && s < ((q[0] + 1) << (B - L));
+  }
+  // The slab a point p / 2^L belongs to: [s, s + 1) 2^-B, the last one closed.
+  std::int64_t of_point(std::int64_t p0, int L) const {
+    const std::int64_t s = L >= B ? p0 >> (L - B) : p0 << (B - L);
+    return std::min(s, S - 1);
+  }
+  // Slabs whose interiors meet the open interval (lo, hi) 2^-m of x_1.
+  std::pair<std::int64_t, std::int64_t> meeting(std::int64_t lo, std::int64_t hi, int m) const {
+    auto fl = [&](std::int64_t v) { return m >= B ? (v >= 0 ? v >> (m - B) : -((-v + (std::int64_t{1} << (m - B)) - 1) >> (m - B))) : v << (B - m); };
+    const std::int64_t a = std::max<std::int64_t>(0, fl(lo));
+    const std::int64_t ceil_hi = m >= B ? -fl(-hi) : hi << (B - m);
+    return {a, std::min<std::int64_t>(S, ceil_hi)};  // [a, b)
+  }
+  // Whether a hat phi_{m,z} can be nonzero in the closed owned region.
+  bool keeps(int m, const GridPoint& z) const {
+    if (m < B) return true;  // coarse hats are kept by every rank
+    const auto [a, b] = meeting(z[0] - 1, z[0] + 1, m);
+    return a < last && b > first;
+  }
+};
+
 // Children of a cell at level L + 1.
 template <class Emit>
 void children(const Cell& c, Emit emit) {
@@ -218,6 +272,7 @@ struct GradeCheck {
   std::optional<Witness> weak_w, sign_w;
   bool nonzero = false;  // g not proved zero on the whole cube (an open cell counts as nonzero)
   std::size_t cells = 0, open_cells = 0;
+  std::size_t search_cells = 0;  // most cells one search (one slab's part) examined
   int deepest = 0;
 };
 
@@ -244,13 +299,16 @@ Interval unknown() {
 
 template <class OnCell, class OnPoint>
 GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyOptions& opt, OnCell on_cell, OnPoint on_point,
-                            std::function<bool(const Cell&)> meets_support, const Residual& R) {
+                            std::function<bool(const Cell&)> meets_support, const Residual& R, const Slabs& sl, std::int64_t slab) {
   GradeCheck out;
   std::size_t splits = 0;  // cells split only because a finer hat lies inside: bounded too
   while (!queue.empty()) {
     Cell c = std::move(queue.front());
     queue.pop_front();
-    if (!meets_support(c)) continue;
+    // This search covers the cells' parts in slab `slab` only: a cell wider
+    // than a slab is enclosed whole (its enclosure holds on every part), and
+    // its centre is tried only by the search of the slab holding the centre.
+    if (!meets_support(c) || !sl.meets(c.q, c.L, slab)) continue;
     if (!R.resolved(c.q, c.L)) {  // a finer hat inside: the exact corner ranges need smaller cells
       if (c.L >= opt.max_level || splits >= 8 * opt.budget) {
         ++out.open_cells;
@@ -274,16 +332,18 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
     // A point of the cell (its centre) may refute what the cell could not prove.
     GridPoint centre(c.q.size());
     for (std::size_t i = 0; i < c.q.size(); ++i) centre[i] = 2 * c.q[i] + 1;
-    PointTest pt = on_point(centre, c.L + 1);
-    require_point_in_cell(pt.value, t.value, "the residual");
-    if (pt.sign_fail && c.sign && !out.sign_w) out.sign_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
-    if (pt.weak_fail && c.weak && !out.weak_w) out.weak_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
-    if (out.sign_w) c.sign = false;
-    if (out.weak_w) {
-      c.weak = false;
-      break;
+    if (sl.of_point(centre[0], c.L + 1) == slab) {
+      PointTest pt = on_point(centre, c.L + 1);
+      require_point_in_cell(pt.value, t.value, "the residual");
+      if (pt.sign_fail && c.sign && !out.sign_w) out.sign_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
+      if (pt.weak_fail && c.weak && !out.weak_w) out.weak_w = Witness{k, as_point(centre, c.L + 1), pt.evidence};
+      if (out.sign_w) c.sign = false;
+      if (out.weak_w) {
+        c.weak = false;
+        break;
+      }
+      if (!c.weak && !c.sign) continue;
     }
-    if (!c.weak && !c.sign) continue;
     if (c.L + 1 > opt.max_level) {
       ++out.open_cells;
       continue;
@@ -291,6 +351,7 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
     children(c, [&](Cell ch) { queue.push_back(std::move(ch)); });
   }
   out.open_cells += queue.size();
+  out.search_cells = out.cells;
   if (out.open_cells) out.nonzero = true;  // a grade nobody looked at everywhere is never trivial
   out.weak = out.weak_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
   out.sign = out.sign_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
@@ -409,7 +470,7 @@ class FCellCache {
 
 // C2 for a proved hat grade g = a phi_{m,z} on the cells of its support box.
 GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt,
-                     const FCellCache* cache = nullptr) {
+                     const FCellCache* cache, const Slabs& sl, std::int64_t slab) {
   const int d = R.dim();
   GridPoint lo_c, hi_c;
   support_box(m, z, lo_c, hi_c);
@@ -478,13 +539,14 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
     return t;
   };
   auto meets = [&](const Cell& c) { return patch_gauge_lower(m, z, c.q, c.L - m) < (std::int64_t{1} << (c.L - m)); };
-  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, meets, R);
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, meets, R, sl, slab);
   out.nonzero = true;
   return out;
 }
 
 // C2 for a grade that is a function of x but not a proved hat: over the whole cube.
-GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const Carriers& in, const VerifyOptions& opt) {
+GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const Carriers& in, const VerifyOptions& opt, const Slabs& sl,
+                         std::int64_t slab) {
   const int d = R.dim();
   const int L0 = 0;
   GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
@@ -527,7 +589,7 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
                  to_decimal(nearest(g), 10) + ", r_" + std::to_string(k) + "(x) in " + enc(cur);
     return t;
   };
-  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; }, R);
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; }, R, sl, slab);
   return out;
 }
 
@@ -602,7 +664,7 @@ class NormPartition {
   // changed: the hats added since the last call (nullptr: start afresh).
   // cache: f's data on cells, when f on a cell is the same for every grade (no general grade).
   NormEnclosure enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed,
-                        const FCellCache* cache);
+                        const FCellCache* cache, const Slabs& sl);
 
  private:
   struct NC {
@@ -616,8 +678,9 @@ class NormPartition {
 };
 
 NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level, const VerifyOptions& opt, const DirtyIndex* changed,
-                                     const FCellCache* cache) {
+                                     const FCellCache* cache, const Slabs& sl) {
   const int d = R.dim();
+  const Comm* comm = opt.comm;
   NormEnclosure out;
   out.grade = k;
   out.level = level;
@@ -666,7 +729,7 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     prepare_corners(todo);
     std::vector<NC> res(todo.size());
     parallel_for(todo.size(), opt.threads, [&](std::size_t i) { res[i] = eval(todo[i].first, todo[i].second, points); });
-    out.cells += todo.size();
+    out.cells += count_scan(comm, todo.size()).total;  // over all ranks
     return res;
   };
   // Replaces each cell i of the partition with fresh[first[i] .. first[i+1])
@@ -681,65 +744,99 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     }
     cells_ = std::move(next);
   };
-  // The coarsest resolved cells under the level-L cell q (Fact N needs them).
-  auto resolve = [&](const GridPoint& q, int L, std::vector<std::pair<GridPoint, int>>& leaves) {
+  // The coarsest resolved cells under the level-L cell q (Fact N needs them);
+  // at most 8 budget of them per slab (the slab's leaves start at slab_start).
+  auto resolve = [&](const GridPoint& q, int L, std::vector<std::pair<GridPoint, int>>& leaves, std::size_t slab_start) {
     std::deque<Cell> todo{Cell{q, L, true, true}};
     while (!todo.empty()) {
       Cell c = std::move(todo.front());
       todo.pop_front();
       const bool resolved = R.resolved(c.q, c.L);
-      if (leaves.size() + todo.size() > 8 * opt.budget || (!resolved && c.L >= opt.max_level)) return false;
+      if (leaves.size() - slab_start + todo.size() > 8 * opt.budget || (!resolved && c.L >= opt.max_level)) return false;
       if (resolved) leaves.emplace_back(std::move(c.q), c.L);
       else children(c, [&](Cell ch) { todo.push_back(std::move(ch)); });
     }
     return true;
   };
 
+  // The partition is one per slab, in slab order (this rank's slabs here):
+  // it starts from the slab's level-B cells.
   if (!valid_ || !changed) {
     std::vector<std::pair<GridPoint, int>> leaves;
-    const int L0 = 1;
-    GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
     bool ok = true;
-    for_each_point(lo_c, hi_c, [&](const GridPoint& q) { ok = ok && resolve(q, L0, leaves); });
-    if (!ok) return trivial();
+    for (std::int64_t s = sl.first; s < sl.last && ok; ++s) {
+      GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), sl.S - 1);
+      lo_c[0] = hi_c[0] = s;
+      const std::size_t start = leaves.size();
+      for_each_point(lo_c, hi_c, [&](const GridPoint& q) { ok = ok && resolve(q, sl.B, leaves, start); });
+    }
+    if (any_rank(comm, !ok)) return trivial();
     cells_ = eval_all(leaves, true);
   } else {
     // Cells no new hat meets keep their bounds; the others are evaluated again.
     std::vector<std::pair<GridPoint, int>> leaves;
     std::vector<std::size_t> first(cells_.size() + 1, 0);
-    for (std::size_t i = 0; i < cells_.size(); ++i) {
+    bool ok = true;
+    std::int64_t slab = -1;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < cells_.size() && ok; ++i) {
       first[i] = leaves.size();
-      if (changed->dirty(cells_[i].q, cells_[i].L) && !resolve(cells_[i].q, cells_[i].L, leaves)) return trivial();
+      const std::int64_t s = sl.of_cell(cells_[i].q, cells_[i].L);
+      if (s != slab) slab = s, start = leaves.size();
+      if (changed->dirty(cells_[i].q, cells_[i].L) && !resolve(cells_[i].q, cells_[i].L, leaves, start)) ok = false;
     }
+    if (any_rank(comm, !ok)) return trivial();
     first[cells_.size()] = leaves.size();
     std::vector<NC> fresh = eval_all(leaves, true);
     replace(first, fresh);
   }
   // The refinement below gets the budget on top of what the partition took
-  // (all of it is counted in out.cells).
+  // (all of it is counted in out.cells, over all ranks).
   const std::size_t base = out.cells;
+  const int rank = comm_rank(comm);
   // The best point value only grows: a cell split in this enclosure keeps
-  // its centre's value, which is still a value of this r_k.
+  // its centre's value, which is still a value of this r_k. Across ranks the
+  // first cell in slab order with the largest value wins, as in one process.
   Real best(0);
   GridPoint best_q;
-  int best_L = -1;
+  int best_L = -1, best_rank = -1;
   auto raise_best = [&](const std::vector<NC>& cs) {
+    const NC* mine = nullptr;
     for (const NC& c : cs)
-      if (c.pv > best) best = c.pv, best_q = c.q, best_L = c.L;
+      if (c.pv > (mine ? mine->pv : best)) mine = &c;
+    const MaxAt m = max_at(comm, mine ? mine->pv : best);
+    if (!(m.value > best)) return;
+    best = m.value;
+    best_rank = m.rank;
+    if (m.rank == rank) best_q = mine->q, best_L = mine->L;
   };
   raise_best(cells_);
-  // Splits the cells chosen by `split` (within the evaluation limit), in order.
+  // Splits the cells chosen by `split`, in slab order, as long as the cells
+  // evaluated stay below `limit` (counted over all ranks as in one process).
   auto refine = [&](auto split, std::size_t limit, bool points) {
+    std::vector<std::size_t> cand;
+    for (std::size_t i = 0; i < cells_.size(); ++i)
+      if (cells_[i].L < opt.max_level && split(cells_[i])) cand.push_back(i);
+    const CountScan cs = count_scan(comm, cand.size());
+    const std::size_t per = std::size_t{1} << std::min(d, 20);
+    // Candidate j (in slab order over all ranks) is split when out.cells + per j < limit.
+    auto allowed = [&](std::uint64_t j) {
+      if (out.cells >= limit) return false;
+      const std::size_t left = limit - out.cells;
+      return j < left / per + (left % per != 0);
+    };
+    if (cs.total == 0 || !allowed(0)) return false;
     std::vector<std::pair<GridPoint, int>> todo;
     std::vector<std::size_t> first(cells_.size() + 1, 0);
+    std::size_t next = 0;
     for (std::size_t i = 0; i < cells_.size(); ++i) {
       first[i] = todo.size();
-      const NC& c = cells_[i];
-      if (c.L < opt.max_level && out.cells + todo.size() < limit && split(c))
-        children(Cell{c.q, c.L, true, true}, [&](Cell ch) { todo.emplace_back(std::move(ch.q), ch.L); });
+      if (next < cand.size() && cand[next] == i) {
+        if (allowed(cs.before + next)) children(Cell{cells_[i].q, cells_[i].L, true, true}, [&](Cell ch) { todo.emplace_back(std::move(ch.q), ch.L); });
+        ++next;
+      }
     }
     first[cells_.size()] = todo.size();
-    if (todo.empty()) return false;
     std::vector<NC> fresh = eval_all(todo, points);
     // A child lies in its parent, where the parent's bounds of this same r_k
     // hold too: splitting never widens them.
@@ -766,7 +863,8 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   // best point value by more than rel, within half the tightening allowance
   // (the integrals below get the rest).
   // Each round splits the cells above that mark with the largest bounds
-  // first (they decide the upper end), as many as the allowance still pays for.
+  // first (they decide the upper end), as many as the allowance still pays
+  // for; ties go to the earlier cell in slab order.
   const std::size_t tighten_end = out.cells + tighten, sup_end = out.cells + tighten / 2;
   const std::size_t children_per_cell = std::size_t{1} << std::min(d, 20);
   for (;;) {
@@ -774,27 +872,85 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     std::vector<std::size_t> above;
     for (std::size_t i = 0; i < cells_.size(); ++i)
       if (cells_[i].a.hi > mark && cells_[i].L < opt.max_level) above.push_back(i);
-    if (above.empty() || out.cells >= sup_end) break;
+    const std::uint64_t total = count_scan(comm, above.size()).total;
+    if (total == 0 || out.cells >= sup_end) break;
     const std::size_t room = (sup_end - out.cells + children_per_cell - 1) / children_per_cell;
-    if (above.size() > room) {
+    if (total > room) {
+      // Every rank's `room` largest (a prefix of its list sorted by bound,
+      // stable), then the `room` largest of all, ties in rank order.
       std::stable_sort(above.begin(), above.end(), [&](std::size_t x, std::size_t y) { return cells_[x].a.hi > cells_[y].a.hi; });
-      above.resize(room);
+      if (above.size() > room) above.resize(room);
+      ByteWriter w;
+      w.u64(above.size());
+      for (auto i : above) w.real(cells_[i].a.hi);
+      const auto all = allgather(comm, w.bytes());
+      std::vector<std::pair<Real, int>> pool;  // (bound, rank), in rank order
+      for (std::size_t r = 0; r < all.size(); ++r) {
+        ByteReader rd(all[r]);
+        const std::size_t n = rd.u64();
+        for (std::size_t j = 0; j < n; ++j) pool.emplace_back(rd.real(), static_cast<int>(r));
+      }
+      std::stable_sort(pool.begin(), pool.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+      std::size_t mine = 0;
+      for (std::size_t j = 0; j < room && j < pool.size(); ++j) mine += pool[j].second == rank;
+      above.resize(mine);
     }
     std::vector<char> chosen(cells_.size(), 0);
     for (auto i : above) chosen[i] = 1;
     if (!refine([&](const NC& c) { return chosen[static_cast<std::size_t>(&c - cells_.data())] != 0; }, SIZE_MAX, true)) break;
   }
   out.inf_lo = best;
-  if (best_L >= 0) {
-    GridPoint centre(best_q.size());
-    for (std::size_t i = 0; i < centre.size(); ++i) centre[i] = 2 * best_q[i] + 1;
-    out.argmax = as_point(centre, best_L + 1);
+  {
+    // The point where the best value was found, from the rank holding it.
+    ByteWriter w;
+    if (best_rank == rank && best_L >= 0) {
+      GridPoint centre(best_q.size());
+      for (std::size_t i = 0; i < centre.size(); ++i) centre[i] = 2 * best_q[i] + 1;
+      for (const auto& v : as_point(centre, best_L + 1)) w.rational(v);
+    }
+    const auto all = allgather(comm, w.bytes());
+    if (best_rank >= 0) {
+      ByteReader rd(all[static_cast<std::size_t>(best_rank)]);
+      for (int i = 0; i < d; ++i) out.argmax.push_back(rd.rational());
+    }
   }
-  out.inf_hi = Real(0);
+  Real top(0);
   for (const auto& c : cells_)
-    if (c.a.hi > out.inf_hi) out.inf_hi = c.a.hi;
+    if (c.a.hi > top) top = c.a.hi;
+  out.inf_hi = max_at(comm, top).value;
   // L^1 and L^2: sums of vol * |r|^p bounds, refining the widest contributions.
-  auto sums = [&] { return norm_bounds(cells_, d, [](const NC& c) { return c.L; }, [](const NC& c) -> const AbsBound& { return c.a; }); };
+  // Each slab's cells are summed in order, then the slabs' sums in slab
+  // order: the same roundings for any number of ranks.
+  auto sums = [&] {
+    ByteWriter w;
+    for (std::size_t i = 0; i < cells_.size();) {
+      const std::int64_t s = sl.of_cell(cells_[i].q, cells_[i].L);
+      std::size_t j = i;
+      while (j < cells_.size() && sl.of_cell(cells_[j].q, cells_[j].L) == s) ++j;
+      Real s1l(0), s1h(0), s2l(0), s2h(0);
+      for (std::size_t t = i; t < j; ++t) {
+        const Real vol = ldexp(Real(1), -cells_[t].L * d);  // exact: a power of two
+        const AbsBound& b = cells_[t].a;
+        s1l = add_down(s1l, mul_down(b.lo, vol));
+        s1h = add_up(s1h, mul_up(b.hi, vol));
+        s2l = add_down(s2l, mul_down(mul_down(b.lo, b.lo), vol));
+        s2h = add_up(s2h, mul_up(mul_up(b.hi, b.hi), vol));
+      }
+      for (const Real* v : {&s1l, &s1h, &s2l, &s2h}) w.real(*v);
+      i = j;
+    }
+    Real s1l(0), s1h(0), s2l(0), s2h(0);
+    for (const auto& bytes : allgather(comm, w.bytes())) {
+      ByteReader rd(bytes);
+      while (!rd.done()) {
+        s1l = add_down(s1l, rd.real());
+        s1h = add_up(s1h, rd.real());
+        s2l = add_down(s2l, rd.real());
+        s2h = add_up(s2h, rd.real());
+      }
+    }
+    return NormBounds{s1l, s1h, sqrt_down(s2l), sqrt_up(s2h)};
+  };
   // Integrals converge slowly where r changes sign at the grid scale: aim at
   // 10x the sup-norm tolerance and stop at the budget.
   // The integrals are reported, not judged: they get what is left of the
@@ -807,7 +963,7 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   for (int round = 0; round < 40; ++round) {
     const NormBounds s = sums();
     if (s.l1_hi - s.l1_lo <= rel_p * s.l1_lo || out.cells >= integral_end) break;
-    const Real mean = (s.l1_hi - s.l1_lo) / cells_.size();
+    const Real mean = (s.l1_hi - s.l1_lo) / count_scan(comm, cells_.size()).total;
     if (!refine([&](const NC& c) { return (c.a.hi - c.a.lo) * ldexp(Real(1), -c.L * d) >= mean; }, integral_end, false)) break;
   }
   const NormBounds s = sums();
@@ -829,13 +985,15 @@ Real c4_bound(const Dyadic& a, int d, int m, const GridPoint& z, const Rational&
 
 // What phase 1 learns from the weights alone, reading the grades one at a
 // time: which grades are functions of x, which are proved hats (kept as
-// (m, z, a): O(1) per grade, never the weights), and the weights of the other
-// grades that read only x (few in a constructed scheme).
+// (m, z, a) by the ranks whose slabs their supports meet: O(1) per grade,
+// never the weights), and the weights of the other grades that read only x
+// (few in a constructed scheme).
 struct GradeRec {
-  int level = -1;           // the level hint (norms are enclosed at level ends)
-  int m = -1;               // a proved hat: a phi_{m,node}
-  GridPoint node;
-  std::optional<Dyadic> a;
+  int level = -1;             // the level hint (norms are enclosed at level ends)
+  int m = -1;                 // a proved hat: a phi_{m,node}
+  bool hat = false, zero = false;  // a proved hat; with amplitude 0
+  GridPoint node;             // kept hats only (empty on ranks whose slabs miss the support)
+  std::optional<Dyadic> a;    // kept hats only
 };
 struct Model {
   std::size_t K = 0;
@@ -849,7 +1007,9 @@ struct Model {
 
 // Phase 1, streaming: `grades` emits every grade in order. Hat proofs run in
 // parallel over batches of grades; the result does not depend on the threads.
-Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions& opt) {
+// The proved hats go into `hats` as they are proved: whole when this rank's
+// slabs meet the support, else only as a mark on the cells coarser than a slab.
+Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions& opt, const Slabs& sl, IndexedHats& hats) {
   Model M;
   M.rec.emplace_back();
   StructureChecker sc(dim, width);
@@ -881,8 +1041,15 @@ Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions
       GradeRec& r = M.rec[p.k];
       if (p.a) {
         r.m = p.g.hint.m;
-        r.node = p.g.hint.node;
-        r.a = std::move(p.a);
+        r.hat = true;
+        r.zero = p.a->is_zero();
+        if (sl.keeps(r.m, p.g.hint.node)) {
+          hats.add(p.k, r.m, p.g.hint.node, *p.a);
+          r.node = p.g.hint.node;
+          r.a = std::move(p.a);
+        } else {
+          hats.add_elsewhere(p.k, r.m, p.g.hint.node, sl.B);
+        }
       } else {
         M.general.push_back({p.k, std::move(p.g), std::move(p.in)});
       }
@@ -939,21 +1106,191 @@ void fold_grade(ClaimResult& c, Verdict v, const std::optional<Witness>& w, std:
   c.deepest = std::max(c.deepest, deepest);
 }
 
-// C2 (which = C2) or its sign-preserving form (which = C2Sign) over all grades.
-ClaimResult judge_pointwise(Claim which, const std::vector<GradeCheck>& checks, const std::vector<char>& checked, const Model& M,
-                            std::size_t K) {
-  ClaimResult c;
-  c.claim = which;
-  c.unsupported_from = M.unsupported_from;
-  c.open = K - M.supported;
-  for (std::size_t k = 1; k <= M.supported; ++k) {
-    if (!checked[k]) continue;  // a zero amplitude: g = 0, nothing to prove
-    const GradeCheck& gc = checks[k];
-    fold_grade(c, which == Claim::C2 ? gc.weak : gc.sign, which == Claim::C2 ? gc.weak_w : gc.sign_w, gc.cells, gc.deepest);
-  }
-  c.verdict = c.witness ? Verdict::Refuted : c.open ? Verdict::Undecided : Verdict::Proved;
-  return c;
+// One slab's part of one grade's pointwise check, as exchanged between
+// ranks. The part of a hat's home slab (the one holding its node) also
+// carries the hat's certified decrease for each exponent.
+struct Part {
+  std::size_t k = 0;
+  std::int64_t slab = 0;
+  GradeCheck check;
+  std::vector<Real> c4;
+};
+
+void put_witness(ByteWriter& w, const std::optional<Witness>& x) {
+  w.u64(x ? 1 : 0);
+  if (!x) return;
+  w.u64(x->grade);
+  w.u64(x->x.size());
+  for (const auto& v : x->x) w.rational(v);
+  w.str(x->evidence);
 }
+std::optional<Witness> get_witness(ByteReader& r) {
+  if (r.u64() == 0) return std::nullopt;
+  Witness x;
+  x.grade = r.u64();
+  const std::size_t n = r.u64();
+  if (n > 64) throw std::runtime_error("a malformed message between ranks");
+  for (std::size_t i = 0; i < n; ++i) x.x.push_back(r.rational());
+  x.evidence = r.str();
+  return x;
+}
+std::string encode_parts(const std::vector<Part>& parts) {
+  ByteWriter w;
+  w.u64(parts.size());
+  for (const Part& p : parts) {
+    const GradeCheck& g = p.check;
+    w.u64(p.k);
+    w.i64(p.slab);
+    w.u64(static_cast<std::uint64_t>(g.weak));
+    w.u64(static_cast<std::uint64_t>(g.sign));
+    put_witness(w, g.weak_w);
+    put_witness(w, g.sign_w);
+    w.u64(g.nonzero ? 1 : 0);
+    w.u64(g.cells);
+    w.u64(g.search_cells);
+    w.u64(g.open_cells);
+    w.i64(g.deepest);
+    w.u64(p.c4.size());
+    for (const auto& b : p.c4) w.real(b);
+  }
+  return w.take();
+}
+Verdict verdict_from(std::uint64_t v) {
+  if (v > static_cast<std::uint64_t>(Verdict::Undecided)) throw std::runtime_error("a malformed message between ranks");
+  return static_cast<Verdict>(v);
+}
+// Every rank's parts, in (grade, slab) order.
+std::vector<Part> decode_parts(const std::vector<std::string>& all) {
+  std::vector<Part> out;
+  for (const auto& bytes : all) {
+    ByteReader r(bytes);
+    const std::size_t n = r.u64();
+    for (std::size_t i = 0; i < n; ++i) {
+      Part p;
+      GradeCheck& g = p.check;
+      p.k = r.u64();
+      p.slab = r.i64();
+      g.weak = verdict_from(r.u64());
+      g.sign = verdict_from(r.u64());
+      g.weak_w = get_witness(r);
+      g.sign_w = get_witness(r);
+      g.nonzero = r.u64() != 0;
+      g.cells = r.u64();
+      g.search_cells = r.u64();
+      g.open_cells = r.u64();
+      g.deepest = static_cast<int>(r.i64());
+      const std::size_t nb = r.u64();
+      if (nb > 4096) throw std::runtime_error("a malformed message between ranks");
+      for (std::size_t j = 0; j < nb; ++j) p.c4.push_back(r.real());
+      out.push_back(std::move(p));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Part& a, const Part& b) { return a.k != b.k ? a.k < b.k : a.slab < b.slab; });
+  return out;
+}
+
+// A grade's check from its slabs' parts, in slab order: refuted where a part
+// is (the first part's witness), open where a part is, else proved.
+GradeCheck merge_parts(const Part* first, const Part* last) {
+  GradeCheck g;
+  bool open_w = false, open_s = false;
+  for (const Part* p = first; p != last; ++p) {
+    const GradeCheck& c = p->check;
+    if (!g.weak_w && c.weak_w) g.weak_w = c.weak_w;
+    if (!g.sign_w && c.sign_w) g.sign_w = c.sign_w;
+    open_w = open_w || c.weak == Verdict::Undecided;
+    open_s = open_s || c.sign == Verdict::Undecided;
+    g.nonzero = g.nonzero || c.nonzero;
+    g.cells += c.cells;
+    g.search_cells = std::max(g.search_cells, c.search_cells);
+    g.open_cells += c.open_cells;
+    g.deepest = std::max(g.deepest, c.deepest);
+  }
+  g.weak = g.weak_w ? Verdict::Refuted : open_w ? Verdict::Undecided : Verdict::Proved;
+  g.sign = g.sign_w ? Verdict::Refuted : open_s ? Verdict::Undecided : Verdict::Proved;
+  return g;
+}
+
+// The pointwise claims and C4, folded grade by grade in grade order (the
+// same on every rank), so that no per-grade result is kept.
+struct Judges {
+  Judges(const Model& M, const VerifyOptions& opt) : M_(M), opt_(opt) {
+    c2.claim = Claim::C2;
+    c2s.claim = Claim::C2Sign;
+    for (ClaimResult* c : {&c2, &c2s}) c->unsupported_from = M.unsupported_from, c->open = M.K - M.supported;
+    for (const auto& p : opt.p) {
+      ClaimResult c;
+      c.claim = Claim::C4;
+      c.p = p;
+      c.unsupported_from = M.unsupported_from;
+      c.open = M.K - M.supported;
+      c4.push_back(std::move(c));
+    }
+  }
+  // The certified decreases of ||r||_p^p (p = 1, 2) summed between two norm
+  // grades (the self-check of require_decrease_fits), per range.
+  struct Range {
+    Real sum1{0}, sum2{0};
+    bool certified = true;
+  };
+  // Grade k's check (from its parts); `range`: the norm grade index it precedes.
+  void fold(std::size_t k, const GradeCheck& gc, const std::vector<Real>& bounds, std::size_t range) {
+    const GradeRec& G = M_.rec[k];
+    cells += gc.cells;
+    if (!G.hat && !gc.nonzero) ++trivial;
+    fold_grade(c2, gc.weak, gc.weak_w, gc.search_cells, gc.deepest);
+    fold_grade(c2s, gc.sign, gc.sign_w, gc.search_cells, gc.deepest);
+    const bool certified = G.hat && gc.sign == Verdict::Proved;
+    if (certified && bounds.size() != opt_.p.size()) throw InternalError("a proved hat's decrease bounds are missing");
+    if (ranges.size() <= range) ranges.resize(range + 1);
+    Range& rg = ranges[range];
+    rg.certified = rg.certified && certified;
+    for (std::size_t i = 0; i < c4.size(); ++i) {
+      ClaimResult& c = c4[i];
+      if (!certified) {
+        if (gc.nonzero) ++c.open;  // not certified (only the sign form of a proved hat certifies it)
+        continue;
+      }
+      const Real& b = bounds[i];
+      if (opt_.p[i] == 1) rg.sum1 = add_down(rg.sum1, b);
+      if (opt_.p[i] == 2) rg.sum2 = add_down(rg.sum2, b);
+      if (!(b > 0)) {  // |a|^p underflowed: no positive bound
+        ++c.open;
+        continue;
+      }
+      if (c.at == 0 || b < c.lower) c.lower = b, c.at = k;
+    }
+  }
+  // Self-check: between two enclosed norms with only certified grades between
+  // them, the certified decreases of ||r||_p^p (p = 1, 2) cannot add up to more
+  // than the norms allow: sum <= ||r_j||_p^p (upper) - ||r_k||_p^p (lower).
+  void require_within(const std::vector<NormEnclosure>& norms) const {
+    for (std::size_t i = 1; i < norms.size(); ++i) {
+      const Range rg = i < ranges.size() ? ranges[i] : Range{};  // no nonzero grade in between: sums 0
+      if (!rg.certified) continue;
+      const NormEnclosure &A = norms[i - 1], &B = norms[i];
+      const std::string what = "grades " + std::to_string(A.grade + 1) + ".." + std::to_string(B.grade);
+      for (const auto& p : opt_.p) {
+        if (p == 1) require_decrease_fits(rg.sum1, A.l1_hi, B.l1_lo, 1, what);
+        if (p == 2) require_decrease_fits(rg.sum2, A.l2_hi, B.l2_lo, 2, what);
+      }
+    }
+  }
+  std::vector<ClaimResult> finish() {
+    for (ClaimResult* c : {&c2, &c2s}) c->verdict = c->witness ? Verdict::Refuted : c->open ? Verdict::Undecided : Verdict::Proved;
+    for (auto& c : c4) c.verdict = c.open ? Verdict::Undecided : Verdict::Proved;
+    std::vector<ClaimResult> out{c2, c2s};
+    return out;
+  }
+  ClaimResult c2, c2s;
+  std::vector<ClaimResult> c4;
+  std::vector<Range> ranges;
+  std::size_t cells = 0, trivial = 0;
+
+ private:
+  const Model& M_;
+  const VerifyOptions& opt_;
+};
 
 // C3: the certified sup norm at the last grade against the tolerance, compared exactly.
 ClaimResult judge_c3(const std::vector<NormEnclosure>& norms, const VerifyOptions& opt, const Model& M, std::size_t K) {
@@ -980,56 +1317,6 @@ ClaimResult judge_c3(const std::vector<NormEnclosure>& norms, const VerifyOption
     c.witness = Witness{last.grade, last.argmax, "|r(x)| >= " + decimal_down(c.lower) + " > " + to_string(*opt.eps)};
   }
   return c;
-}
-
-// C4 for exponent p: a certified positive decrease at every nontrivial grade.
-ClaimResult judge_c4(const Rational& p, int dim, const std::vector<GradeCheck>& checks, const std::vector<char>& checked, const Model& M) {
-  ClaimResult c;
-  c.claim = Claim::C4;
-  c.p = p;
-  c.unsupported_from = M.unsupported_from;
-  c.open = M.K - M.supported;
-  for (std::size_t k = 1; k <= M.supported; ++k) {
-    if (!checked[k]) continue;  // g = 0: a trivial grade
-    const GradeCheck& gc = checks[k];
-    const GradeRec& G = M.rec[k];
-    if (!G.a || gc.sign != Verdict::Proved) {
-      if (gc.nonzero) ++c.open;  // not certified (only the sign form of a proved hat certifies it)
-      continue;
-    }
-    const Real b = c4_bound(*G.a, dim, G.m, G.node, p);
-    if (!(b > 0)) {  // |a|^p underflowed: no positive bound
-      ++c.open;
-      continue;
-    }
-    if (c.at == 0 || b < c.lower) c.lower = b, c.at = k;
-  }
-  c.verdict = c.open ? Verdict::Undecided : Verdict::Proved;
-  return c;
-}
-
-// Self-check: between two enclosed norms with only certified grades between
-// them, the certified decreases of ||r||_p^p (p = 1, 2) cannot add up to more
-// than the norms allow: sum <= ||r_j||_p^p (upper) - ||r_k||_p^p (lower).
-void require_c4_within_norms(int dim, const std::vector<NormEnclosure>& norms, const std::vector<GradeCheck>& checks,
-                             const std::vector<char>& checked, const Model& M, const VerifyOptions& opt) {
-  for (const auto& p : opt.p) {
-    if (p != 1 && p != 2) continue;
-    for (std::size_t i = 1; i < norms.size(); ++i) {
-      const NormEnclosure &A = norms[i - 1], &B = norms[i];
-      Real sum(0);
-      bool certified = true;
-      for (std::size_t k = A.grade + 1; k <= B.grade && certified; ++k) {
-        if (!checked[k]) continue;
-        const GradeRec& G = M.rec[k];
-        certified = G.a && checks[k].sign == Verdict::Proved;
-        if (certified) sum = add_down(sum, c4_bound(*G.a, dim, G.m, G.node, p));
-      }
-      if (!certified) continue;
-      require_decrease_fits(sum, p == 1 ? A.l1_hi : A.l2_hi, p == 1 ? B.l1_lo : B.l2_lo, p == 1 ? 1 : 2,
-                            "grades " + std::to_string(A.grade + 1) + ".." + std::to_string(B.grade));
-    }
-  }
 }
 
 // The first grade reading more than x-carriers (0: none).
@@ -1128,6 +1415,12 @@ void check_options(int dim, const Target& f, const VerifyOptions& opt) {
   if (opt.eps && *opt.eps <= 0) throw InputError("the tolerance eps must be positive, got " + to_string(*opt.eps));
   for (const auto& p : opt.p)
     if (p < 1) throw InputError("--p values must be >= 1, got " + to_string(p));
+  const int B = opt.slab_level ? *opt.slab_level : default_slab_level(dim);
+  if (B < 0 || B > 20 || B > opt.max_level)
+    throw InputError("--slab-level must be in 0..20 and at most --max-level, got " + std::to_string(B));
+  if (comm_size(opt.comm) > (1 << B))
+    throw InputError(std::to_string(comm_size(opt.comm)) + " ranks need at least as many slabs: --slab-level must be at least " +
+                     std::to_string(static_cast<int>(std::ceil(std::log2(comm_size(opt.comm))))) + ", got " + std::to_string(B));
 }
 
 // C1 refuted: every other claim is undecided at every grade.
@@ -1178,9 +1471,14 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   VerifyReport rep;
   rep.dim = dim;
   rep.width = width;
+  const Comm* comm = opt.comm;
+  const int B = opt.slab_level ? *opt.slab_level : default_slab_level(dim);
+  rep.slab_level = B;
+  const Slabs sl(B, comm_rank(comm), comm_size(comm));
 
   // Phase 1: structure, carriers and hat proofs, from the weights alone, one grade at a time.
-  Model M = analyse(dim, width, grades, opt);
+  Store store(dim);
+  Model M = analyse(dim, width, grades, opt, sl, store.hats);
   const std::size_t K = M.K;
   rep.grades = K;
   rep.claims.push_back(judge_c1(M, rep));
@@ -1202,53 +1500,79 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   norm_at.erase(std::unique(norm_at.begin(), norm_at.end()), norm_at.end());
 
   rep.unsupported_grades = K - M.supported;
-  Store store(dim);
-  for (std::size_t k = 1; k <= M.supported; ++k) {
-    const GradeRec& G = M.rec[k];
-    if (G.a) {
+  for (std::size_t k = 1; k <= M.supported; ++k)
+    if (M.rec[k].hat) {
       ++rep.hat_grades;
-      if (G.a->is_zero()) ++rep.trivial_grades;
-      store.hats.add(k, G.m, G.node, *G.a);
+      if (M.rec[k].zero) ++rep.trivial_grades;
     }
-  }
   rep.general_grades = M.general.size();
   std::vector<std::size_t> general_at(M.supported + 1, SIZE_MAX);  // index into store.general
   store.general = std::move(M.general);
   for (std::size_t i = 0; i < store.general.size(); ++i) general_at[store.general[i].grade] = i;
 
   // Phases 2 and 3, range by range of grades between norm grades: C2 and its
-  // sign form, one independent check per grade, then the norm enclosure at
-  // the range's end. The checks run in batches of consecutive grades, so that
-  // the target's data on the first cells of their searches is computed once
-  // (FCellCache); the cache holds the range's cells (up to its size limit),
-  // which are the cells the norm enclosure evaluates afresh.
-  std::vector<GradeCheck> checks(M.supported + 1);
-  std::vector<char> checked(M.supported + 1, 0);
+  // sign form, one independent check per grade and slab, then the norm
+  // enclosure at the range's end. The checks run in batches of consecutive
+  // grades, so that the target's data on the first cells of their searches
+  // is computed once (FCellCache); the cache holds the range's cells (up to
+  // its size limit), which are the cells the norm enclosure evaluates afresh.
+  // Each rank checks its slabs' parts; every rank receives all parts of a
+  // batch and folds them, grade by grade, into the same judges.
+  Judges judges(M, opt);
   const bool cached = store.general.empty();
   FCellCache cache;
-  auto check_range = [&](std::size_t from, std::size_t to) {
+  auto check_range = [&](std::size_t from, std::size_t to, std::size_t range) {
     const std::size_t batch = 4096;
     for (std::size_t first = from; first <= to; first += batch) {
       const std::size_t last = std::min(to, first + batch - 1);
+      // This rank's parts: (grade, slab) for its slabs meeting the grade's support.
+      std::vector<Part> parts;
+      for (std::size_t k = first; k <= last; ++k) {
+        const GradeRec& G = M.rec[k];
+        if (G.hat && (G.zero || !G.a)) continue;  // g = 0, or a hat whose support misses this rank's slabs
+        std::int64_t a = 0, b = sl.S;
+        if (G.hat) std::tie(a, b) = sl.meeting(G.node[0] - 1, G.node[0] + 1, G.m);
+        for (std::int64_t s = std::max(a, sl.first); s < std::min(b, sl.last); ++s) parts.push_back(Part{k, s, {}, {}});
+      }
       if (cached) {
         std::vector<std::vector<std::int64_t>> keys;
         for (std::size_t k = first; k <= last; ++k)
-          if (M.rec[k].a && !M.rec[k].a->is_zero()) FCellCache::support_cells(M.rec[k].m, M.rec[k].node, keys);
+          if (M.rec[k].a && !M.rec[k].zero) FCellCache::support_cells(M.rec[k].m, M.rec[k].node, keys);
+        // Only cells this rank's searches start from (a cell wider than a slab may be any rank's).
+        std::erase_if(keys, [&](const std::vector<std::int64_t>& key) {
+          const int L = static_cast<int>(key[0]);
+          if (L < B) return false;
+          const std::int64_t s = key[1] >> (L - B);
+          return s < sl.first || s >= sl.last;
+        });
         cache.extend(Residual(f, dim, store, 0), std::move(keys), opt.threads);
       }
-      parallel_for(last - first + 1, opt.threads, [&](std::size_t i) {
-        const std::size_t k = first + i;
+      parallel_for(parts.size(), opt.threads, [&](std::size_t i) {
+        Part& p = parts[i];
+        const std::size_t k = p.k;
         const GradeRec& G = M.rec[k];
-        if (G.a && G.a->is_zero()) return;
         Residual R(f, dim, store, k - 1);
-        if (G.a) {
-          checks[k] = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr);
+        if (G.hat) {
+          p.check = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr, sl, p.slab);
+          if (p.slab == sl.of_point(G.node[0], G.m))
+            for (const auto& e : opt.p) p.c4.push_back(c4_bound(*G.a, dim, G.m, G.node, e));
         } else {
           const Store::General& g = store.general[general_at[k]];
-          checks[k] = check_general(R, k, g.g, g.in, opt);
+          p.check = check_general(R, k, g.g, g.in, opt, sl, p.slab);
         }
-        checked[k] = 1;
       });
+      const std::vector<Part> all = decode_parts(allgather(comm, encode_parts(parts)));
+      parts.clear();
+      for (std::size_t i = 0; i < all.size();) {
+        std::size_t j = i;
+        std::vector<Real> bounds;
+        while (j < all.size() && all[j].k == all[i].k) {
+          if (!all[j].c4.empty()) bounds = all[j].c4;
+          ++j;
+        }
+        judges.fold(all[i].k, merge_parts(&all[i], &all[j]), bounds, range);
+        i = j;
+      }
     }
   };
 
@@ -1265,7 +1589,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   for (std::size_t i = 0; i < norm_grades.size(); ++i) {
     const std::size_t k = norm_grades[i];
     cache.clear();
-    check_range(next_check, k);
+    check_range(next_check, k, i);
     next_check = k + 1;
     Residual R(f, dim, store, k);
     std::optional<DirtyIndex> changed;
@@ -1273,27 +1597,32 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
       changed.emplace(dim);
       for (std::size_t j = norm_grades[i - 1] + 1; j <= k && changed; ++j) {
         if (general_at[j] != SIZE_MAX) changed.reset();  // a general grade in between
-        else if (M.rec[j].a && !M.rec[j].a->is_zero()) changed->add(M.rec[j].m, M.rec[j].node);
+        else if (M.rec[j].a && !M.rec[j].zero) changed->add(M.rec[j].m, M.rec[j].node);  // the hats meeting this rank's slabs
       }
     }
-    rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr, cached ? &cache : nullptr);
+    rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr, cached ? &cache : nullptr, sl);
   }
   cache.clear();
-  check_range(next_check, M.supported);
+  check_range(next_check, M.supported, norm_grades.size());
   for (const auto& n : rep.norms) rep.cells += n.cells;
-  for (std::size_t k = 1; k <= M.supported; ++k) {
-    if (!checked[k]) continue;
-    rep.cells += checks[k].cells;
-    if (!M.rec[k].a && !checks[k].nonzero) ++rep.trivial_grades;
-  }
-  require_c4_within_norms(dim, rep.norms, checks, checked, M, opt);
+  rep.cells += judges.cells;
+  rep.trivial_grades += judges.trivial;
+  judges.require_within(rep.norms);
 
-  // The judges, in grade order (deterministic whatever the thread count).
-  rep.claims.push_back(judge_pointwise(Claim::C2, checks, checked, M, K));
-  rep.claims.push_back(judge_pointwise(Claim::C2Sign, checks, checked, M, K));
+  // The judges, in grade order (deterministic whatever the thread and rank counts).
+  for (auto& c : judges.finish()) rep.claims.push_back(std::move(c));
   rep.claims.push_back(judge_c3(rep.norms, opt, M, K));
-  for (const auto& p : opt.p) rep.claims.push_back(judge_c4(p, dim, checks, checked, M));
+  for (auto& c : judges.c4) rep.claims.push_back(std::move(c));
   return rep;
+}
+
+int default_slab_level(int dim) {
+  switch (dim) {
+    case 1: return 6;
+    case 2: return 4;
+    case 3: return 3;
+    default: return dim <= 5 ? 2 : 1;
+  }
 }
 
 std::string label(const ClaimResult& c) {
@@ -1322,7 +1651,7 @@ std::string describe(const ClaimResult& c, const VerifyReport& r, const VerifyOp
       if (c.verdict == Verdict::Undecided) return open_text(what);
       return what + " for all " + grades + " grades and every x (" + std::to_string(r.hat_grades) + " proved hat blocks, " +
              std::to_string(r.general_grades) + " other grades; at most " + std::to_string(c.max_cells) +
-             " cells per grade, finest level " + std::to_string(c.deepest) + ")";
+             (r.network ? " cells per grade" : " cells per grade and slab") + ", finest level " + std::to_string(c.deepest) + ")";
     }
     case Claim::C3: {
       if (r.claims.size() && r.claims[0].verdict == Verdict::Refuted) return "not checked: the network does not have the MGDL structure";

@@ -8,6 +8,7 @@
 
 #include "kernel/enclose.hpp"
 #include "kernel/network.hpp"
+#include "numbers/comm.hpp"
 #include "targets/target.hpp"
 
 #include <functional>
@@ -37,7 +38,19 @@ struct VerifyOptions {
   unsigned threads = 0;               // 0: all cores; results do not depend on it
   bool network = false;               // use the general-network analysis for every scheme (verify/network.hpp)
   Rational network_rel_width = Rational(1, 100);  // the general-network analysis: aim for norm enclosures this tight (relative)
+  // The cube is cut into 2^slab_level slabs along x_1, each searched and
+  // partitioned on its own (docs/theory.md 7.5); default: default_slab_level.
+  // Results depend on it, never on how the slabs are shared among ranks.
+  std::optional<int> slab_level;
+  // The ranks sharing this run (null: one process). Every rank calls the
+  // checker with the same scheme, target and options; each keeps only the
+  // hats meeting its slabs, and every rank gets the whole report.
+  const Comm* comm = nullptr;
 };
+
+// 6 in 1-D, 4 in 2-D, 3 in 3-D, 2 in 4-D and 5-D, 1 beyond: 2^(level d) first
+// cells per norm partition stay in the hundreds.
+int default_slab_level(int dim);
 
 // A refutation: grade, exact point and the enclosures that show the failure.
 struct Witness {
@@ -58,7 +71,7 @@ struct ClaimResult {
   // C2, C2Sign, C4: grades left open (budget, finest level, or a grade this
   // checker cannot enclose) and the first grade reading more than x (0: none).
   std::size_t open = 0, unsupported_from = 0;
-  std::size_t max_cells = 0;  // C2: most cells one grade needed
+  std::size_t max_cells = 0;  // C2: most cells one search needed (one grade's part in one slab)
   int deepest = 0;            // C2: finest cell level reached
   // C3: ||r_at||_inf in [lower, upper] at the last grade; C4: `lower` is the
   // smallest certified lower bound of ||r_{k-1}||_p^p - ||r_k||_p^p over the
@@ -112,6 +125,7 @@ struct VerifyReport {
   bool network = false;
   std::vector<GradeRow> rows;
   std::size_t cells = 0;       // interval cells examined in total
+  int slab_level = 0;          // the slabs' level (VerifyOptions::slab_level)
   Verdict overall() const;
   // The result for a claim (for C4, the one for exponent p); throws std::out_of_range if absent.
   const ClaimResult& claim(Claim c, const Rational& p = Rational(0)) const;

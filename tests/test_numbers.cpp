@@ -1,8 +1,10 @@
 // Exact rationals, dyadics, rounding directions and interval enclosures.
 #include <catch2/catch.hpp>
 
+#include "numbers/comm.hpp"
 #include "numbers/numbers.hpp"
 
+#include <limits>
 #include <random>
 
 using namespace mgdl;
@@ -77,5 +79,59 @@ TEST_CASE("enclose(q) contains q at two precisions, and the two enclosures overl
     CHECK(contains(b, q));
     CHECK(bmp::overlap(a, b));
   }
+  set_precision_bits(128);
+}
+
+TEST_CASE("messages between ranks carry reals, rationals and dyadics exactly, and malformed ones are refused", "[numbers][ranks]") {
+  std::mt19937_64 rng(17);
+  std::vector<Real> xs;
+  for (unsigned prec : {16u, 53u, 113u, 300u}) {
+    set_precision_bits(prec);
+    Real third = Real(1) / 3, tiny = ldexp(Real(1), -100000), neg = -ldexp(third, 70000);
+    for (const Real& v : {third, tiny, neg, Real(0), -Real(0), Real(std::numeric_limits<double>::infinity()),
+                          -Real(std::numeric_limits<double>::infinity())})
+      xs.push_back(v);
+    xs.push_back(Real(static_cast<double>(rng() >> 11)) / 7);
+  }
+  Real nan;
+  mpfr_set_nan(nan.backend().data());
+  xs.push_back(nan);
+  ByteWriter w;
+  for (const auto& x : xs) w.real(x);
+  const Rational q = parse_rational("-123456789012345678901234567890/7");
+  const Dyadic dy = Dyadic(Integer(-12345), -4000);
+  w.rational(q);
+  w.dyadic(dy);
+  w.str("evidence");
+  ByteReader r(w.bytes());
+  for (const auto& x : xs) {
+    const Real y = r.real();
+    mpfr_srcptr a = x.backend().data(), b = y.backend().data();
+    CHECK(mpfr_get_prec(a) == mpfr_get_prec(b));
+    if (mpfr_nan_p(a)) {
+      CHECK(mpfr_nan_p(b));
+    } else {
+      CHECK(mpfr_equal_p(a, b));
+      CHECK(mpfr_signbit(a) == mpfr_signbit(b));  // -0 stays -0
+    }
+  }
+  CHECK(r.rational() == q);
+  CHECK(r.dyadic() == dy);
+  CHECK(r.str() == "evidence");
+  CHECK(r.done());
+  CHECK_THROWS(r.u64());  // nothing left
+  const std::string cut = w.bytes().substr(0, w.bytes().size() - 3);
+  ByteReader t(cut);
+  for (std::size_t i = 0; i < xs.size(); ++i) t.real();
+  t.rational();
+  t.dyadic();
+  CHECK_THROWS(t.str());  // truncated
+  // One process: the collectives see only this process's value.
+  const CountScan c = count_scan(nullptr, 5);
+  CHECK(c.total == 5);
+  CHECK(c.before == 0);
+  CHECK(max_at(nullptr, Real(3)).value == 3);
+  CHECK(any_rank(nullptr, true));
+  CHECK_FALSE(any_rank(nullptr, false));
   set_precision_bits(128);
 }

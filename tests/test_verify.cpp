@@ -8,10 +8,13 @@
 #include "constructive/schedule.hpp"
 #include "targets/catalogue.hpp"
 #include "verify/checker.hpp"
+#include "kernel/hat_block.hpp"
 #include "kernel/realise.hpp"
 #include "theorems/theorems.hpp"
 
+#include <barrier>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -302,6 +305,40 @@ TEST_CASE("verdicts at two precisions agree and their norm enclosures overlap", 
   }
 }
 
+// Every verdict, witness, enclosure and count of two reports, exactly.
+void same_report(const VerifyReport& a, const VerifyReport& b) {
+  REQUIRE(a.claims.size() == b.claims.size());
+  for (std::size_t i = 0; i < a.claims.size(); ++i) {
+    CHECK(a.claims[i].verdict == b.claims[i].verdict);
+    CHECK(describe(a.claims[i], a, VerifyOptions{}) == describe(b.claims[i], b, VerifyOptions{}));
+    CHECK(a.claims[i].open == b.claims[i].open);
+    CHECK(a.claims[i].at == b.claims[i].at);
+    CHECK(a.claims[i].max_cells == b.claims[i].max_cells);
+    CHECK(a.claims[i].deepest == b.claims[i].deepest);
+    CHECK(a.claims[i].lower == b.claims[i].lower);
+    CHECK(a.claims[i].upper == b.claims[i].upper);
+    CHECK(static_cast<bool>(a.claims[i].witness) == static_cast<bool>(b.claims[i].witness));
+    if (a.claims[i].witness && b.claims[i].witness) {
+      CHECK(a.claims[i].witness->grade == b.claims[i].witness->grade);
+      CHECK(a.claims[i].witness->x == b.claims[i].witness->x);
+      CHECK(a.claims[i].witness->evidence == b.claims[i].witness->evidence);
+    }
+  }
+  CHECK(a.cells == b.cells);
+  CHECK(a.trivial_grades == b.trivial_grades);
+  REQUIRE(a.norms.size() == b.norms.size());
+  for (std::size_t i = 0; i < a.norms.size(); ++i) {
+    CHECK(a.norms[i].inf_lo == b.norms[i].inf_lo);
+    CHECK(a.norms[i].inf_hi == b.norms[i].inf_hi);
+    CHECK(a.norms[i].l1_lo == b.norms[i].l1_lo);
+    CHECK(a.norms[i].l1_hi == b.norms[i].l1_hi);
+    CHECK(a.norms[i].l2_lo == b.norms[i].l2_lo);
+    CHECK(a.norms[i].l2_hi == b.norms[i].l2_hi);
+    CHECK(a.norms[i].argmax == b.norms[i].argmax);
+    CHECK(a.norms[i].cells == b.norms[i].cells);
+  }
+}
+
 TEST_CASE("one thread and two threads give identical reports", "[verify]") {
   Target f;
   Network net = built("sinsin", "2e-1", &f);
@@ -311,26 +348,131 @@ TEST_CASE("one thread and two threads give identical reports", "[verify]") {
   VerifyReport a = verify_scheme(net, f, o);
   o.threads = 2;
   VerifyReport b = verify_scheme(net, f, o);
-  REQUIRE(a.claims.size() == b.claims.size());
-  for (std::size_t i = 0; i < a.claims.size(); ++i) {
-    CHECK(a.claims[i].verdict == b.claims[i].verdict);
-    CHECK(describe(a.claims[i], a, VerifyOptions{}) == describe(b.claims[i], b, VerifyOptions{}));
-    CHECK(a.claims[i].open == b.claims[i].open);
-    CHECK(a.claims[i].at == b.claims[i].at);
-    CHECK(a.claims[i].lower == b.claims[i].lower);
-    CHECK(a.claims[i].upper == b.claims[i].upper);
-    CHECK(static_cast<bool>(a.claims[i].witness) == static_cast<bool>(b.claims[i].witness));
-    if (a.claims[i].witness && b.claims[i].witness) {
-      CHECK(a.claims[i].witness->grade == b.claims[i].witness->grade);
-      CHECK(a.claims[i].witness->x == b.claims[i].witness->x);
+  same_report(a, b);
+}
+
+// N ranks in one process, one thread each: allgather through shared slots
+// and a barrier (the MPI transport is cluster/mpi_comm.cpp; tests/mpi_test.sh
+// runs it).
+class ThreadComm final : public Comm {
+ public:
+  struct Shared {
+    explicit Shared(int n) : slots(static_cast<std::size_t>(n)), bar(n) {}
+    std::vector<std::string> slots;
+    std::barrier<> bar;
+  };
+  ThreadComm(Shared& s, int rank) : s_(s), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int size() const override { return static_cast<int>(s_.slots.size()); }
+  std::vector<std::string> allgather(const std::string& mine) const override {
+    s_.slots[static_cast<std::size_t>(rank_)] = mine;
+    s_.bar.arrive_and_wait();
+    std::vector<std::string> all = s_.slots;
+    s_.bar.arrive_and_wait();
+    return all;
+  }
+
+ private:
+  Shared& s_;
+  int rank_;
+};
+
+// The reports of N ranks, each on its own thread.
+std::vector<VerifyReport> on_ranks(int n, const Network& net, const Target& f, VerifyOptions o) {
+  ThreadComm::Shared shared(n);
+  std::vector<VerifyReport> out(static_cast<std::size_t>(n));
+  std::vector<std::thread> ranks;
+  o.threads = 1;
+  for (int r = 0; r < n; ++r)
+    ranks.emplace_back([&, r, o]() mutable {
+      set_precision_bits(128);  // per thread, as in every rank's main
+      ThreadComm comm(shared, r);
+      o.comm = &comm;
+      out[static_cast<std::size_t>(r)] = verify_scheme(net, f, o);
+    });
+  for (auto& t : ranks) t.join();
+  return out;
+}
+
+TEST_CASE("ranks: 1, 2 and 3 ranks give the report of one process, proved, refuted and undecided, in 1-D, 2-D and 3-D", "[verify][ranks]") {
+  struct Case {
+    const char* target;
+    const char* eps;
+    int tamper;   // the grade this many before the last has its readout tripled (0: none)
+    std::size_t budget;
+    std::optional<int> slab_level;
+    bool general = false;  // grade 3 loses its hint: a general grade, searched over the whole cube
+  };
+  for (const Case& c : {Case{"sin2pi", "1e-3", 0, 200000, std::nullopt}, Case{"sin2pi", "5e-2", 5, 20000, std::nullopt, true},
+                        Case{"runge", "1e-2", 0, 1, 3}, Case{"sinsin", "5e-2", 0, 200000, std::nullopt},
+                        Case{"sinsin", "5e-2", 3, 20000, 2}, Case{"sin(x1+x2+x3)", "1e-1", 0, 200000, std::nullopt}}) {
+    INFO(c.target << " eps " << c.eps << " tamper " << c.tamper << " budget " << c.budget);
+    set_precision_bits(128);
+    const Target f = resolve_target(c.target);
+    ScheduleOptions so;
+    so.eps = parse_decimal(c.eps);
+    use_default_engine(so, f);
+    so.defect_depth = 1;
+    Network net = to_network(construct(f, so));
+    if (c.tamper) net.grades[net.grades.size() - 1 - static_cast<std::size_t>(c.tamper)].readout.c[0].second *= 3;
+    if (c.general) net.grades[2].hint = GradeHint{};
+    VerifyOptions o = opts(c.eps);
+    o.budget = c.budget;
+    o.slab_level = c.slab_level;
+    o.threads = 1;
+    const VerifyReport one = verify_scheme(net, f, o);
+    CHECK(one.general_grades == (c.general ? 1u : 0u));
+    if (c.tamper) CHECK(one.claim(Claim::C2).verdict == Verdict::Refuted);
+    if (c.budget < 10) CHECK(one.overall() == Verdict::Undecided);
+    if (!c.tamper && c.budget > 10) CHECK(one.overall() == Verdict::Proved);
+    for (int n = 1; n <= 3; ++n) {
+      INFO(n << " ranks");
+      for (const VerifyReport& r : on_ranks(n, net, f, o)) same_report(one, r);
     }
   }
-  CHECK(a.cells == b.cells);
-  REQUIRE(a.norms.size() == b.norms.size());
-  for (std::size_t i = 0; i < a.norms.size(); ++i) {
-    CHECK(a.norms[i].inf_lo == b.norms[i].inf_lo);
-    CHECK(a.norms[i].inf_hi == b.norms[i].inf_hi);
-    CHECK(a.norms[i].l2_hi == b.norms[i].l2_hi);
+}
+
+TEST_CASE("ranks: more ranks than slabs is an input error, before anything is exchanged", "[verify][ranks]") {
+  Target f;
+  Network net = built("sin2pi", "1e-1", &f);
+  VerifyOptions o = opts("1e-1");
+  o.slab_level = 1;
+  ThreadComm::Shared shared(3);
+  ThreadComm comm(shared, 0);  // never reaches the barrier: the options are refused first
+  o.comm = &comm;
+  CHECK_THROWS_AS(verify_scheme(net, f, o), InputError);
+  o.comm = nullptr;
+  o.slab_level = 9;
+  o.max_level = 8;
+  CHECK_THROWS_AS(verify_scheme(net, f, o), InputError);
+  o.slab_level = -1;
+  CHECK_THROWS_AS(verify_scheme(net, f, o), InputError);
+}
+
+TEST_CASE("slabs: a defect inside one slab, or across a slab boundary, is refuted at every slab level", "[verify][ranks]") {
+  set_precision_bits(128);
+  // g = phi_{1,1} / 2 and f = phi_{1,1} minus a narrow bump: 2 f >= g fails
+  // only under the bump. At x = 0.3 the bump lies inside one slab of any
+  // level; at x = 5/16 its middle is a boundary of the slabs of levels 4 and
+  // up. The coarse hat (level 1) is searched in parts, one per slab.
+  for (const char* centre : {"0.3", "5/16"}) {
+    const std::string e = std::string("1-abs(2*x-1) - 0.9*max(0, 1 - 4000*abs(x - ") + centre + "))";
+    Target f = target_from_expression(e);
+    Network net;
+    net.dim = 1;
+    Grade g = hat_block(1, 1, GridPoint{1}, Dyadic(1).times_pow2(-1), true);
+    g.hint.level = 1;
+    net.width = g.layers[0].out;
+    net.grades = {g};
+    for (int B = 0; B <= 8; ++B) {
+      INFO(e << " slab level " << B);
+      VerifyOptions o;
+      o.eps = Rational(1);
+      o.slab_level = B;
+      const VerifyReport r = verify_scheme(net, f, o);
+      REQUIRE(r.claim(Claim::C2).verdict == Verdict::Refuted);
+      CHECK(witness_breaks_c2(net, f, *r.claim(Claim::C2).witness));
+    }
   }
 }
 

@@ -214,6 +214,10 @@ struct Cell {
 // search and every norm partition is the union of independent parts, one per
 // slab, so the results are the same however the slabs are shared out among
 // ranks. Rank r of N owns the slabs [r S / N, (r + 1) S / N).
+struct SlabPart {
+  std::int64_t slab = 0;
+  std::size_t budget = 0;  // cells this part may examine
+};
 struct Slabs {
   int B = 0;
   std::int64_t S = 1, first = 0, last = 1;  // owned: [first, last)
@@ -240,6 +244,13 @@ struct Slabs {
     const std::int64_t a = std::max<std::int64_t>(0, fl(lo));
     const std::int64_t ceil_hi = m >= B ? -fl(-hi) : hi << (B - m);
     return {a, std::min<std::int64_t>(S, ceil_hi)};  // [a, b)
+  }
+  // Part i of n of a grade's search (the slabs its support meets, in order)
+  // gets an equal share of the budget, the first budget % n one more: the
+  // parts of a grade never examine more than `budget` cells in all.
+  static std::size_t share(std::size_t budget, std::int64_t i, std::int64_t n) {
+    const auto N = static_cast<std::size_t>(n), I = static_cast<std::size_t>(i);
+    return budget / N + (I < budget % N ? 1 : 0);
   }
   // Whether a hat phi_{m,z} can be nonzero in the closed owned region.
   bool keeps(int m, const GridPoint& z) const {
@@ -272,7 +283,6 @@ struct GradeCheck {
   std::optional<Witness> weak_w, sign_w;
   bool nonzero = false;  // g not proved zero on the whole cube (an open cell counts as nonzero)
   std::size_t cells = 0, open_cells = 0;
-  std::size_t search_cells = 0;  // most cells one search (one slab's part) examined
   int deepest = 0;
 };
 
@@ -299,7 +309,9 @@ Interval unknown() {
 
 template <class OnCell, class OnPoint>
 GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyOptions& opt, OnCell on_cell, OnPoint on_point,
-                            std::function<bool(const Cell&)> meets_support, const Residual& R, const Slabs& sl, std::int64_t slab) {
+                            std::function<bool(const Cell&)> meets_support, const Residual& R, const Slabs& sl, const SlabPart& part) {
+  const std::int64_t slab = part.slab;
+  const std::size_t budget = part.budget;
   GradeCheck out;
   std::size_t splits = 0;  // cells split only because a finer hat lies inside: bounded too
   while (!queue.empty()) {
@@ -310,7 +322,7 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
     // its centre is tried only by the search of the slab holding the centre.
     if (!meets_support(c) || !sl.meets(c.q, c.L, slab)) continue;
     if (!R.resolved(c.q, c.L)) {  // a finer hat inside: the exact corner ranges need smaller cells
-      if (c.L >= opt.max_level || splits >= 8 * opt.budget) {
+      if (c.L >= opt.max_level || splits >= 8 * budget) {
         ++out.open_cells;
         continue;
       }
@@ -318,7 +330,7 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
       children(c, [&](Cell ch) { queue.push_back(std::move(ch)); });
       continue;
     }
-    if (out.cells >= opt.budget) {
+    if (out.cells >= budget) {
       ++out.open_cells;
       continue;
     }
@@ -351,7 +363,6 @@ GradeCheck branch_and_bound(std::deque<Cell> queue, std::size_t k, const VerifyO
     children(c, [&](Cell ch) { queue.push_back(std::move(ch)); });
   }
   out.open_cells += queue.size();
-  out.search_cells = out.cells;
   if (out.open_cells) out.nonzero = true;  // a grade nobody looked at everywhere is never trivial
   out.weak = out.weak_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
   out.sign = out.sign_w ? Verdict::Refuted : (out.open_cells ? Verdict::Undecided : Verdict::Proved);
@@ -470,7 +481,7 @@ class FCellCache {
 
 // C2 for a proved hat grade g = a phi_{m,z} on the cells of its support box.
 GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z, const Dyadic& a, const VerifyOptions& opt,
-                     const FCellCache* cache, const Slabs& sl, std::int64_t slab) {
+                     const FCellCache* cache, const Slabs& sl, const SlabPart& part) {
   const int d = R.dim();
   GridPoint lo_c, hi_c;
   support_box(m, z, lo_c, hi_c);
@@ -539,14 +550,14 @@ GradeCheck check_hat(const Residual& R, std::size_t k, int m, const GridPoint& z
     return t;
   };
   auto meets = [&](const Cell& c) { return patch_gauge_lower(m, z, c.q, c.L - m) < (std::int64_t{1} << (c.L - m)); };
-  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, meets, R, sl, slab);
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, meets, R, sl, part);
   out.nonzero = true;
   return out;
 }
 
 // C2 for a grade that is a function of x but not a proved hat: over the whole cube.
 GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const Carriers& in, const VerifyOptions& opt, const Slabs& sl,
-                         std::int64_t slab) {
+                         const SlabPart& part) {
   const int d = R.dim();
   const int L0 = 0;
   GridPoint lo_c(static_cast<std::size_t>(d), 0), hi_c(static_cast<std::size_t>(d), (std::int64_t{1} << L0) - 1);
@@ -589,7 +600,7 @@ GradeCheck check_general(const Residual& R, std::size_t k, const Grade& G, const
                  to_decimal(nearest(g), 10) + ", r_" + std::to_string(k) + "(x) in " + enc(cur);
     return t;
   };
-  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; }, R, sl, slab);
+  GradeCheck out = branch_and_bound(std::move(queue), k, opt, on_cell, on_point, [](const Cell&) { return true; }, R, sl, part);
   return out;
 }
 
@@ -1147,7 +1158,6 @@ std::string encode_parts(const std::vector<Part>& parts) {
     put_witness(w, g.sign_w);
     w.u64(g.nonzero ? 1 : 0);
     w.u64(g.cells);
-    w.u64(g.search_cells);
     w.u64(g.open_cells);
     w.i64(g.deepest);
     w.u64(p.c4.size());
@@ -1176,7 +1186,6 @@ std::vector<Part> decode_parts(const std::vector<std::string>& all) {
       g.sign_w = get_witness(r);
       g.nonzero = r.u64() != 0;
       g.cells = r.u64();
-      g.search_cells = r.u64();
       g.open_cells = r.u64();
       g.deepest = static_cast<int>(r.i64());
       const std::size_t nb = r.u64();
@@ -1202,7 +1211,6 @@ GradeCheck merge_parts(const Part* first, const Part* last) {
     open_s = open_s || c.sign == Verdict::Undecided;
     g.nonzero = g.nonzero || c.nonzero;
     g.cells += c.cells;
-    g.search_cells = std::max(g.search_cells, c.search_cells);
     g.open_cells += c.open_cells;
     g.deepest = std::max(g.deepest, c.deepest);
   }
@@ -1238,8 +1246,8 @@ struct Judges {
     const GradeRec& G = M_.rec[k];
     cells += gc.cells;
     if (!G.hat && !gc.nonzero) ++trivial;
-    fold_grade(c2, gc.weak, gc.weak_w, gc.search_cells, gc.deepest);
-    fold_grade(c2s, gc.sign, gc.sign_w, gc.search_cells, gc.deepest);
+    fold_grade(c2, gc.weak, gc.weak_w, gc.cells, gc.deepest);
+    fold_grade(c2s, gc.sign, gc.sign_w, gc.cells, gc.deepest);
     const bool certified = G.hat && gc.sign == Verdict::Proved;
     if (certified && bounds.size() != opt_.p.size()) throw InternalError("a proved hat's decrease bounds are missing");
     if (ranges.size() <= range) ranges.resize(range + 1);
@@ -1552,13 +1560,16 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         const std::size_t k = p.k;
         const GradeRec& G = M.rec[k];
         Residual R(f, dim, store, k - 1);
+        std::int64_t a = 0, b = sl.S;
+        if (G.hat) std::tie(a, b) = sl.meeting(G.node[0] - 1, G.node[0] + 1, G.m);
+        const SlabPart sp{p.slab, Slabs::share(opt.budget, p.slab - a, b - a)};
         if (G.hat) {
-          p.check = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr, sl, p.slab);
+          p.check = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr, sl, sp);
           if (p.slab == sl.of_point(G.node[0], G.m))
             for (const auto& e : opt.p) p.c4.push_back(c4_bound(*G.a, dim, G.m, G.node, e));
         } else {
           const Store::General& g = store.general[general_at[k]];
-          p.check = check_general(R, k, g.g, g.in, opt, sl, p.slab);
+          p.check = check_general(R, k, g.g, g.in, opt, sl, sp);
         }
       });
       const std::vector<Part> all = decode_parts(allgather(comm, encode_parts(parts)));
@@ -1651,7 +1662,7 @@ std::string describe(const ClaimResult& c, const VerifyReport& r, const VerifyOp
       if (c.verdict == Verdict::Undecided) return open_text(what);
       return what + " for all " + grades + " grades and every x (" + std::to_string(r.hat_grades) + " proved hat blocks, " +
              std::to_string(r.general_grades) + " other grades; at most " + std::to_string(c.max_cells) +
-             (r.network ? " cells per grade" : " cells per grade and slab") + ", finest level " + std::to_string(c.deepest) + ")";
+             " cells per grade, finest level " + std::to_string(c.deepest) + ")";
     }
     case Claim::C3: {
       if (r.claims.size() && r.claims[0].verdict == Verdict::Refuted) return "not checked: the network does not have the MGDL structure";

@@ -71,7 +71,7 @@ struct ClaimResult {
   // C2, C2Sign, C4: grades left open (budget, finest level, or a grade this
   // checker cannot enclose) and the first grade reading more than x (0: none).
   std::size_t open = 0, unsupported_from = 0;
-  std::size_t max_cells = 0;  // C2: most cells one search needed (one grade's part in one slab)
+  std::size_t max_cells = 0;  // C2: most cells one grade needed (its parts in all slabs)
   int deepest = 0;            // C2: finest cell level reached
   // C3: ||r_at||_inf in [lower, upper] at the last grade; C4: `lower` is the
   // smallest certified lower bound of ||r_{k-1}||_p^p - ||r_k||_p^p over the

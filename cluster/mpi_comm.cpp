@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
@@ -30,6 +31,12 @@ class MpiComm final : public Comm {
     check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
     check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
   }
+  // MGDL_COMM_STATS=1: each rank reports on standard error what it exchanged.
+  ~MpiComm() override {
+    if (const char* v = std::getenv("MGDL_COMM_STATS"); v && std::string(v) == "1")
+      std::fprintf(stderr, "mgdl: rank %d of %d: %llu all-gathers, %llu bytes sent, %llu bytes received\n", rank_, size_, calls_, sent_,
+                   received_);
+  }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::vector<std::string> allgather(const std::string& mine) const override {
@@ -39,6 +46,9 @@ class MpiComm final : public Comm {
     check(MPI_Allgather(&n, 1, MPI_UNSIGNED_LONG_LONG, lens.data(), 1, MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD), "MPI_Allgather");
     std::vector<std::string> out(static_cast<std::size_t>(size_));
     for (std::size_t r = 0; r < out.size(); ++r) out[r].resize(lens[r]);
+    ++calls_;
+    sent_ += n;
+    for (auto l : lens) received_ += l;
     const unsigned long long chunk = std::numeric_limits<int>::max() / 2;
     unsigned long long longest = 0;
     for (auto l : lens) longest = std::max(longest, l);
@@ -67,6 +77,7 @@ class MpiComm final : public Comm {
 
  private:
   int rank_ = 0, size_ = 1;
+  mutable unsigned long long calls_ = 0, sent_ = 0, received_ = 0;
 };
 
 }  // namespace

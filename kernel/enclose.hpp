@@ -158,6 +158,15 @@ struct NormBounds {
 };
 template <class Cells, class Level, class Bound>
 NormBounds norm_bounds(const Cells& cells, int d, Level level, Bound bound);
+// The sums themselves, before the square roots: on cells partitioning a part
+// P of the cube, int_P |r| in [s1_lo, s1_hi] and int_P r^2 in [s2_lo, s2_hi].
+// The sums of disjoint parts add (with add_down / add_up) to the sums of
+// their union; norm_bounds is norm_sums over the cube, then sqrt_down/up.
+struct NormSums {
+  Real s1_lo{0}, s1_hi{0}, s2_lo{0}, s2_hi{0};
+};
+template <class Cells, class Level, class Bound>
+NormSums norm_sums(const Cells& cells, int d, Level level, Bound bound);
 
 // ||phi_{m,z}||_p^p, exactly, for rational p >= 1 and a node of the level-m
 // grid: (number of Kuhn simplices of the cube at z) h^d / prod_{i=1..d} (p + i)
@@ -165,17 +174,23 @@ NormBounds norm_bounds(const Cells& cells, int d, Level level, Bound bound);
 Rational hat_norm_pp(int d, int m, std::span<const std::int64_t> node, const Rational& p);
 
 template <class Cells, class Level, class Bound>
-NormBounds norm_bounds(const Cells& cells, int d, Level level, Bound bound) {
-  Real s1l(0), s1h(0), s2l(0), s2h(0);
+NormSums norm_sums(const Cells& cells, int d, Level level, Bound bound) {
+  NormSums s;
   for (const auto& c : cells) {
     const Real vol = ldexp(Real(1), -level(c) * d);  // exact: a power of two
     const AbsBound& b = bound(c);
-    s1l = add_down(s1l, mul_down(b.lo, vol));
-    s1h = add_up(s1h, mul_up(b.hi, vol));
-    s2l = add_down(s2l, mul_down(mul_down(b.lo, b.lo), vol));
-    s2h = add_up(s2h, mul_up(mul_up(b.hi, b.hi), vol));
+    s.s1_lo = add_down(s.s1_lo, mul_down(b.lo, vol));
+    s.s1_hi = add_up(s.s1_hi, mul_up(b.hi, vol));
+    s.s2_lo = add_down(s.s2_lo, mul_down(mul_down(b.lo, b.lo), vol));
+    s.s2_hi = add_up(s.s2_hi, mul_up(mul_up(b.hi, b.hi), vol));
   }
-  return NormBounds{s1l, s1h, sqrt_down(s2l), sqrt_up(s2h)};
+  return s;
+}
+
+template <class Cells, class Level, class Bound>
+NormBounds norm_bounds(const Cells& cells, int d, Level level, Bound bound) {
+  const NormSums s = norm_sums(cells, d, level, bound);
+  return NormBounds{s.s1_lo, s.s1_hi, sqrt_down(s.s2_lo), sqrt_up(s.s2_hi)};
 }
 
 }  // namespace mgdl

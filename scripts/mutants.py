@@ -192,6 +192,17 @@ MUTANTS = [
     ("C41", C, "        if (cells_[i].a.hi < fresh[j].a.hi) fresh[j].a.hi = cells_[i].a.hi;", "        fresh[j].a.hi = cells_[i].a.hi / 2;", None),
     ("C42", C, "    return values_[static_cast<std::size_t>(it - keys_.begin())];", "    return values_[static_cast<std::size_t>(it - keys_.begin()) / 2 * 2];", None),
     ("C34", C, "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i] + 1, s) - 1);", "        hi[i] = std::min<std::int64_t>(top, ceil_div(z[i], s) - 1);", None),
+    # Slabs (docs/theory.md 7.2): which cells a part covers, which hats a
+    # rank keeps, how parts merge, and the slab-ordered sums.
+    ("L01", C, "    return (q[0] << (B - L)) <= s && s < ((q[0] + 1) << (B - L));", "    return (q[0] << (B - L)) == s;", None),
+    ("L03", C, "    if (m < B) return true;  // coarse hats are kept by every rank", "    if (m < B) return false;", None),
+    ("L04", C, "    return a < last && b > first;", "    return a < last && b > first + 1;", None),
+    ("L05", C, "    return budget / N + (I < budget % N ? 1 : 0);", "    return budget;", None),
+    ("L06", C, "    open_w = open_w || c.weak == Verdict::Undecided;", "", None),
+    ("L09", C, "        s1l = add_down(s1l, rd.real());", "        s1l = add_up(s1l, rd.real());", None),
+    ("L11", C, "        else if (M.rec[j].a && !M.rec[j].zero) changed->add(M.rec[j].m, M.rec[j].node);",
+     "        else if (M.rec[j].a && M.rec[j].zero) changed->add(M.rec[j].m, M.rec[j].node);", None),
+    ("L12", C, "          if (p.slab == sl.of_point(G.node[0], G.m))", "          if (p.slab == sl.of_point(G.node[0], G.m) + 1)", None),
     # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
     # exact zeros of sin(pi u) it rests on (targets/expr.cpp).
     ("F01", E, "      if (lo(v) == 0 && hi(v) == 0) out |= 1u", "      if (lo(v) >= -1e-3 && hi(v) <= 1e-3) out |= 1u", None),

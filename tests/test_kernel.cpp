@@ -715,6 +715,17 @@ TEST_CASE("kernel norms: |r| bounds are attained, and directed L1/L2 sums bracke
       CHECK(exact(n.l2_hi) * exact(n.l2_hi) >= e2h);
       CHECK(exact(n.l1_lo) >= e1l * (1 - Rational(1, 1 << 12)));  // and tight
       CHECK(exact(n.l1_hi) <= e1h * (1 + Rational(1, 1 << 12)));
+      // The sums of the parts (as the checker's slabs), added with directed
+      // rounding, still enclose the sums of the whole.
+      const std::size_t cut = std::uniform_int_distribution<std::size_t>(0, cells.size())(rng);
+      auto lev = [](const C& c) { return c.L; };
+      auto bnd = [](const C& c) -> const AbsBound& { return c.a; };
+      const NormSums a = norm_sums(std::span<const C>(cells.data(), cut), d, lev, bnd);
+      const NormSums b = norm_sums(std::span<const C>(cells.data() + cut, cells.size() - cut), d, lev, bnd);
+      CHECK(exact(add_down(a.s1_lo, b.s1_lo)) <= e1l);
+      CHECK(exact(add_up(a.s1_hi, b.s1_hi)) >= e1h);
+      CHECK(exact(add_down(a.s2_lo, b.s2_lo)) <= e2l);
+      CHECK(exact(add_up(a.s2_hi, b.s2_hi)) >= e2h);
     }
 }
 

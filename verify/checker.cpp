@@ -938,16 +938,9 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
       const std::int64_t s = sl.of_cell(cells_[i].q, cells_[i].L);
       std::size_t j = i;
       while (j < cells_.size() && sl.of_cell(cells_[j].q, cells_[j].L) == s) ++j;
-      Real s1l(0), s1h(0), s2l(0), s2h(0);
-      for (std::size_t t = i; t < j; ++t) {
-        const Real vol = ldexp(Real(1), -cells_[t].L * d);  // exact: a power of two
-        const AbsBound& b = cells_[t].a;
-        s1l = add_down(s1l, mul_down(b.lo, vol));
-        s1h = add_up(s1h, mul_up(b.hi, vol));
-        s2l = add_down(s2l, mul_down(mul_down(b.lo, b.lo), vol));
-        s2h = add_up(s2h, mul_up(mul_up(b.hi, b.hi), vol));
-      }
-      for (const Real* v : {&s1l, &s1h, &s2l, &s2h}) w.real(*v);
+      const NormSums part = norm_sums(std::span<const NC>(cells_.data() + i, j - i), d, [](const NC& c) { return c.L; },
+                                      [](const NC& c) -> const AbsBound& { return c.a; });
+      for (const Real* v : {&part.s1_lo, &part.s1_hi, &part.s2_lo, &part.s2_hi}) w.real(*v);
       i = j;
     }
     Real s1l(0), s1h(0), s2l(0), s2h(0);

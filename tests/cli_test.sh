@@ -169,6 +169,8 @@ expect 3 "verify undecided (tiny budget)" -- "$MGDL" verify "$T/s.json" --budget
 expect 2 "verify --slab-level above --max-level" -- "$MGDL" verify "$T/s.json" --slab-level 9 --max-level 8
 grep -q "at most --max-level" "$T/err" && ok || bad "the slab level error names --max-level"
 expect 2 "verify --slab-level out of range" -- "$MGDL" verify "$T/s.json" --slab-level 21
+expect 2 "verify --slab-level with too many starting cells" -- "$MGDL" verify "$T/s.json" --slab-level 17
+grep -q "at most 16" "$T/err" && ok || bad "the slab level error names the largest level"
 expect 0 "verify --slab-level 0" -- "$MGDL" verify "$T/s.json" --slab-level 0
 grep -q "in 1 slab," "$T/out" && ok || bad "verify names its slabs"
 expect 0 "verify json" -- "$MGDL" verify "$T/s.json" --json --p 1,2,3/2

@@ -447,6 +447,10 @@ TEST_CASE("ranks: more ranks than slabs is an input error, before anything is ex
   CHECK_THROWS_AS(verify_scheme(net, f, o), InputError);
   o.slab_level = -1;
   CHECK_THROWS_AS(verify_scheme(net, f, o), InputError);
+  // 2^(B d) starting cells per norm partition: at most 2^16 (B = 17 in 1-D is refused, 16 is not).
+  o.max_level = 48;
+  o.slab_level = 17;
+  CHECK_THROWS_AS(verify_scheme(net, f, o), InputError);
 }
 
 TEST_CASE("slabs: a defect inside one slab, or across a slab boundary, is refuted at every slab level", "[verify][ranks]") {

@@ -1419,6 +1419,10 @@ void check_options(int dim, const Target& f, const VerifyOptions& opt) {
   const int B = opt.slab_level ? *opt.slab_level : default_slab_level(dim);
   if (B < 0 || B > 20 || B > opt.max_level)
     throw InputError("--slab-level must be in 0..20 and at most --max-level, got " + std::to_string(B));
+  // Each norm partition starts from the 2^(B d) level-B cells: at most 2^16.
+  if (B * dim > 16)
+    throw InputError("--slab-level " + std::to_string(B) + " would start every norm partition from 2^" + std::to_string(B * dim) +
+                     " cells; in " + std::to_string(dim) + "-D it must be at most " + std::to_string(16 / dim));
   if (comm_size(opt.comm) > (1 << B))
     throw InputError(std::to_string(comm_size(opt.comm)) + " ranks need at least as many slabs: --slab-level must be at least " +
                      std::to_string(static_cast<int>(std::ceil(std::log2(comm_size(opt.comm))))) + ", got " + std::to_string(B));

@@ -1116,6 +1116,7 @@ void fold_grade(ClaimResult& c, Verdict v, const std::optional<Witness>& w, std:
 struct Part {
   std::size_t k = 0;
   std::int64_t slab = 0;
+  std::size_t budget = 0;  // this part's share of the grade's budget (not exchanged)
   GradeCheck check;
   std::vector<Real> c4;
 };
@@ -1537,7 +1538,8 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         if (G.hat && (G.zero || !G.a)) continue;  // g = 0, or a hat whose support misses this rank's slabs
         std::int64_t a = 0, b = sl.S;
         if (G.hat) std::tie(a, b) = sl.meeting(G.node[0] - 1, G.node[0] + 1, G.m);
-        for (std::int64_t s = std::max(a, sl.first); s < std::min(b, sl.last); ++s) parts.push_back(Part{k, s, {}, {}});
+        for (std::int64_t s = std::max(a, sl.first); s < std::min(b, sl.last); ++s)
+          parts.push_back(Part{k, s, Slabs::share(opt.budget, s - a, b - a), {}, {}});
       }
       if (cached) {
         std::vector<std::vector<std::int64_t>> keys;
@@ -1557,9 +1559,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         const std::size_t k = p.k;
         const GradeRec& G = M.rec[k];
         Residual R(f, dim, store, k - 1);
-        std::int64_t a = 0, b = sl.S;
-        if (G.hat) std::tie(a, b) = sl.meeting(G.node[0] - 1, G.node[0] + 1, G.m);
-        const SlabPart sp{p.slab, Slabs::share(opt.budget, p.slab - a, b - a)};
+        const SlabPart sp{p.slab, p.budget};
         if (G.hat) {
           p.check = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr, sl, sp);
           if (p.slab == sl.of_point(G.node[0], G.m))

@@ -179,6 +179,7 @@ extern "C" void on_signal(int) { g_interrupted.store(true); }
 
 // construct --compose: the composition construction of l(1 - l) (constructive/compose.hpp).
 int cmd_compose(const ConstructArgs& a) {
+  if (comm_size(g_comm) > 1) throw InputError("--compose runs on one rank only (it has nothing to share)");
   for (const auto& name : a.fixed_given)
     if (name != "--dim" && name != "--max-grades")
       throw InputError(name + " cannot be combined with --compose (it builds l(1-l) from composed teeth; only --dim, --eps and --max-grades apply)");
@@ -235,10 +236,13 @@ int cmd_construct(const ConstructArgs& a) {
     f = resolve_target(a.target, a.dim);
     o = schedule_options(a, f);
   }
-  attach_progress(o, a.quiet || a.json);
+  // Every rank builds the same scheme; rank 0 alone reports and writes it.
+  const bool writer = comm_rank(g_comm) == 0;
+  attach_progress(o, a.quiet || a.json || !writer);
+  o.comm = g_comm;
   if (format == 0) format = 2;
   // A run that could outgrow the machine says so before it starts.
-  if (const std::uint64_t need = construction_memory_estimate(o.max_grades, f.dim, format), avail = available_memory_bytes(); avail > 0 && need > avail)
+  if (const std::uint64_t need = construction_memory_estimate(o.max_grades, f.dim, format), avail = available_memory_bytes(); avail > 0 && need > avail && writer)
     std::cerr << "mgdl: warning: up to " << o.max_grades << " grades (--max-grades) may need about " << (need >> 20) << " MiB, more than the "
               << (avail >> 20) << " MiB available; lower --max-grades to stop cleanly before that\n";
   o.threads = a.threads;
@@ -250,6 +254,7 @@ int cmd_construct(const ConstructArgs& a) {
   // a valid scheme that --resume continues.
   bool checkpointed = false;
   auto checkpoint = [&](const Construction& now) {
+    if (!writer) return;
     write_construction(out, now, format);
     checkpointed = true;
   };
@@ -267,7 +272,7 @@ int cmd_construct(const ConstructArgs& a) {
   // Success is claimed only for a certified bound at or below the tolerance.
   if (c.stop == StopReason::Tolerance && !le(c.bound, o.eps))
     throw InternalError("the construction stopped by tolerance with a bound above eps");
-  write_construction(out, c, format);
+  if (writer) write_construction(out, c, format);
   const Scheme s = scheme_head(c);
   const int W = hat_block_width(f.dim), D = hat_block_depth(f.dim);
   if (a.json) {
@@ -292,11 +297,12 @@ int cmd_construct(const ConstructArgs& a) {
     std::cout << "wrote " << out << "\n";
   }
   if (c.stop == StopReason::Interrupted) {
-    std::cerr << "mgdl: interrupted; " << out << " holds the " << c.levels.size()
+    if (writer)
+      std::cerr << "mgdl: interrupted; " << out << " holds the " << c.levels.size()
               << " completed levels; continue with: mgdl construct --resume " << out << "\n";
     return kExitInterrupted;
   }
-  if (c.stop == StopReason::TimeLimit)
+  if (c.stop == StopReason::TimeLimit && writer)
     std::cerr << "mgdl: time limit reached; " << out << " holds the " << c.levels.size()
               << " completed levels; continue with: mgdl construct --resume " << out << "\n";
   return c.stop == StopReason::Tolerance ? kExitOk : kExitLimit;
@@ -980,10 +986,10 @@ int run_cli(int argc, char** argv) {
     std::cerr << "mgdl: error: " << e.what() << " (see mgdl --help)\n";
     return kExitInput;
   }
-  if (comm_size(g_comm) > 1 && !*verify) {
+  if (comm_size(g_comm) > 1 && !*verify && !*construct) {
     // Nothing has been exchanged yet: every rank stops here alike.
     if (comm_rank(g_comm) == 0)
-      std::cerr << "mgdl: error: only `mgdl verify` runs on more than one rank (mpirun -n " << comm_size(g_comm) << ")\n";
+      std::cerr << "mgdl: error: only `mgdl verify` and `mgdl construct` run on more than one rank (mpirun -n " << comm_size(g_comm) << ")\n";
     return kExitInput;
   }
   try {

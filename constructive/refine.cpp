@@ -2,6 +2,7 @@
 #include "constructive/refine.hpp"
 
 #include "kernel/rounding.hpp"
+#include "numbers/comm.hpp"
 #include "numbers/parallel.hpp"
 
 #include <algorithm>
@@ -556,6 +557,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   // cell of level m (coarser neighbours are split down to m; finer ones
   // exclude the node).
   std::vector<GridPoint> nodes;
+  std::vector<std::uint64_t> node_keys;  // node_key of each node (increasing)
   for (std::uint64_t key : cand) {
     const GridPoint z = node_from_key(m, d_, key);
     bool ok = true;
@@ -566,9 +568,32 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       if (j > m) ok = false;
       else if (j < m) split_down(j, m, q);
     }
-    if (ok) nodes.push_back(z);
+    if (ok) {
+      nodes.push_back(z);
+      node_keys.push_back(key);
+    }
   }
   std::vector<std::uint64_t>().swap(cand);
+  // This rank's share (all of it on one rank): the hot cells h0 <= h < h1, a
+  // contiguous run in key order, and the nodes at their corners. Every value
+  // computed below is a function of the state all ranks hold alike, so a node
+  // at the corner of two ranks' cells gets the same coefficient on both.
+  const int rank = comm_rank(opt_.comm), ranks = comm_size(opt_.comm);
+  auto first_hot = [&](int r) { return hot.size() * static_cast<std::size_t>(r) / static_cast<std::size_t>(ranks); };
+  const std::size_t h0 = first_hot(rank), h1 = first_hot(rank + 1);
+  std::vector<std::size_t> mine;  // indices into nodes
+  if (ranks == 1) {
+    mine.resize(nodes.size());
+    std::iota(mine.begin(), mine.end(), std::size_t{0});
+  } else {
+    std::vector<std::uint64_t> want;
+    for (std::size_t h = h0; h < h1; ++h)
+      for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) want.push_back(node_key(m, corner_of(hot_q[h], mask)));
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      if (std::binary_search(want.begin(), want.end(), node_keys[i])) mine.push_back(i);
+  }
   // 3. Tentative coefficients, and the bound each hot cell would get. One
   // sweep over the first coordinate, a batch of whole slabs at a time, so
   // that only the cells and corner values of about two batches are held: a
@@ -581,25 +606,30 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   std::vector<char> passes(hot.size());
   std::unordered_map<std::size_t, CellData> failing;  // what the final bound of a failing hot cell needs
   const std::size_t batch = std::max<std::size_t>(1, opt_.sweep_batch);
-  for (std::size_t ni = 0, hi_ = 0; ni < nodes.size() || hi_ < hot.size();) {
+  bool stopped = false;
+  for (std::size_t ni = 0, hi_ = h0; ni < mine.size() || hi_ < h1;) {
     std::size_t nj = ni;
-    while (nj < nodes.size() && (nj == ni || nj - ni < batch || nodes[nj][0] == nodes[nj - 1][0])) ++nj;
-    const bool last = nj == nodes.size();
-    const std::int64_t next = last ? 0 : nodes[nj][0];  // the first slab of the next batch
+    while (nj < mine.size() && (nj == ni || nj - ni < batch || nodes[mine[nj]][0] == nodes[mine[nj - 1]][0])) ++nj;
+    const bool last = nj == mine.size();
+    const std::int64_t next = last ? 0 : nodes[mine[nj]][0];  // the first slab of the next batch
     std::size_t hj = hi_;
-    while (hj < hot.size() && (last || hot_q[hj][0] <= next - 2)) ++hj;
+    while (hj < h1 && (last || hot_q[hj][0] <= next - 2)) ++hj;
     std::vector<GridPoint> want(hot_q.begin() + static_cast<std::ptrdiff_t>(hi_), hot_q.begin() + static_cast<std::ptrdiff_t>(hj));
     GridPoint q(static_cast<std::size_t>(d_));
     for (std::size_t k = ni; k < nj; ++k)
       for (std::uint32_t cm = 0; cm < (1u << d_); ++cm)
-        if (cell_with_corner(nodes[k], cm, m, q)) want.push_back(q);
+        if (cell_with_corner(nodes[mine[k]], cm, m, q)) want.push_back(q);
     prefetch(m, want);
-    if (stop_requested()) return PassEnd::Stopped;
+    if (stop_requested()) {
+      stopped = true;  // every rank learns it below, and all stop at this pass
+      break;
+    }
     for (std::size_t k = ni; k < nj; ++k) {
-      Dyadic a = coefficient(m, nodes[k]);
+      const GridPoint& z = nodes[mine[k]];
+      Dyadic a = coefficient(m, z);
       if (a.is_zero()) continue;
-      tentative.emplace(make_key(m, nodes[k]), a.to_real());
-      coef_of.emplace(nodes[k], std::move(a));
+      tentative.emplace(make_key(m, z), a.to_real());
+      coef_of.emplace(z, std::move(a));
     }
     for (std::size_t h = hi_; h < hj; ++h) {
       const CellData& cd = cell(m, hot_q[h]);
@@ -625,6 +655,58 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   }
   nodes_.clear();
   cells_.clear();
+  if (!stopped && stop_requested()) stopped = true;  // also on a rank with no share of this pass
+  // 3'. All ranks merge the shares: whether each hot cell meets the target,
+  // the bounds of those that do, and the coefficients at their corners (at
+  // every corner, when commit_all), which are all that step 4 commits.
+  {
+    ByteWriter w;
+    w.u64(stopped ? 1 : 0);
+    w.real(L_);
+    for (std::size_t h = h0; h < h1; ++h) {
+      w.u64(passes[h] ? 1 : 0);
+      if (passes[h]) w.real(bound[h]);
+    }
+    std::vector<const GridPoint*> send;
+    if (commit_all) {
+      for (const auto& [z, a] : coef_of) send.push_back(&z);
+    } else {
+      std::set<GridPoint> corners;
+      for (std::size_t h = h0; h < h1; ++h)
+        if (passes[h])
+          for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.insert(corner_of(hot_q[h], mask));
+      for (const GridPoint& z : corners)
+        if (auto it = coef_of.find(z); it != coef_of.end()) send.push_back(&it->first);
+    }
+    w.u64(send.size());
+    for (const GridPoint* z : send) {
+      for (std::int64_t x : *z) w.i64(x);
+      w.dyadic(coef_of.at(*z));
+    }
+    const std::vector<std::string> got = allgather(opt_.comm, w.take());
+    std::map<GridPoint, Dyadic> all;
+    for (int r = 0; r < ranks; ++r) {
+      ByteReader in(got[static_cast<std::size_t>(r)]);
+      if (in.u64() != 0) stopped = true;
+      const Real lr = in.real();
+      if (lr > L_) L_ = lr;
+      for (std::size_t h = first_hot(r); h < first_hot(r + 1); ++h) {
+        passes[h] = in.u64() != 0;
+        if (passes[h]) bound[h] = in.real();
+      }
+      const std::uint64_t n = in.u64();
+      for (std::uint64_t i = 0; i < n; ++i) {
+        GridPoint z(static_cast<std::size_t>(d_));
+        for (auto& x : z) x = in.i64();
+        const Dyadic a = in.dyadic();
+        auto [it, fresh] = all.emplace(std::move(z), a);
+        if (!fresh && compare(it->second, a) != 0) throw InternalError("two ranks computed different coefficients at one node");
+      }
+      if (!in.done()) throw InternalError("a malformed share from rank " + std::to_string(r));
+    }
+    if (stopped) return PassEnd::Stopped;
+    coef_of.swap(all);
+  }
   bool all_pass = std::all_of(passes.begin(), passes.end(), [](char p) { return p != 0; });
   if (uniform_split && !all_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
     for (std::size_t h = 0; h < hot.size(); ++h) {
@@ -655,9 +737,22 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     c.grades.push_back({level, m, z, a});
     a_at.emplace(make_key(m, z), a.to_real());
   }
-  // 5. Certified bounds with the committed coefficients; cells above t go one level finer.
+  // 5. Certified bounds with the committed coefficients (each rank those of
+  // its failing cells, then shared); cells above t go one level finer.
+  {
+    ByteWriter w;
+    for (std::size_t h = h0; h < h1; ++h)
+      if (!passes[h]) w.real(cell_bound(m, hot_q[h], failing.at(h), a_at));
+    const std::vector<std::string> got = allgather(opt_.comm, w.take());
+    for (int r = 0; r < ranks; ++r) {
+      ByteReader in(got[static_cast<std::size_t>(r)]);
+      for (std::size_t h = first_hot(r); h < first_hot(r + 1); ++h)
+        if (!passes[h]) bound[h] = in.real();
+      if (!in.done()) throw InternalError("a malformed bound share from rank " + std::to_string(r));
+    }
+  }
   for (std::size_t h = 0; h < hot.size(); ++h) {
-    Real b = passes[h] ? bound[h] : cell_bound(m, hot_q[h], failing.at(h), a_at);
+    Real b = bound[h];
     Real old = map_.at(hot[h]);
     if (old < b) b = old;
     if (!commit_all && b > t) {

@@ -1,5 +1,6 @@
 // Theorem A's adaptive level schedule (docs/theory.md, "Theorem A").
 #include "constructive/schedule.hpp"
+#include "numbers/comm.hpp"
 
 #include "constructive/block.hpp"
 #include "kernel/rounding.hpp"
@@ -93,6 +94,9 @@ Construction construct(const Target& f, const ScheduleOptions& opt,
     return construct(f, o, checkpoint, resume);
   }
 
+  if (opt.rule == Rule::FirstOrder && opt.schedule == Schedule::Adaptive && comm_size(opt.comm) > 1)
+    throw InputError("the first-order adaptive engine (Theorem A's patch sweep) runs on one rank only; on " + std::to_string(comm_size(opt.comm)) +
+                     " ranks use the cell engine (--rule second-order, or --schedule local or uniform)");
   if (opt.rule != Rule::FirstOrder || opt.schedule != Schedule::Adaptive) {
     if (resume && !resume->levels.empty() && resume->cell_bounds.empty())
       throw InputError("cannot resume: the file has no cell_bounds (the state of the cell engine)");

@@ -10,6 +10,8 @@
 
 namespace mgdl {
 
+class Comm;  // numbers/comm.hpp
+
 // Coefficient rules (docs/theory.md, sections 5 and 8): the first-order patch
 // minorant of Theorem A, or the second-order per-simplex minorant.
 enum class Rule { FirstOrder, SecondOrder };
@@ -56,6 +58,13 @@ struct ScheduleOptions {
   // Set (e.g. by a signal handler) to stop at the next patch; the result then
   // holds the completed levels only (StopReason::Interrupted).
   const std::atomic<bool>* interrupt = nullptr;
+  // Cell engine: the ranks sharing the work (null: this process alone). Each
+  // pass deals its hot cells to the ranks in equal contiguous runs; every rank
+  // computes the coefficients at the corners of its cells and their bounds,
+  // and all ranks merge them into the same state (grades, bound map), so the
+  // construction does not depend on the number of ranks. The first-order
+  // adaptive engine runs on one rank only (InputError otherwise).
+  const Comm* comm = nullptr;
 };
 
 // The default engine of mgdl construct (docs/rules.md): the second-order rule

@@ -9,6 +9,7 @@
 #include "constructive/scheme_file.hpp"
 #include "targets/catalogue.hpp"
 #include "verify/checker.hpp"
+#include "tests/thread_comm.hpp"
 
 #include <atomic>
 #include <bit>
@@ -1058,6 +1059,84 @@ TEST_CASE("the cell engine's sweep holds a few slabs of cells, and gives the sam
       }
     }
   }
+}
+
+namespace {
+// The constructions of n in-process ranks (one thread each).
+std::vector<Construction> construct_on_ranks(int n, const Target& f, ScheduleOptions o, int stop_rank = -1) {
+  std::vector<Construction> out(static_cast<std::size_t>(n));
+  o.threads = 1;
+  std::atomic<bool> stop{true};
+  mgdl::testing::run_ranks(n, 128, [&](const Comm& comm) {
+    ScheduleOptions mine = o;
+    mine.comm = &comm;
+    if (comm.rank() == stop_rank) mine.interrupt = &stop;  // this rank alone is told to stop
+    out[static_cast<std::size_t>(comm.rank())] = construct(f, mine);
+  });
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ranks: 1, 2 and 3 ranks build the same scheme bytes, for every schedule, in 1-D, 2-D and 3-D", "[refine][ranks]") {
+  // Each rank computes the coefficients and bounds of its share of the hot
+  // cells; the merged state must be that of one process, byte for byte (the
+  // scheme file holds the grades, the level history and the bound map).
+  struct Case {
+    const char* target;
+    const char* eps;
+    Schedule schedule;
+    std::size_t batch = 4096;
+    std::size_t max_grades = 1000000;
+  };
+  auto dir = std::filesystem::temp_directory_path() / ("mgdl_test_ranks-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string one_file = (dir / "one.json").string(), many_file = (dir / "many.json").string();
+  for (const Case& c : {Case{"sin2pi", "1e-5", Schedule::Local}, Case{"runge", "1e-3", Schedule::Uniform}, Case{"runge", "1e-3", Schedule::Adaptive, 1},
+                        Case{"sinsin", "2e-2", Schedule::Local, 3}, Case{"absdiff", "5e-2", Schedule::Local}, Case{"sum3", "5e-2", Schedule::Local},
+                        Case{"sin2pi", "1e-5", Schedule::Local, 4096, 150}}) {
+    INFO(c.target << " eps " << c.eps << " " << to_string(c.schedule) << " batch " << c.batch << " max grades " << c.max_grades);
+    set_precision_bits(128);
+    const Target f = resolve_target(c.target);
+    ScheduleOptions o;
+    use_default_engine(o, f);
+    o.schedule = c.schedule;
+    o.eps = parse_decimal(c.eps);
+    o.sweep_batch = c.batch;
+    o.max_grades = c.max_grades;
+    const Construction one = construct(f, o);
+    CHECK(one.grades.size() > 20);
+    write_construction(one_file, one, 2);
+    for (int n : {1, 2, 3}) {
+      INFO(n << " ranks");
+      for (const Construction& r : construct_on_ranks(n, f, o)) {
+        write_construction(many_file, r, 2);
+        CHECK(slurp(many_file) == slurp(one_file));
+      }
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("ranks: a stop seen by one rank stops all of them at the same pass; the first-order adaptive engine is one rank only", "[refine][ranks]") {
+  set_precision_bits(128);
+  const Target f = resolve_target("sinsin");
+  ScheduleOptions o;
+  use_default_engine(o, f);
+  o.eps = parse_decimal("2e-2");
+  for (int stop_rank : {0, 2}) {
+    INFO("rank " << stop_rank << " interrupted");
+    for (const Construction& r : construct_on_ranks(3, f, o, stop_rank)) {
+      CHECK(r.stop == StopReason::Interrupted);
+      CHECK(r.levels.empty());
+      CHECK(r.grades.empty());
+    }
+  }
+  ScheduleOptions fo;
+  fo.eps = parse_decimal("1e-1");
+  mgdl::testing::ThreadComm::Shared shared(2);
+  mgdl::testing::ThreadComm comm(shared, 0);  // never reaches the barrier: the options are refused first
+  fo.comm = &comm;
+  CHECK_THROWS_AS(construct(resolve_target("sin2pi"), fo), InputError);
 }
 
 TEST_CASE("second-order/local: a near-jump stops at max-level near the jump, and a planted defect is refuted", "[refine]") {

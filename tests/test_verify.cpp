@@ -11,8 +11,8 @@
 #include "kernel/hat_block.hpp"
 #include "kernel/realise.hpp"
 #include "theorems/theorems.hpp"
+#include "tests/thread_comm.hpp"
 
-#include <barrier>
 #include <filesystem>
 #include <thread>
 #include <fstream>
@@ -351,46 +351,15 @@ TEST_CASE("one thread and two threads give identical reports", "[verify]") {
   same_report(a, b);
 }
 
-// N ranks in one process, one thread each: allgather through shared slots
-// and a barrier (the MPI transport is cluster/mpi_comm.cpp; tests/mpi_test.sh
-// runs it).
-class ThreadComm final : public Comm {
- public:
-  struct Shared {
-    explicit Shared(int n) : slots(static_cast<std::size_t>(n)), bar(n) {}
-    std::vector<std::string> slots;
-    std::barrier<> bar;
-  };
-  ThreadComm(Shared& s, int rank) : s_(s), rank_(rank) {}
-  int rank() const override { return rank_; }
-  int size() const override { return static_cast<int>(s_.slots.size()); }
-  std::vector<std::string> allgather(const std::string& mine) const override {
-    s_.slots[static_cast<std::size_t>(rank_)] = mine;
-    s_.bar.arrive_and_wait();
-    std::vector<std::string> all = s_.slots;
-    s_.bar.arrive_and_wait();
-    return all;
-  }
-
- private:
-  Shared& s_;
-  int rank_;
-};
-
 // The reports of N ranks, each on its own thread.
 std::vector<VerifyReport> on_ranks(int n, const Network& net, const Target& f, VerifyOptions o) {
-  ThreadComm::Shared shared(n);
   std::vector<VerifyReport> out(static_cast<std::size_t>(n));
-  std::vector<std::thread> ranks;
   o.threads = 1;
-  for (int r = 0; r < n; ++r)
-    ranks.emplace_back([&, r, o]() mutable {
-      set_precision_bits(128);  // per thread, as in every rank's main
-      ThreadComm comm(shared, r);
-      o.comm = &comm;
-      out[static_cast<std::size_t>(r)] = verify_scheme(net, f, o);
-    });
-  for (auto& t : ranks) t.join();
+  mgdl::testing::run_ranks(n, 128, [&](const Comm& comm) {
+    VerifyOptions mine = o;
+    mine.comm = &comm;
+    out[static_cast<std::size_t>(comm.rank())] = verify_scheme(net, f, mine);
+  });
   return out;
 }
 
@@ -437,8 +406,8 @@ TEST_CASE("ranks: more ranks than slabs is an input error, before anything is ex
   Network net = built("sin2pi", "1e-1", &f);
   VerifyOptions o = opts("1e-1");
   o.slab_level = 1;
-  ThreadComm::Shared shared(3);
-  ThreadComm comm(shared, 0);  // never reaches the barrier: the options are refused first
+  mgdl::testing::ThreadComm::Shared shared(3);
+  mgdl::testing::ThreadComm comm(shared, 0);  // never reaches the barrier: the options are refused first
   o.comm = &comm;
   CHECK_THROWS_AS(verify_scheme(net, f, o), InputError);
   o.comm = nullptr;

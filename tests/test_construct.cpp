@@ -1117,7 +1117,7 @@ TEST_CASE("ranks: 1, 2 and 3 ranks build the same scheme bytes, for every schedu
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("ranks: a stop seen by one rank stops all of them at the same pass; the first-order adaptive engine is one rank only", "[refine][ranks]") {
+TEST_CASE("ranks: a stop seen by one rank stops all of them at the same pass, and the first-order adaptive engine runs on one rank only", "[refine][ranks]") {
   set_precision_bits(128);
   const Target f = resolve_target("sinsin");
   ScheduleOptions o;

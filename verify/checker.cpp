@@ -1025,10 +1025,16 @@ Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions
     std::optional<Dyadic> a;
   };
   std::vector<Pending> batch;
-  const std::size_t batch_size = 512;
+  // On several ranks each proves an equal contiguous share of a batch, and one
+  // all-gather per batch brings every rank every amplitude (exact bytes).
+  const Comm* comm = opt.comm;
+  const int rank = comm_rank(comm), ranks = comm_size(comm);
+  const std::size_t batch_size = ranks > 1 ? 4096 : 512;
   auto flush = [&] {
-    parallel_for(batch.size(), opt.threads, [&](std::size_t i) {
-      Pending& p = batch[i];
+    auto first = [&](int r) { return batch.size() * static_cast<std::size_t>(r) / static_cast<std::size_t>(ranks); };
+    const std::size_t i0 = first(rank), i1 = first(rank + 1);
+    parallel_for(i1 - i0, opt.threads, [&](std::size_t j) {
+      Pending& p = batch[i0 + j];
       const Grade& G = p.g;
       // A hint is only a candidate: a node of the grid at a level the cells can
       // resolve, and then a proof from the weights. Anything else is a general grade.
@@ -1041,6 +1047,21 @@ Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions
         p.a.reset();  // a non-dyadic amplitude: checked as a general grade
       }
     });
+    if (ranks > 1) {
+      ByteWriter w;
+      for (std::size_t i = i0; i < i1; ++i) {
+        w.u64(batch[i].a ? 1 : 0);
+        if (batch[i].a) w.dyadic(*batch[i].a);
+      }
+      const std::vector<std::string> got = comm->allgather(w.take());
+      for (int r = 0; r < ranks; ++r) {
+        if (r == rank) continue;
+        ByteReader in(got[static_cast<std::size_t>(r)]);
+        for (std::size_t i = first(r); i < first(r + 1); ++i)
+          if (in.u64() != 0) batch[i].a = in.dyadic();
+        if (!in.done()) throw InternalError("a malformed share of hat proofs from rank " + std::to_string(r));
+      }
+    }
     for (Pending& p : batch) {
       GradeRec& r = M.rec[p.k];
       if (p.a) {

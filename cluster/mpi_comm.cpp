@@ -34,13 +34,14 @@ class MpiComm final : public Comm {
   // MGDL_COMM_STATS=1: each rank reports on standard error what it exchanged.
   ~MpiComm() override {
     if (const char* v = std::getenv("MGDL_COMM_STATS"); v && std::string(v) == "1")
-      std::fprintf(stderr, "mgdl: rank %d of %d: %llu all-gathers, %llu bytes sent, %llu bytes received\n", rank_, size_, calls_, sent_,
-                   received_);
+      std::fprintf(stderr, "mgdl: rank %d of %d: %llu all-gathers, %llu bytes sent, %llu bytes received, %.2f s in all-gathers\n", rank_, size_,
+                   calls_, sent_, received_, seconds_);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   std::vector<std::string> allgather(const std::string& mine) const override {
     // Lengths first (as 64-bit counts), then the bytes in chunks that fit an int.
+    const double t0 = MPI_Wtime();
     const auto n = static_cast<unsigned long long>(mine.size());
     std::vector<unsigned long long> lens(static_cast<std::size_t>(size_));
     check(MPI_Allgather(&n, 1, MPI_UNSIGNED_LONG_LONG, lens.data(), 1, MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD), "MPI_Allgather");
@@ -72,12 +73,14 @@ class MpiComm final : public Comm {
                                       static_cast<std::size_t>(counts[r]));
       if (longest == 0) break;
     }
+    seconds_ += MPI_Wtime() - t0;  // mostly waiting for the slowest rank
     return out;
   }
 
  private:
   int rank_ = 0, size_ = 1;
   mutable unsigned long long calls_ = 0, sent_ = 0, received_ = 0;
+  mutable double seconds_ = 0;
 };
 
 }  // namespace

@@ -1160,58 +1160,72 @@ std::optional<Witness> get_witness(ByteReader& r) {
   x.evidence = r.str();
   return x;
 }
-std::string encode_parts(const std::vector<Part>& parts) {
-  ByteWriter w;
-  w.u64(parts.size());
-  for (const Part& p : parts) {
-    const GradeCheck& g = p.check;
-    w.u64(p.k);
-    w.i64(p.slab);
-    w.u64(static_cast<std::uint64_t>(g.weak));
-    w.u64(static_cast<std::uint64_t>(g.sign));
-    put_witness(w, g.weak_w);
-    put_witness(w, g.sign_w);
-    w.u64(g.nonzero ? 1 : 0);
-    w.u64(g.cells);
-    w.u64(g.open_cells);
-    w.i64(g.deepest);
-    w.u64(p.c4.size());
-    for (const auto& b : p.c4) w.real(b);
-  }
-  return w.take();
+void put_part(ByteWriter& w, const Part& p) {
+  const GradeCheck& g = p.check;
+  w.u64(p.k);
+  w.i64(p.slab);
+  w.u64(static_cast<std::uint64_t>(g.weak));
+  w.u64(static_cast<std::uint64_t>(g.sign));
+  put_witness(w, g.weak_w);
+  put_witness(w, g.sign_w);
+  w.u64(g.nonzero ? 1 : 0);
+  w.u64(g.cells);
+  w.u64(g.open_cells);
+  w.i64(g.deepest);
+  w.u64(p.c4.size());
+  for (const auto& b : p.c4) w.real(b);
 }
 Verdict verdict_from(std::uint64_t v) {
   if (v > static_cast<std::uint64_t>(Verdict::Undecided)) throw std::runtime_error("a malformed message between ranks");
   return static_cast<Verdict>(v);
 }
-// Every rank's parts, in (grade, slab) order.
-std::vector<Part> decode_parts(const std::vector<std::string>& all) {
-  std::vector<Part> out;
-  for (const auto& bytes : all) {
-    ByteReader r(bytes);
-    const std::size_t n = r.u64();
-    for (std::size_t i = 0; i < n; ++i) {
-      Part p;
-      GradeCheck& g = p.check;
-      p.k = r.u64();
-      p.slab = r.i64();
-      g.weak = verdict_from(r.u64());
-      g.sign = verdict_from(r.u64());
-      g.weak_w = get_witness(r);
-      g.sign_w = get_witness(r);
-      g.nonzero = r.u64() != 0;
-      g.cells = r.u64();
-      g.open_cells = r.u64();
-      g.deepest = static_cast<int>(r.i64());
-      const std::size_t nb = r.u64();
-      if (nb > 4096) throw std::runtime_error("a malformed message between ranks");
-      for (std::size_t j = 0; j < nb; ++j) p.c4.push_back(r.real());
-      out.push_back(std::move(p));
+Part get_part(ByteReader& r) {
+  Part p;
+  GradeCheck& g = p.check;
+  p.k = r.u64();
+  p.slab = r.i64();
+  g.weak = verdict_from(r.u64());
+  g.sign = verdict_from(r.u64());
+  g.weak_w = get_witness(r);
+  g.sign_w = get_witness(r);
+  g.nonzero = r.u64() != 0;
+  g.cells = r.u64();
+  g.open_cells = r.u64();
+  g.deepest = static_cast<int>(r.i64());
+  const std::size_t nb = r.u64();
+  if (nb > 4096) throw std::runtime_error("a malformed message between ranks");
+  for (std::size_t j = 0; j < nb; ++j) p.c4.push_back(r.real());
+  return p;
+}
+// Every rank's parts (each rank's in (grade, slab) order, the slabs of
+// different ranks disjoint), merged into (grade, slab) order one at a time.
+class PartMerge {
+ public:
+  explicit PartMerge(const std::vector<std::string>& all) {
+    for (const auto& bytes : all) {
+      in_.emplace_back(bytes);
+      cur_.emplace_back();
+      advance(in_.size() - 1);
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const Part& a, const Part& b) { return a.k != b.k ? a.k < b.k : a.slab < b.slab; });
-  return out;
-}
+  std::optional<Part> next() {
+    std::size_t best = in_.size();
+    for (std::size_t i = 0; i < in_.size(); ++i)
+      if (cur_[i] && (best == in_.size() || std::pair(cur_[i]->k, cur_[i]->slab) < std::pair(cur_[best]->k, cur_[best]->slab))) best = i;
+    if (best == in_.size()) return std::nullopt;
+    std::optional<Part> out = std::move(cur_[best]);
+    advance(best);
+    return out;
+  }
+
+ private:
+  void advance(std::size_t i) {
+    cur_[i].reset();
+    if (!in_[i].done()) cur_[i] = get_part(in_[i]);
+  }
+  std::vector<ByteReader> in_;
+  std::vector<std::optional<Part>> cur_;
+};
 
 // A grade's check from its slabs' parts, in slab order: refuted where a part
 // is (the first part's witness), open where a part is, else proved.
@@ -1549,7 +1563,11 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   const bool cached = store.general.empty();
   FCellCache cache;
   auto check_range = [&](std::size_t from, std::size_t to, std::size_t range) {
-    const std::size_t batch = 4096;
+    // The parts of up to `window` grades are exchanged at once: consecutive
+    // grades lie close together (a pass adds its nodes in lexicographic
+    // order), so a short window would keep one rank busy and the others waiting.
+    const std::size_t batch = 4096, window = std::size_t{1} << 18;
+    ByteWriter pending;
     for (std::size_t first = from; first <= to; first += batch) {
       const std::size_t last = std::min(to, first + batch - 1);
       // This rank's parts: (grade, slab) for its slabs meeting the grade's support.
@@ -1590,18 +1608,25 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
           p.check = check_general(R, k, g.g, g.in, opt, sl, sp);
         }
       });
-      const std::vector<Part> all = decode_parts(allgather(comm, encode_parts(parts)));
-      parts.clear();
-      for (std::size_t i = 0; i < all.size();) {
-        std::size_t j = i;
+      for (const Part& p : parts) put_part(pending, p);
+      if (last < to && (last - from + 1) % window != 0) continue;
+      // Every rank's parts of the window, folded grade by grade.
+      const std::vector<std::string> all = allgather(comm, pending.take());
+      pending = ByteWriter();
+      PartMerge merged(all);
+      std::vector<Part> group;  // the parts of one grade
+      auto fold = [&] {
         std::vector<Real> bounds;
-        while (j < all.size() && all[j].k == all[i].k) {
-          if (!all[j].c4.empty()) bounds = all[j].c4;
-          ++j;
-        }
-        judges.fold(all[i].k, merge_parts(&all[i], &all[j]), bounds, range);
-        i = j;
+        for (const Part& p : group)
+          if (!p.c4.empty()) bounds = p.c4;
+        judges.fold(group.front().k, merge_parts(group.data(), group.data() + group.size()), bounds, range);
+        group.clear();
+      };
+      while (std::optional<Part> p = merged.next()) {
+        if (!group.empty() && group.front().k != p->k) fold();
+        group.push_back(std::move(*p));
       }
+      if (!group.empty()) fold();
     }
   };
 

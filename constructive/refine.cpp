@@ -148,7 +148,13 @@ constexpr int kLocalSpan = 24;  // grid levels one level of the local schedule m
 class Engine {
  public:
   Engine(const Target& f, const ScheduleOptions& opt, unsigned bits)
-      : f_(f), opt_(opt), d_(f.dim), simplices_(f.dim), F_(f.dim), bits_(bits), theta_(opt.theta.to_real()) {
+      : f_(f), opt_(opt), d_(f.dim), simplices_(f.dim), F_(f.dim), bits_(bits), theta_(opt.theta.to_real()),
+        rank_(comm_rank(opt.comm)), ranks_(comm_size(opt.comm)) {
+    // At least 8 slabs per rank, and 64 in all: a rank holds its slabs and
+    // a few on either side (see below).
+    while (S_ < 64 || S_ < 8 * static_cast<std::int64_t>(ranks_)) S_ = std::int64_t{1} << ++B_;
+    own_a_ = slab_first(rank_);
+    own_b_ = slab_first(rank_ + 1);
     if (opt.time_limit > 0)
       deadline_ = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(std::min(opt.time_limit, 1e9)));
@@ -210,35 +216,65 @@ class Engine {
     }
     return m + 1;
   }
-  // Splits the map cell of level j containing the level-m cell q until q is a map cell.
+  // Splits the map cell of level j containing the level-m cell q until q is a
+  // map cell (on this rank, as far as it holds the cells on the way).
   void split_down(int j, int m, const GridPoint& q) {
     GridPoint a(q.size());
     for (; j < m; ++j) {
       for (std::size_t i = 0; i < q.size(); ++i) a[i] = q[i] >> (m - j);
       auto it = map_.find(make_key(j, a));
+      if (it == map_.end()) return;  // not held here
       Real b = it->second;
       map_.erase(it);
       GridPoint child(q.size());
       for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
         for (std::size_t i = 0; i < q.size(); ++i) child[i] = 2 * a[i] + ((mask >> i) & 1);
-        map_.emplace(make_key(j + 1, child), b);
+        if (holds_cell(j + 1, child)) map_.emplace(make_key(j + 1, child), b);
       }
     }
   }
-  void split(const Key& k, Real b) {  // b by value: erasing k would invalidate a reference into the map
+  void split(Key k, Real b) {  // by value: erasing k would invalidate references into the map
     map_.erase(k);
     const int j = static_cast<int>(k[0]);
     GridPoint child(static_cast<std::size_t>(d_));
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
       for (int i = 0; i < d_; ++i) child[static_cast<std::size_t>(i)] = 2 * k[static_cast<std::size_t>(i) + 1] + ((mask >> i) & 1);
-      map_.emplace(make_key(j + 1, child), b);
+      if (holds_cell(j + 1, child)) map_.emplace(make_key(j + 1, child), b);
     }
   }
+  // The largest bound of the whole map (every rank's cells).
   Real max_bound() const {
     Real u(0);
     for (const auto& [k, b] : map_)
       if (b > u) u = b;
-    return u;
+    return ranks_ > 1 ? max_at(opt_.comm, u).value : u;
+  }
+
+  // --- ranks (docs/theory.md 8.2) -------------------------------------------------
+  // The cube is cut into S_ = 2^B_ slabs along x1; rank r owns slabs
+  // [slab_first(r), slab_first(r + 1)), and the hot cells whose lower corner
+  // lies there. It holds every map cell coarser than a slab, the finer ones
+  // within one slab of its own, every hat coarser than a slab and the finer
+  // hats whose supports meet the slabs within three of its own: all a pass
+  // reads for its hot cells (by (R), F at a corner or centre of a level-m map
+  // cell is a sum of hats of levels <= m, whose supports are at most a slab wide
+  // when m >= B_, and the points lie within two level-m cells of the rank's slabs).
+  std::int64_t slab_first(int r) const { return S_ * r / ranks_; }
+  std::int64_t slab_of(int j, std::int64_t q1) const { return j >= B_ ? q1 >> (j - B_) : q1 << (B_ - j); }
+  int owner(int j, const GridPoint& q) const {
+    if (ranks_ == 1) return 0;
+    return static_cast<int>(((slab_of(j, q[0]) + 1) * ranks_ - 1) / S_);
+  }
+  bool holds_cell(int j, const GridPoint& q) const {
+    if (ranks_ == 1 || j < B_) return true;
+    const std::int64_t s = slab_of(j, q[0]);
+    return s >= own_a_ - 1 && s <= own_b_;
+  }
+  bool holds_hat(int m, const GridPoint& z) const {
+    if (ranks_ == 1 || m < B_) return true;
+    const int sh = m - B_;
+    const std::int64_t lo = (z[0] - 1) >> sh, hi = -((-(z[0] + 1)) >> sh);  // the support meets slabs [lo, hi)
+    return lo < own_b_ + 3 && hi > own_a_ - 3;
   }
 
   // --- the rule -----------------------------------------------------------------
@@ -269,6 +305,10 @@ class Engine {
   Real theta_;
   Real point_width_max_ = infinity();
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  int rank_ = 0, ranks_ = 1;
+  int B_ = 0;
+  std::int64_t S_ = 1, own_a_ = 0, own_b_ = 1;
+  std::size_t grades_ = 0;  // the grades so far (c.grades is held by rank 0 alone)
   bool timed_out_ = false;
   std::map<Key, Real> map_;
   std::unordered_map<Key, NodeValue, KeyHash> nodes_;  // valid within one pass
@@ -540,9 +580,10 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   target_ = t;
   nodes_.clear();
   cells_.clear();
+  // This rank's hot cells (all of them on one rank), in key order.
   std::vector<Key> hot;
   for (const auto& [k, b] : map_)
-    if (k[0] == m && (commit_all || b > t)) hot.push_back(k);
+    if (k[0] == m && (commit_all || b > t) && owner(m, key_point(k)) == rank_) hot.push_back(k);
   std::vector<GridPoint> hot_q;
   hot_q.reserve(hot.size());
   for (const Key& k : hot) hot_q.push_back(key_point(k));
@@ -555,9 +596,12 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
   // 2. A node may get a grade only when every level-m cell around it is a map
   // cell of level m (coarser neighbours are split down to m; finer ones
-  // exclude the node).
+  // exclude the node). The outcome for a node does not depend on the splits
+  // made for other nodes (a split never makes a cell finer than m), so each
+  // rank decides for its own candidates, and then applies every rank's splits
+  // to the cells it holds.
   std::vector<GridPoint> nodes;
-  std::vector<std::uint64_t> node_keys;  // node_key of each node (increasing)
+  std::vector<GridPoint> splits;  // level-m cells this rank split down to
   for (std::uint64_t key : cand) {
     const GridPoint z = node_from_key(m, d_, key);
     bool ok = true;
@@ -565,34 +609,30 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     for (std::uint32_t cm = 0; cm < (1u << d_) && ok; ++cm) {
       if (!cell_with_corner(z, cm, m, q)) continue;
       const int j = cover_level(m, q);
-      if (j > m) ok = false;
-      else if (j < m) split_down(j, m, q);
+      if (j > m) {
+        ok = false;
+      } else if (j < m) {
+        split_down(j, m, q);
+        if (ranks_ > 1) splits.push_back(q);
+      }
     }
-    if (ok) {
-      nodes.push_back(z);
-      node_keys.push_back(key);
-    }
+    if (ok) nodes.push_back(z);
   }
   std::vector<std::uint64_t>().swap(cand);
-  // This rank's share (all of it on one rank): the hot cells h0 <= h < h1, a
-  // contiguous run in key order, and the nodes at their corners. Every value
-  // computed below is a function of the state all ranks hold alike, so a node
-  // at the corner of two ranks' cells gets the same coefficient on both.
-  const int rank = comm_rank(opt_.comm), ranks = comm_size(opt_.comm);
-  auto first_hot = [&](int r) { return hot.size() * static_cast<std::size_t>(r) / static_cast<std::size_t>(ranks); };
-  const std::size_t h0 = first_hot(rank), h1 = first_hot(rank + 1);
-  std::vector<std::size_t> mine;  // indices into nodes
-  if (ranks == 1) {
-    mine.resize(nodes.size());
-    std::iota(mine.begin(), mine.end(), std::size_t{0});
-  } else {
-    std::vector<std::uint64_t> want;
-    for (std::size_t h = h0; h < h1; ++h)
-      for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) want.push_back(node_key(m, corner_of(hot_q[h], mask)));
-    std::sort(want.begin(), want.end());
-    want.erase(std::unique(want.begin(), want.end()), want.end());
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-      if (std::binary_search(want.begin(), want.end(), node_keys[i])) mine.push_back(i);
+  if (ranks_ > 1) {
+    ByteWriter w;
+    for (const GridPoint& q : splits)
+      for (std::int64_t x : q) w.i64(x);
+    const std::vector<std::string> got = allgather(opt_.comm, w.take());
+    GridPoint q(static_cast<std::size_t>(d_));
+    for (int r = 0; r < ranks_; ++r) {
+      if (r == rank_) continue;
+      ByteReader in(got[static_cast<std::size_t>(r)]);
+      while (!in.done()) {
+        for (auto& x : q) x = in.i64();
+        if (const int j = cover_level(m, q); j < m) split_down(j, m, q);
+      }
+    }
   }
   // 3. Tentative coefficients, and the bound each hot cell would get. One
   // sweep over the first coordinate, a batch of whole slabs at a time, so
@@ -600,6 +640,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   // node z needs the cells with q_1 in {z_1 - 1, z_1}, a hot cell q the
   // coefficients of its corners (z_1 in {q_1, q_1 + 1}). The results are those
   // of computing every cell at once (each is a function of the residual).
+  // A node at a corner of two ranks' cells is computed by both, alike.
   std::unordered_map<Key, Real, KeyHash> tentative;
   std::map<GridPoint, Dyadic> coef_of;
   std::vector<Real> bound(hot.size());
@@ -607,29 +648,28 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   std::unordered_map<std::size_t, CellData> failing;  // what the final bound of a failing hot cell needs
   const std::size_t batch = std::max<std::size_t>(1, opt_.sweep_batch);
   bool stopped = false;
-  for (std::size_t ni = 0, hi_ = h0; ni < mine.size() || hi_ < h1;) {
+  for (std::size_t ni = 0, hi_ = 0; ni < nodes.size() || hi_ < hot.size();) {
     std::size_t nj = ni;
-    while (nj < mine.size() && (nj == ni || nj - ni < batch || nodes[mine[nj]][0] == nodes[mine[nj - 1]][0])) ++nj;
-    const bool last = nj == mine.size();
-    const std::int64_t next = last ? 0 : nodes[mine[nj]][0];  // the first slab of the next batch
+    while (nj < nodes.size() && (nj == ni || nj - ni < batch || nodes[nj][0] == nodes[nj - 1][0])) ++nj;
+    const bool last = nj == nodes.size();
+    const std::int64_t next = last ? 0 : nodes[nj][0];  // the first slab of the next batch
     std::size_t hj = hi_;
-    while (hj < h1 && (last || hot_q[hj][0] <= next - 2)) ++hj;
+    while (hj < hot.size() && (last || hot_q[hj][0] <= next - 2)) ++hj;
     std::vector<GridPoint> want(hot_q.begin() + static_cast<std::ptrdiff_t>(hi_), hot_q.begin() + static_cast<std::ptrdiff_t>(hj));
     GridPoint q(static_cast<std::size_t>(d_));
     for (std::size_t k = ni; k < nj; ++k)
       for (std::uint32_t cm = 0; cm < (1u << d_); ++cm)
-        if (cell_with_corner(nodes[mine[k]], cm, m, q)) want.push_back(q);
+        if (cell_with_corner(nodes[k], cm, m, q)) want.push_back(q);
     prefetch(m, want);
     if (stop_requested()) {
       stopped = true;  // every rank learns it below, and all stop at this pass
       break;
     }
     for (std::size_t k = ni; k < nj; ++k) {
-      const GridPoint& z = nodes[mine[k]];
-      Dyadic a = coefficient(m, z);
+      Dyadic a = coefficient(m, nodes[k]);
       if (a.is_zero()) continue;
-      tentative.emplace(make_key(m, z), a.to_real());
-      coef_of.emplace(z, std::move(a));
+      tentative.emplace(make_key(m, nodes[k]), a.to_real());
+      coef_of.emplace(nodes[k], std::move(a));
     }
     for (std::size_t h = hi_; h < hj; ++h) {
       const CellData& cd = cell(m, hot_q[h]);
@@ -655,24 +695,42 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   }
   nodes_.clear();
   cells_.clear();
-  if (!stopped && stop_requested()) stopped = true;  // also on a rank with no share of this pass
-  // 3'. All ranks merge the shares: whether each hot cell meets the target,
-  // the bounds of those that do, and the coefficients at their corners (at
-  // every corner, when commit_all), which are all that step 4 commits.
-  {
+  std::unordered_map<Key, Real, KeyHash>().swap(tentative);
+  if (!stopped && stop_requested()) stopped = true;  // also on a rank with no hot cell in this pass
+  // The pass's hot cells on all ranks, in key order (rank r's cells lie in its
+  // slabs, so the ranks' runs are in order): each one's cell, whether it
+  // meets the target, and for those that do their new bound (never above
+  // the old one).
+  std::vector<GridPoint> all_q;
+  std::vector<char> all_pass;
+  std::vector<Real> all_bound;
+  std::vector<std::size_t> from(static_cast<std::size_t>(ranks_) + 1, 0);  // rank r's cells: all_q[from[r] .. from[r + 1])
+  if (ranks_ == 1) {
+    for (std::size_t h = 0; h < hot.size(); ++h)
+      if (passes[h]) bound[h] = std::min(bound[h], map_.at(hot[h]));
+    all_q = hot_q;
+    all_pass = passes;
+    all_bound = bound;
+    if (stopped) return PassEnd::Stopped;
+  } else {
+    // 3'. All ranks merge the shares: the hot cells, the bounds of those that
+    // meet t, and the coefficients at their corners (at every corner, when
+    // commit_all), which are all that step 4 commits.
     ByteWriter w;
     w.u64(stopped ? 1 : 0);
     w.real(L_);
-    for (std::size_t h = h0; h < h1; ++h) {
+    w.u64(hot.size());
+    for (std::size_t h = 0; h < hot.size(); ++h) {
+      for (std::int64_t x : hot_q[h]) w.i64(x);
       w.u64(passes[h] ? 1 : 0);
-      if (passes[h]) w.real(bound[h]);
+      if (passes[h]) w.real(std::min(bound[h], map_.at(hot[h])));
     }
     std::vector<const GridPoint*> send;
     if (commit_all) {
       for (const auto& [z, a] : coef_of) send.push_back(&z);
     } else {
       std::set<GridPoint> corners;
-      for (std::size_t h = h0; h < h1; ++h)
+      for (std::size_t h = 0; h < hot.size(); ++h)
         if (passes[h])
           for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.insert(corner_of(hot_q[h], mask));
       for (const GridPoint& z : corners)
@@ -685,21 +743,25 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     }
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
     std::map<GridPoint, Dyadic> all;
-    for (int r = 0; r < ranks; ++r) {
+    GridPoint q(static_cast<std::size_t>(d_));
+    for (int r = 0; r < ranks_; ++r) {
       ByteReader in(got[static_cast<std::size_t>(r)]);
       if (in.u64() != 0) stopped = true;
       const Real lr = in.real();
       if (lr > L_) L_ = lr;
-      for (std::size_t h = first_hot(r); h < first_hot(r + 1); ++h) {
-        passes[h] = in.u64() != 0;
-        if (passes[h]) bound[h] = in.real();
+      const std::uint64_t nh = in.u64();
+      from[static_cast<std::size_t>(r) + 1] = from[static_cast<std::size_t>(r)] + nh;
+      for (std::uint64_t i = 0; i < nh; ++i) {
+        for (auto& x : q) x = in.i64();
+        all_q.push_back(q);
+        all_pass.push_back(in.u64() != 0 ? 1 : 0);
+        all_bound.push_back(all_pass.back() ? in.real() : Real(0));
       }
       const std::uint64_t n = in.u64();
       for (std::uint64_t i = 0; i < n; ++i) {
-        GridPoint z(static_cast<std::size_t>(d_));
-        for (auto& x : z) x = in.i64();
+        for (auto& x : q) x = in.i64();
         const Dyadic a = in.dyadic();
-        auto [it, fresh] = all.emplace(std::move(z), a);
+        auto [it, fresh] = all.emplace(q, a);
         if (!fresh && compare(it->second, a) != 0) throw InternalError("two ranks computed different coefficients at one node");
       }
       if (!in.done()) throw InternalError("a malformed share from rank " + std::to_string(r));
@@ -707,64 +769,68 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     if (stopped) return PassEnd::Stopped;
     coef_of.swap(all);
   }
-  bool all_pass = std::all_of(passes.begin(), passes.end(), [](char p) { return p != 0; });
-  if (uniform_split && !all_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
-    for (std::size_t h = 0; h < hot.size(); ++h) {
+  const bool every_pass = std::all_of(all_pass.begin(), all_pass.end(), [](char p) { return p != 0; });
+  if (uniform_split && !every_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
+    for (const GridPoint& q : all_q) {
       if (m + 1 > c.options.max_level) {
-        stuck_ = hot_q[h];
+        stuck_ = q;
         stuck_m_ = m;
         return PassEnd::Done;
       }
-      split(hot[h], map_.at(hot[h]));
+      if (auto it = map_.find(make_key(m, q)); it != map_.end()) split(it->first, it->second);
     }
     return PassEnd::Done;
   }
   // 4. Commit the corners of the cells that meet the target (all, when
   // commit_all); a corner of a failing cell only when a passing cell shares it.
   std::set<GridPoint> chosen;
-  for (std::size_t h = 0; h < hot.size(); ++h) {
-    if (!commit_all && !passes[h]) continue;
+  for (std::size_t h = 0; h < all_q.size(); ++h) {
+    if (!commit_all && !all_pass[h]) continue;
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      const GridPoint v = corner_of(hot_q[h], mask);
+      const GridPoint v = corner_of(all_q[h], mask);
       if (coef_of.count(v)) chosen.insert(v);
     }
   }
   std::unordered_map<Key, Real, KeyHash> a_at;
   for (const GridPoint& z : chosen) {  // lexicographic order
-    if (c.grades.size() >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
+    if (grades_ >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
     const Dyadic& a = coef_of.at(z);
-    F_.add(m, z, a);
-    c.grades.push_back({level, m, z, a});
-    a_at.emplace(make_key(m, z), a.to_real());
+    if (holds_hat(m, z)) F_.add(m, z, a);
+    if (rank_ == 0) c.grades.push_back({level, m, z, a});
+    ++grades_;
+    if (!failing.empty()) a_at.emplace(make_key(m, z), a.to_real());
   }
   // 5. Certified bounds with the committed coefficients (each rank those of
   // its failing cells, then shared); cells above t go one level finer.
-  {
+  for (std::size_t h = 0; h < hot.size(); ++h)
+    if (!passes[h]) bound[h] = std::min(cell_bound(m, hot_q[h], failing.at(h), a_at), map_.at(hot[h]));
+  if (ranks_ == 1) {
+    all_bound = bound;
+  } else {
     ByteWriter w;
-    for (std::size_t h = h0; h < h1; ++h)
-      if (!passes[h]) w.real(cell_bound(m, hot_q[h], failing.at(h), a_at));
+    for (std::size_t h = 0; h < hot.size(); ++h)
+      if (!passes[h]) w.real(bound[h]);
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
-    for (int r = 0; r < ranks; ++r) {
+    for (int r = 0; r < ranks_; ++r) {
       ByteReader in(got[static_cast<std::size_t>(r)]);
-      for (std::size_t h = first_hot(r); h < first_hot(r + 1); ++h)
-        if (!passes[h]) bound[h] = in.real();
+      for (std::size_t h = from[static_cast<std::size_t>(r)]; h < from[static_cast<std::size_t>(r) + 1]; ++h)
+        if (!all_pass[h]) all_bound[h] = in.real();
       if (!in.done()) throw InternalError("a malformed bound share from rank " + std::to_string(r));
     }
   }
-  for (std::size_t h = 0; h < hot.size(); ++h) {
-    Real b = bound[h];
-    Real old = map_.at(hot[h]);
-    if (old < b) b = old;
+  for (std::size_t h = 0; h < all_q.size(); ++h) {
+    const Real& b = all_bound[h];
+    auto it = map_.find(make_key(m, all_q[h]));  // absent: a cell this rank does not hold
     if (!commit_all && b > t) {
       if (m + 1 > c.options.max_level) {
-        stuck_ = hot_q[h];
+        stuck_ = all_q[h];
         stuck_m_ = m;
-        map_.at(hot[h]) = b;
+        if (it != map_.end()) it->second = b;
         continue;
       }
-      split(hot[h], b);
-    } else {
-      map_.at(hot[h]) = b;
+      if (it != map_.end()) split(it->first, b);
+    } else if (it != map_.end()) {
+      it->second = b;
     }
   }
   return PassEnd::Done;
@@ -780,13 +846,18 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
   const Real eps = down(opt_.eps);  // level targets aim at or below eps; the stop test is exact
   point_width_max_ = eps;
   if (resume && !resume->levels.empty()) {  // the state at the end of the last completed level
-    c.grades = resume->grades;
     c.levels = resume->levels;
-    for (const auto& g : c.grades) F_.add(g.m, g.node, g.a);
-    for (const auto& cb : resume->cell_bounds) map_.emplace(make_key(cb.level, cb.q), cb.bound);
-    // The bound map is part of the state: a resumed run that adds no level
-    // (finished, truncated, or interrupted again) writes it back unchanged.
-    c.cell_bounds = resume->cell_bounds;
+    grades_ = resume->grades.size();
+    for (const auto& g : resume->grades)
+      if (holds_hat(g.m, g.node)) F_.add(g.m, g.node, g.a);
+    for (const auto& cb : resume->cell_bounds)
+      if (holds_cell(cb.level, cb.q)) map_.emplace(make_key(cb.level, cb.q), cb.bound);
+    if (rank_ == 0) {
+      c.grades = resume->grades;
+      // The bound map is part of the state: a resumed run that adds no level
+      // (finished, truncated, or interrupted again) writes it back unchanged.
+      c.cell_bounds = resume->cell_bounds;
+    }
     if (c.levels.back().truncated) {
       c.stop = StopReason::MaxGrades;
       c.bound = c.levels.back().bound;
@@ -814,11 +885,11 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.stop = StopReason::Tolerance;
       break;
     }
-    if (c.grades.size() >= opt_.max_grades) {
+    if (grades_ >= opt_.max_grades) {
       c.stop = StopReason::MaxGrades;
       break;
     }
-    const std::size_t first = c.grades.size();
+    const std::size_t first = grades_;
     Real kq;  // t = kappa * U, rounded down
     mpfr_set_q(kq.backend().data(), opt_.kappa.backend().data(), MPFR_RNDD);
     // The last level need not go below the tolerance.
@@ -864,6 +935,17 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
             if (m < 0 || k[0] < m) m = static_cast<int>(k[0]);
             deepest = std::max(deepest, static_cast<int>(k[0]));
           }
+        if (ranks_ > 1) {  // over every rank's cells
+          ByteWriter w;
+          w.i64(m);
+          w.i64(deepest);
+          for (const std::string& bytes : allgather(opt_.comm, w.take())) {
+            ByteReader in(bytes);
+            const auto mr = static_cast<int>(in.i64()), dr = static_cast<int>(in.i64());
+            if (mr >= 0 && (m < 0 || mr < m)) m = mr;
+            deepest = std::max(deepest, dr);
+          }
+        }
         if (m < 0) break;
         if (stuck_m_ >= 0) break;
         if (first_m < 0) first_m = m;
@@ -887,11 +969,11 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
         end = pass(m, t, uniform_split, false, c, level);
         finest = std::max(finest, m);
         if (end != PassEnd::Done) break;
-        if (opt_.progress) opt_.progress(level, m, c.grades.size(), U);
+        if (opt_.progress) opt_.progress(level, m, grades_, U);
       }
     }
     if (end == PassEnd::Stopped) {
-      c.grades.resize(first);
+      if (rank_ == 0) c.grades.resize(first);
       c.stop = timed_out_ ? StopReason::TimeLimit : StopReason::Interrupted;
       c.bound = c.levels.empty() ? c.bound : c.levels.back().bound;
       break;
@@ -901,7 +983,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     rec.level = level;
     rec.m = finest;
     rec.first_grade = first;
-    rec.grades = c.grades.size() - first;
+    rec.grades = grades_ - first;
     rec.norm_lo = L_;
     rec.norm_hi = U;
     rec.truncated = end == PassEnd::MaxGrades;
@@ -911,7 +993,29 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     c.bound = U;
     c.levels.push_back(rec);
     c.cell_bounds.clear();
-    for (const auto& [k, b] : map_) c.cell_bounds.push_back({static_cast<int>(k[0]), key_point(k), b});
+    if (ranks_ == 1) {
+      for (const auto& [k, b] : map_) c.cell_bounds.push_back({static_cast<int>(k[0]), key_point(k), b});
+    } else {  // each rank's own cells, to rank 0, in key order
+      ByteWriter w;
+      for (const auto& [k, b] : map_)
+        if (owner(static_cast<int>(k[0]), key_point(k)) == rank_) {
+          for (std::int64_t x : k) w.i64(x);
+          w.real(b);
+        }
+      const std::vector<std::string> got = allgather(opt_.comm, w.take());
+      if (rank_ == 0) {
+        std::map<Key, Real> whole;
+        Key k(static_cast<std::size_t>(d_) + 1);
+        for (const std::string& bytes : got) {
+          ByteReader in(bytes);
+          while (!in.done()) {
+            for (auto& x : k) x = in.i64();
+            whole.emplace(k, in.real());
+          }
+        }
+        for (const auto& [key, b] : whole) c.cell_bounds.push_back({static_cast<int>(key[0]), key_point(key), b});
+      }
+    }
     // A checkpoint is the file of a run stopped here. A level that met a cell
     // it could not refine is committed and ends the run (max-level); the
     // checkpoint says so, with the cell, so that resuming it changes nothing.
@@ -921,7 +1025,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.stuck_m = stuck_m_;
     }
     if (checkpoint) checkpoint(c);
-    if (opt_.progress) opt_.progress(level, finest, c.grades.size(), U);
+    if (opt_.progress) opt_.progress(level, finest, grades_, U);
     if (rec.truncated) {
       c.stop = StopReason::MaxGrades;
       break;

@@ -1108,9 +1108,25 @@ TEST_CASE("ranks: 1, 2 and 3 ranks build the same scheme bytes, for every schedu
     write_construction(one_file, one, 2);
     for (int n : {1, 2, 3}) {
       INFO(n << " ranks");
-      for (const Construction& r : construct_on_ranks(n, f, o)) {
-        write_construction(many_file, r, 2);
-        CHECK(slurp(many_file) == slurp(one_file));
+      const std::vector<Construction> got = construct_on_ranks(n, f, o);
+      // Rank 0 holds the scheme; the others hold the same history, and no
+      // grades or bound map (those stay in their slabs).
+      write_construction(many_file, got[0], 2);
+      CHECK(slurp(many_file) == slurp(one_file));
+      for (std::size_t r = 1; r < got.size(); ++r) {
+        CHECK(got[r].grades.empty());
+        CHECK(got[r].cell_bounds.empty());
+        CHECK(got[r].stop == one.stop);
+        CHECK(got[r].bound == one.bound);
+        REQUIRE(got[r].levels.size() == one.levels.size());
+        for (std::size_t l = 0; l < one.levels.size(); ++l) {
+          CHECK(got[r].levels[l].grades == one.levels[l].grades);
+          CHECK(got[r].levels[l].first_grade == one.levels[l].first_grade);
+          CHECK(got[r].levels[l].m == one.levels[l].m);
+          CHECK(got[r].levels[l].bound == one.levels[l].bound);
+          CHECK(got[r].levels[l].norm_lo == one.levels[l].norm_lo);
+          CHECK(got[r].levels[l].truncated == one.levels[l].truncated);
+        }
       }
     }
   }

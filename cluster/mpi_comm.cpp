@@ -50,7 +50,9 @@ class MpiComm final : public Comm {
     ++calls_;
     sent_ += n;
     for (auto l : lens) received_ += l;
-    const unsigned long long chunk = std::numeric_limits<int>::max() / 2;
+    // At most 4 MiB from each rank per round: the receive buffer stays small
+    // next to the strings it fills (and every count fits an int).
+    const unsigned long long chunk = std::min<unsigned long long>(std::numeric_limits<int>::max() / 2 / static_cast<unsigned long long>(size_), 1ull << 22);
     unsigned long long longest = 0;
     for (auto l : lens) longest = std::max(longest, l);
     std::vector<int> counts(out.size()), displs(out.size());

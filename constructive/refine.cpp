@@ -697,25 +697,58 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   cells_.clear();
   std::unordered_map<Key, Real, KeyHash>().swap(tentative);
   if (!stopped && stop_requested()) stopped = true;  // also on a rank with no hot cell in this pass
-  // The pass's hot cells on all ranks, in key order (rank r's cells lie in its
-  // slabs, so the ranks' runs are in order): each one's cell, whether it
-  // meets the target, and for those that do their new bound (never above
-  // the old one).
-  std::vector<GridPoint> all_q;
-  std::vector<char> all_pass;
-  std::vector<Real> all_bound;
-  std::vector<std::size_t> from(static_cast<std::size_t>(ranks_) + 1, 0);  // rank r's cells: all_q[from[r] .. from[r + 1])
+  // Commits z (the grades are added in lexicographic order of their nodes).
+  // a_at: the committed coefficients at the corners of this rank's failing cells.
+  std::set<GridPoint> failing_corners;
+  for (const auto& [h, cd] : failing)
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) failing_corners.insert(corner_of(hot_q[h], mask));
+  std::unordered_map<Key, Real, KeyHash> a_at;
+  auto commit = [&](const GridPoint& z, const Dyadic& a) {
+    if (holds_hat(m, z)) F_.add(m, z, a);
+    if (rank_ == 0) c.grades.push_back({level, m, z, a});
+    ++grades_;
+    if (failing_corners.count(z)) a_at.emplace(make_key(m, z), a.to_real());
+  };
+  // What this rank applies to the cells it holds after the pass: each hot
+  // cell's new bound (passing cells now, failing ones after step 5).
+  struct Outcome {
+    GridPoint q;
+    bool pass;
+    Real bound;
+  };
+  std::vector<Outcome> held;  // hot cells of any rank that this rank holds, in key order
+  std::vector<std::vector<std::size_t>> failing_at(static_cast<std::size_t>(ranks_));  // rank r's failing cells: index into held, or SIZE_MAX
+  bool every_pass = true;
+  std::optional<GridPoint> first_hot;
   if (ranks_ == 1) {
-    for (std::size_t h = 0; h < hot.size(); ++h)
-      if (passes[h]) bound[h] = std::min(bound[h], map_.at(hot[h]));
-    all_q = hot_q;
-    all_pass = passes;
-    all_bound = bound;
     if (stopped) return PassEnd::Stopped;
+    for (std::size_t h = 0; h < hot.size(); ++h) {
+      held.push_back({hot_q[h], passes[h] != 0, passes[h] ? std::min(bound[h], map_.at(hot[h])) : Real(0)});
+      if (!passes[h]) failing_at[0].push_back(h);
+      every_pass = every_pass && passes[h];
+    }
+    if (!hot_q.empty()) first_hot = hot_q.front();
+    if (!uniform_split || every_pass) {
+      // 4. Commit the corners of the cells that meet the target (all, when
+      // commit_all); a corner of a failing cell only when a passing cell shares it.
+      std::set<GridPoint> chosen;
+      for (std::size_t h = 0; h < hot.size(); ++h) {
+        if (!commit_all && !passes[h]) continue;
+        for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
+          const GridPoint v = corner_of(hot_q[h], mask);
+          if (coef_of.count(v)) chosen.insert(v);
+        }
+      }
+      for (const GridPoint& z : chosen) {  // lexicographic order
+        if (grades_ >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
+        commit(z, coef_of.at(z));
+      }
+    }
   } else {
-    // 3'. All ranks merge the shares: the hot cells, the bounds of those that
-    // meet t, and the coefficients at their corners (at every corner, when
-    // commit_all), which are all that step 4 commits.
+    // 3'. All ranks share what they found: their hot cells, whether each
+    // meets t (and then its new bound), and the coefficients at the corners
+    // of those that do (at every corner, when commit_all), which are all that
+    // step 4 commits. Each rank keeps what it needs of it, read as a stream.
     ByteWriter w;
     w.u64(stopped ? 1 : 0);
     w.real(L_);
@@ -725,7 +758,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       w.u64(passes[h] ? 1 : 0);
       if (passes[h]) w.real(std::min(bound[h], map_.at(hot[h])));
     }
-    std::vector<const GridPoint*> send;
+    std::vector<const GridPoint*> send;  // in lexicographic order
     if (commit_all) {
       for (const auto& [z, a] : coef_of) send.push_back(&z);
     } else {
@@ -741,97 +774,119 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       for (std::int64_t x : *z) w.i64(x);
       w.dyadic(coef_of.at(*z));
     }
+    std::map<GridPoint, Dyadic>().swap(coef_of);
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
-    std::map<GridPoint, Dyadic> all;
+    std::vector<ByteReader> in;
+    std::vector<std::uint64_t> left(static_cast<std::size_t>(ranks_));  // coefficients still to read from each rank
     GridPoint q(static_cast<std::size_t>(d_));
     for (int r = 0; r < ranks_; ++r) {
-      ByteReader in(got[static_cast<std::size_t>(r)]);
-      if (in.u64() != 0) stopped = true;
-      const Real lr = in.real();
+      ByteReader& rd = in.emplace_back(got[static_cast<std::size_t>(r)]);
+      if (rd.u64() != 0) stopped = true;
+      const Real lr = rd.real();
       if (lr > L_) L_ = lr;
-      const std::uint64_t nh = in.u64();
-      from[static_cast<std::size_t>(r) + 1] = from[static_cast<std::size_t>(r)] + nh;
+      const std::uint64_t nh = rd.u64();
       for (std::uint64_t i = 0; i < nh; ++i) {
-        for (auto& x : q) x = in.i64();
-        all_q.push_back(q);
-        all_pass.push_back(in.u64() != 0 ? 1 : 0);
-        all_bound.push_back(all_pass.back() ? in.real() : Real(0));
+        for (auto& x : q) x = rd.i64();
+        const bool p = rd.u64() != 0;
+        Real b = p ? rd.real() : Real(0);
+        every_pass = every_pass && p;
+        if (!first_hot) first_hot = q;
+        const bool here = map_.count(make_key(m, q)) != 0;
+        if (!p) failing_at[static_cast<std::size_t>(r)].push_back(here ? held.size() : SIZE_MAX);
+        if (here) held.push_back({q, p, std::move(b)});
       }
-      const std::uint64_t n = in.u64();
-      for (std::uint64_t i = 0; i < n; ++i) {
-        for (auto& x : q) x = in.i64();
-        const Dyadic a = in.dyadic();
-        auto [it, fresh] = all.emplace(q, a);
-        if (!fresh && compare(it->second, a) != 0) throw InternalError("two ranks computed different coefficients at one node");
-      }
-      if (!in.done()) throw InternalError("a malformed share from rank " + std::to_string(r));
+      left[static_cast<std::size_t>(r)] = rd.u64();
     }
     if (stopped) return PassEnd::Stopped;
-    coef_of.swap(all);
-  }
-  const bool every_pass = std::all_of(all_pass.begin(), all_pass.end(), [](char p) { return p != 0; });
-  if (uniform_split && !every_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
-    for (const GridPoint& q : all_q) {
-      if (m + 1 > c.options.max_level) {
-        stuck_ = q;
-        stuck_m_ = m;
-        return PassEnd::Done;
+    if (!uniform_split || every_pass) {
+      // 4. The union of the ranks' coefficients (each rank's in lexicographic
+      // order; a node at a corner of two ranks' cells comes from both, alike),
+      // merged in lexicographic order.
+      std::vector<std::optional<std::pair<GridPoint, Dyadic>>> head(static_cast<std::size_t>(ranks_));
+      auto advance = [&](std::size_t r) {
+        head[r].reset();
+        if (left[r] == 0) return;
+        --left[r];
+        GridPoint z(static_cast<std::size_t>(d_));
+        for (auto& x : z) x = in[r].i64();
+        head[r].emplace(std::move(z), in[r].dyadic());
+      };
+      for (std::size_t r = 0; r < head.size(); ++r) advance(r);
+      for (;;) {
+        std::size_t best = head.size();
+        for (std::size_t r = 0; r < head.size(); ++r)
+          if (head[r] && (best == head.size() || head[r]->first < head[best]->first)) best = r;
+        if (best == head.size()) break;
+        const std::pair<GridPoint, Dyadic> z = std::move(*head[best]);
+        advance(best);
+        for (std::size_t r = 0; r < head.size(); ++r)
+          if (head[r] && head[r]->first == z.first) {
+            if (compare(head[r]->second, z.second) != 0) throw InternalError("two ranks computed different coefficients at one node");
+            advance(r);
+          }
+        if (grades_ >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
+        commit(z.first, z.second);
       }
-      if (auto it = map_.find(make_key(m, q)); it != map_.end()) split(it->first, it->second);
+      for (std::size_t r = 0; r < in.size(); ++r)
+        if (!in[r].done()) throw InternalError("a malformed share from rank " + std::to_string(r));
     }
+  }
+  if (uniform_split && !every_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
+    if (first_hot && m + 1 > c.options.max_level) {
+      stuck_ = *first_hot;
+      stuck_m_ = m;
+      return PassEnd::Done;
+    }
+    for (const Outcome& o : held) split(make_key(m, o.q), map_.at(make_key(m, o.q)));
     return PassEnd::Done;
   }
-  // 4. Commit the corners of the cells that meet the target (all, when
-  // commit_all); a corner of a failing cell only when a passing cell shares it.
-  std::set<GridPoint> chosen;
-  for (std::size_t h = 0; h < all_q.size(); ++h) {
-    if (!commit_all && !all_pass[h]) continue;
-    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      const GridPoint v = corner_of(all_q[h], mask);
-      if (coef_of.count(v)) chosen.insert(v);
-    }
-  }
-  std::unordered_map<Key, Real, KeyHash> a_at;
-  for (const GridPoint& z : chosen) {  // lexicographic order
-    if (grades_ >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
-    const Dyadic& a = coef_of.at(z);
-    if (holds_hat(m, z)) F_.add(m, z, a);
-    if (rank_ == 0) c.grades.push_back({level, m, z, a});
-    ++grades_;
-    if (!failing.empty()) a_at.emplace(make_key(m, z), a.to_real());
-  }
   // 5. Certified bounds with the committed coefficients (each rank those of
-  // its failing cells, then shared); cells above t go one level finer.
-  for (std::size_t h = 0; h < hot.size(); ++h)
-    if (!passes[h]) bound[h] = std::min(cell_bound(m, hot_q[h], failing.at(h), a_at), map_.at(hot[h]));
+  // its failing cells, then shared); cells above t go one level finer. Only
+  // failing cells can stay above t: the last of them in key order is the
+  // stuck cell, if any (each rank names its own last one).
+  std::optional<GridPoint> stuck;
+  auto stuck_at = [&](const GridPoint& q, const Real& b) {
+    if (!commit_all && b > t && m + 1 > c.options.max_level) stuck = q;
+  };
   if (ranks_ == 1) {
-    all_bound = bound;
+    for (std::size_t h : failing_at[0]) {
+      held[h].bound = std::min(cell_bound(m, hot_q[h], failing.at(h), a_at), map_.at(hot[h]));
+      stuck_at(held[h].q, held[h].bound);
+    }
   } else {
     ByteWriter w;
     for (std::size_t h = 0; h < hot.size(); ++h)
-      if (!passes[h]) w.real(bound[h]);
+      if (!passes[h]) {
+        const Real b = std::min(cell_bound(m, hot_q[h], failing.at(h), a_at), map_.at(hot[h]));
+        stuck_at(hot_q[h], b);
+        w.real(b);
+      }
+    w.u64(stuck ? 1 : 0);
+    if (stuck)
+      for (std::int64_t x : *stuck) w.i64(x);
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
     for (int r = 0; r < ranks_; ++r) {
-      ByteReader in(got[static_cast<std::size_t>(r)]);
-      for (std::size_t h = from[static_cast<std::size_t>(r)]; h < from[static_cast<std::size_t>(r) + 1]; ++h)
-        if (!all_pass[h]) all_bound[h] = in.real();
-      if (!in.done()) throw InternalError("a malformed bound share from rank " + std::to_string(r));
+      ByteReader rd(got[static_cast<std::size_t>(r)]);
+      for (std::size_t i : failing_at[static_cast<std::size_t>(r)]) {
+        Real b = rd.real();
+        if (i != SIZE_MAX) held[i].bound = std::move(b);
+      }
+      if (rd.u64() != 0) {
+        GridPoint q(static_cast<std::size_t>(d_));
+        for (auto& x : q) x = rd.i64();
+        stuck = q;  // the last rank's is the last in key order
+      }
+      if (!rd.done()) throw InternalError("a malformed bound share from rank " + std::to_string(r));
     }
   }
-  for (std::size_t h = 0; h < all_q.size(); ++h) {
-    const Real& b = all_bound[h];
-    auto it = map_.find(make_key(m, all_q[h]));  // absent: a cell this rank does not hold
-    if (!commit_all && b > t) {
-      if (m + 1 > c.options.max_level) {
-        stuck_ = all_q[h];
-        stuck_m_ = m;
-        if (it != map_.end()) it->second = b;
-        continue;
-      }
-      if (it != map_.end()) split(it->first, b);
-    } else if (it != map_.end()) {
-      it->second = b;
-    }
+  if (stuck) {
+    stuck_ = *stuck;
+    stuck_m_ = m;
+  }
+  for (Outcome& o : held) {
+    const Key k = make_key(m, o.q);
+    if (!commit_all && o.bound > t && m + 1 <= c.options.max_level) split(k, o.bound);
+    else map_.at(k) = o.bound;
   }
   return PassEnd::Done;
 }

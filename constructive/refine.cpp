@@ -469,41 +469,36 @@ CellData Engine::compute_cell(int m, const GridPoint& q, const std::vector<NodeV
 }
 
 void Engine::prefetch(int m, const std::vector<GridPoint>& qs) {
-  // Corner values first (shared between cells), then the cells.
-  std::vector<GridPoint> nodes;
-  std::vector<Key> keys;
+  // Corner values first (shared between cells), then the cells. The lists
+  // hold node keys (8 bytes) until they are deduplicated: a batch lists each
+  // cell up to 2^d times and each corner up to 4^d times.
+  std::vector<std::uint64_t> want;
   for (const GridPoint& q : qs) {
     if (cells_.count(make_key(m, q))) continue;
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
       const GridPoint v = corner_of(q, mask);
-      Key k = make_key(m, v);
-      if (!nodes_.count(k)) {
-        nodes.push_back(v);
-        keys.push_back(std::move(k));
-      }
+      if (!nodes_.count(make_key(m, v))) want.push_back(node_key(m, v));
     }
   }
-  std::vector<std::size_t> order(keys.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
-  order.erase(std::unique(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] == keys[b]; }), order.end());
-  std::vector<NodeValue> values(order.size());
-  parallel_for(order.size(), opt_.threads, [&](std::size_t i) { values[i] = compute_node(m, nodes[order[i]]); });
-  for (std::size_t i = 0; i < order.size(); ++i) nodes_.emplace(keys[order[i]], values[i]);
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  std::vector<NodeValue> values(want.size());
+  parallel_for(want.size(), opt_.threads, [&](std::size_t i) { values[i] = compute_node(m, node_from_key(m, d_, want[i])); });
+  for (std::size_t i = 0; i < want.size(); ++i) nodes_.emplace(make_key(m, node_from_key(m, d_, want[i])), std::move(values[i]));
+  std::vector<NodeValue>().swap(values);
   std::vector<GridPoint> todo;
   for (const GridPoint& q : qs)
     if (!cells_.count(make_key(m, q))) todo.push_back(q);
   std::sort(todo.begin(), todo.end());
   todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
-  std::vector<std::vector<NodeValue>> corners(todo.size());
-  for (std::size_t t = 0; t < todo.size(); ++t) {
-    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      const GridPoint v = corner_of(todo[t], mask);
-      corners[t].push_back(nodes_.at(make_key(m, v)));
-    }
-  }
+  // Each task reads its corners from nodes_ (no insertion meanwhile).
   std::vector<CellData> data(todo.size());
-  parallel_for(todo.size(), opt_.threads, [&](std::size_t t) { data[t] = compute_cell(m, todo[t], corners[t]); });
+  parallel_for(todo.size(), opt_.threads, [&](std::size_t t) {
+    std::vector<NodeValue> corners;
+    corners.reserve(std::size_t{1} << d_);
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.push_back(nodes_.at(make_key(m, corner_of(todo[t], mask))));
+    data[t] = compute_cell(m, todo[t], corners);
+  });
   for (std::size_t t = 0; t < todo.size(); ++t) cells_.emplace(make_key(m, todo[t]), std::move(data[t]));
 }
 

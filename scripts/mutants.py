@@ -203,6 +203,14 @@ MUTANTS = [
     ("L11", C, "        else if (M.rec[j].a && !M.rec[j].zero) changed->add(M.rec[j].m, M.rec[j].node);",
      "        else if (M.rec[j].a && M.rec[j].zero) changed->add(M.rec[j].m, M.rec[j].node);", None),
     ("L12", C, "          if (p.slab == sl.of_point(G.node[0], G.m))", "          if (p.slab == sl.of_point(G.node[0], G.m) + 1)", None),
+    # Ranks: shared hat proofs, exchange windows, the merge of the ranks' parts.
+    ("L13", C, "          if (in.u64() != 0) batch[i].a = in.dyadic();", "          if (in.u64() != 0) in.dyadic();", None),
+    ("L14", C, "        if (!group.empty() && group.front().k != p->k) fold();", "        if (!group.empty()) fold();", None),
+    ("L15", C, "if (cur_[i] && (best == in_.size() || std::pair(cur_[i]->k, cur_[i]->slab) < std::pair(cur_[best]->k, cur_[best]->slab))) best = i;",
+     "if (cur_[i] && (best == in_.size() || std::pair(cur_[i]->k, cur_[i]->slab) > std::pair(cur_[best]->k, cur_[best]->slab))) best = i;", None),
+    ("L16", C, "      if (last < to && (last - from + 1) % window != 0) continue;", "      if (last < to) continue;",
+     "equivalent: when the window is exchanged only changes how many grades wait in one all-gather; every window is merged in (grade, "
+     "slab) order and folded grade by grade, so the report is the same for any window (the in-process [ranks] tests compare every field)"),
     # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
     # exact zeros of sin(pi u) it rests on (targets/expr.cpp).
     ("F01", E, "      if (lo(v) == 0 && hi(v) == 0) out |= 1u", "      if (lo(v) >= -1e-3 && hi(v) <= 1e-3) out |= 1u", None),

@@ -305,6 +305,33 @@ TEST_CASE("verdicts at two precisions agree and their norm enclosures overlap", 
   }
 }
 
+TEST_CASE("at 16 bits the norm enclosures of r_0 = sin(2 pi x) still hold its exact L^1 and L^2 norms (every sum rounded outward)", "[verify]") {
+  // ||sin(2 pi x)||_1 = 2/pi and ||sin(2 pi x)||_2 = 1/sqrt(2) on [0,1]. At
+  // 16 bits an ulp near 1/2 is 2^-17: summing the 64 slabs' parts rounded the
+  // wrong way moves an end by up to 64 ulps, more than the width a tight
+  // enclosure leaves.
+  Target f;
+  const Network net = built("sin2pi", "1e-1", &f);
+  set_precision_bits(16);
+  VerifyOptions o = opts("1e-1");
+  o.tighten = 400000;
+  o.budget = 400000;
+  o.rel_width = Rational(1, 100000);  // integrals are refined to 10x this relative width
+  const VerifyReport r = verify_scheme(net, f, o);
+  set_precision_bits(128);
+  REQUIRE(!r.norms.empty());
+  const NormEnclosure& n0 = r.norms.front();
+  Real pi;
+  mpfr_const_pi(pi.backend().data(), MPFR_RNDN);  // 128 bits: far inside the 16-bit enclosures' widths
+  const Real l1 = Real(2) / pi, l2 = sqrt(Real(1) / 2);
+  INFO("L1 in [" << n0.l1_lo << ", " << n0.l1_hi << "], L2 in [" << n0.l2_lo << ", " << n0.l2_hi << "]");
+  CHECK(Real(n0.l1_lo) <= l1);
+  CHECK(l1 <= Real(n0.l1_hi));
+  CHECK(Real(n0.l2_lo) <= l2);
+  CHECK(l2 <= Real(n0.l2_hi));
+  CHECK(Real(n0.l1_hi) - Real(n0.l1_lo) < Real(1) / 1000);  // tight enough that the rounding matters
+}
+
 // Every verdict, witness, enclosure and count of two reports, exactly.
 void same_report(const VerifyReport& a, const VerifyReport& b) {
   REQUIRE(a.claims.size() == b.claims.size());

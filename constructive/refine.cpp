@@ -745,7 +745,9 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     // of those that do (at every corner, when commit_all), which are all that
     // step 4 commits. Each rank keeps what it needs of it, read as a stream.
     ByteWriter w;
-    w.u64(stopped ? 1 : 0);
+    // Why this rank stopped (0: it did not; 1: interrupted; 2: its time limit):
+    // every rank takes the same reason, an interruption before a time limit.
+    w.u64(!stopped ? 0 : timed_out_ ? 2 : 1);
     w.real(L_);
     w.u64(hot.size());
     for (std::size_t h = 0; h < hot.size(); ++h) {
@@ -772,11 +774,14 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     std::map<GridPoint, Dyadic>().swap(coef_of);
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
     std::vector<ByteReader> in;
+    std::uint64_t why = 0;
     std::vector<std::uint64_t> left(static_cast<std::size_t>(ranks_));  // coefficients still to read from each rank
     GridPoint q(static_cast<std::size_t>(d_));
     for (int r = 0; r < ranks_; ++r) {
       ByteReader& rd = in.emplace_back(got[static_cast<std::size_t>(r)]);
-      if (rd.u64() != 0) stopped = true;
+      const std::uint64_t w_r = rd.u64();
+      if (w_r > 2) throw InternalError("a malformed share from rank " + std::to_string(r));
+      if (w_r != 0 && (why == 0 || w_r < why)) why = w_r;
       const Real lr = rd.real();
       if (lr > L_) L_ = lr;
       const std::uint64_t nh = rd.u64();
@@ -792,7 +797,10 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       }
       left[static_cast<std::size_t>(r)] = rd.u64();
     }
-    if (stopped) return PassEnd::Stopped;
+    if (why != 0) {
+      timed_out_ = why == 2;
+      return PassEnd::Stopped;
+    }
     if (!uniform_split || every_pass) {
       // 4. The union of the ranks' coefficients (each rank's in lexicographic
       // order; a node at a corner of two ranks' cells comes from both, alike),

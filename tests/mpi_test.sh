@@ -81,14 +81,16 @@ cons "construct 3-D" --target 'sin(x1+x2+x3)' --eps 3e-2
 cons "construct 1-D uniform" --target runge --eps 1e-3 --schedule uniform --rule second-order
 
 # A checkpointed construction resumes on another N: stopped by a time limit
-# on 2 ranks, resumed on 3 and on 1, it ends with the uninterrupted run's bytes.
+# on 3 ranks (every rank exits 3, the file says time-limit), resumed on 2 and
+# on 1, it ends with the uninterrupted run's bytes.
 "$MGDL" construct --target sin2pi --eps 1e-8 -o "$T/big.json" -q >/dev/null || bad "construct 1e-8"
-mpirun -n 2 "$MGDL" construct --target sin2pi --eps 1e-8 --threads 1 --time-limit 0.4 -q -o "$T/part.json" >/dev/null 2>"$T/err"
+mpirun -n 3 "$MGDL" construct --target sin2pi --eps 1e-8 --threads 1 --time-limit 0.4 -q -o "$T/part.json" >/dev/null 2>"$T/err"
 rc=$?
-[ "$rc" -eq 3 ] && ok || bad "2 ranks with a time limit: exit $rc, expected 3: $(head -c 300 "$T/err")"
+[ "$rc" -eq 3 ] && ok || bad "3 ranks with a time limit: exit $rc, expected 3: $(head -c 300 "$T/err")"
+grep -q "\"stop\":\"time-limit\"" "$T/part.json" && ok || bad "3 ranks with a time limit: the file does not say time-limit"
 cp "$T/part.json" "$T/part1.json"
-mpirun -n 3 "$MGDL" construct --resume "$T/part.json" --threads 1 -q >/dev/null 2>"$T/err" || bad "resume on 3 ranks: $(head -c 300 "$T/err")"
-cmp -s "$T/part.json" "$T/big.json" && ok || bad "resumed on 3 ranks: other bytes than the uninterrupted run"
+mpirun -n 2 "$MGDL" construct --resume "$T/part.json" --threads 1 -q >/dev/null 2>"$T/err" || bad "resume on 2 ranks: $(head -c 300 "$T/err")"
+cmp -s "$T/part.json" "$T/big.json" && ok || bad "resumed on 2 ranks: other bytes than the uninterrupted run"
 "$MGDL" construct --resume "$T/part1.json" -q >/dev/null 2>"$T/err" || bad "resume on 1 rank: $(head -c 300 "$T/err")"
 cmp -s "$T/part1.json" "$T/big.json" && ok || bad "resumed on 1 rank: other bytes than the uninterrupted run"
 # A new tolerance continues a scheme alike on any N.

@@ -1063,7 +1063,8 @@ TEST_CASE("the cell engine's sweep holds a few slabs of cells, and gives the sam
 
 namespace {
 // The constructions of n in-process ranks (one thread each).
-std::vector<Construction> construct_on_ranks(int n, const Target& f, ScheduleOptions o, int stop_rank = -1) {
+// stop_rank is told to stop (interrupted), time_rank has a time limit that has passed.
+std::vector<Construction> construct_on_ranks(int n, const Target& f, ScheduleOptions o, int stop_rank = -1, int time_rank = -1) {
   std::vector<Construction> out(static_cast<std::size_t>(n));
   o.threads = 1;
   std::atomic<bool> stop{true};
@@ -1071,6 +1072,7 @@ std::vector<Construction> construct_on_ranks(int n, const Target& f, ScheduleOpt
     ScheduleOptions mine = o;
     mine.comm = &comm;
     if (comm.rank() == stop_rank) mine.interrupt = &stop;  // this rank alone is told to stop
+    if (comm.rank() == time_rank) mine.time_limit = 1e-9;
     out[static_cast<std::size_t>(comm.rank())] = construct(f, mine);
   });
   return out;
@@ -1133,7 +1135,7 @@ TEST_CASE("ranks: 1, 2 and 3 ranks build the same scheme bytes, for every schedu
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("ranks: a stop seen by one rank stops all of them at the same pass, and the first-order adaptive engine runs on one rank only", "[refine][ranks]") {
+TEST_CASE("ranks: a stop seen by one rank stops all of them at the same pass, for the same reason, and the first-order adaptive engine runs on one rank only", "[refine][ranks]") {
   set_precision_bits(128);
   const Target f = resolve_target("sinsin");
   ScheduleOptions o;
@@ -1147,6 +1149,14 @@ TEST_CASE("ranks: a stop seen by one rank stops all of them at the same pass, an
       CHECK(r.grades.empty());
     }
   }
+  // Every rank reports the same reason: a time limit seen by one rank is a
+  // time limit on all (exit 3, "time-limit" in the file); with an
+  // interruption elsewhere at the same pass, the interruption.
+  for (int time_rank : {0, 1, 3}) {
+    INFO("rank " << time_rank << " out of time");
+    for (const Construction& r : construct_on_ranks(4, f, o, -1, time_rank)) CHECK(r.stop == StopReason::TimeLimit);
+  }
+  for (const Construction& r : construct_on_ranks(4, f, o, 2, 1)) CHECK(r.stop == StopReason::Interrupted);
   ScheduleOptions fo;
   fo.eps = parse_decimal("1e-1");
   mgdl::testing::ThreadComm::Shared shared(2);

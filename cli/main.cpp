@@ -447,16 +447,9 @@ int cmd_verify(const VerifyArgs& a) {
     o.at_grades.push_back(bmp::numerator(k).convert_to<std::size_t>());
   }
   auto t0 = std::chrono::steady_clock::now();
-  bool read_once = false;  // on several ranks the stream is read twice (verify_stream)
   std::optional<VerifyReport> streamed = verify_stream(s.net.dim, s.net.width, [&](const std::function<void(const Grade&)>& emit) {
     Grade g;
-    if (!read_once) {
-      read_once = true;
-      while (reader.next(g)) emit(g);
-      return;
-    }
-    SchemeReader again(a.file, g_limits, false);
-    while (again.next(g)) emit(g);
+    while (reader.next(g)) emit(g);
   }, f, o);
   VerifyReport r = streamed ? std::move(*streamed) : verify_scheme(read_scheme(a.file, g_limits).net, f, o);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

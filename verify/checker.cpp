@@ -226,26 +226,6 @@ struct Slabs {
     first = S * rank / ranks;
     last = S * (rank + 1) / ranks;
   }
-  // Runs of consecutive slabs of about equal weight (weight[s]: the work
-  // expected in slab s), at least one slab per rank. Which rank checks which
-  // slab changes no result, only how long each rank works.
-  Slabs(int level, int rank, int ranks, const std::vector<std::uint64_t>& weight) : B(level), S(std::int64_t{1} << level) {
-    std::vector<std::int64_t> start(static_cast<std::size_t>(ranks) + 1, 0);
-    start[static_cast<std::size_t>(ranks)] = S;
-    unsigned __int128 total = 0;
-    for (auto w : weight) total += w;
-    unsigned __int128 before = 0;  // weight of slabs [0, s)
-    std::int64_t s = 0;
-    for (int r = 1; r < ranks; ++r) {
-      // The first slab s with (weight before s) * ranks >= total * r.
-      while (s < S && before * static_cast<unsigned>(ranks) < total * static_cast<unsigned>(r)) before += weight[static_cast<std::size_t>(s++)];
-      std::int64_t f = std::max(s, start[static_cast<std::size_t>(r) - 1] + 1);
-      f = std::min(f, S - (ranks - r));
-      start[static_cast<std::size_t>(r)] = f;
-    }
-    first = start[static_cast<std::size_t>(rank)];
-    last = start[static_cast<std::size_t>(rank) + 1];
-  }
   // The slab holding the level-L cell q, L >= B.
   std::int64_t of_cell(const GridPoint& q, int L) const { return q[0] >> (L - B); }
   // Whether the level-L cell q and slab s share interior points.
@@ -1535,21 +1515,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   const Comm* comm = opt.comm;
   const int B = opt.slab_level ? *opt.slab_level : default_slab_level(dim);
   rep.slab_level = B;
-  // On several ranks the slabs are dealt by weight: the grades' hints are read
-  // once more first, and each slab weighs the grades whose hinted support
-  // meets it (every slab, for a grade without a usable hint). Hints are only
-  // used for this; nothing else is taken from them unproved.
-  std::vector<std::uint64_t> weight;
-  if (comm_size(comm) > 1) {
-    const Slabs whole(B, 0, 1);
-    weight.assign(static_cast<std::size_t>(whole.S), 0);
-    grades([&](const Grade& G) {
-      std::int64_t a = 0, b = whole.S;
-      if (valid_node(G.hint.m, G.hint.node, dim) && G.hint.m < opt.max_level) std::tie(a, b) = whole.meeting(G.hint.node[0] - 1, G.hint.node[0] + 1, G.hint.m);
-      for (std::int64_t s = a; s < b; ++s) ++weight[static_cast<std::size_t>(s)];
-    });
-  }
-  const Slabs sl = comm_size(comm) > 1 ? Slabs(B, comm_rank(comm), comm_size(comm), weight) : Slabs(B, 0, 1);
+  const Slabs sl(B, comm_rank(comm), comm_size(comm));
 
   // Phase 1: structure, carriers and hat proofs, from the weights alone, one grade at a time.
   Store store(dim);

@@ -136,9 +136,7 @@ struct VerifyReport {
 VerifyReport verify_scheme(const Network& net, const Target& f, const VerifyOptions& opt);
 
 // The grades of a network in order, one at a time: the stream calls `emit`
-// once per grade (the grade need not outlive the call). On more than one
-// rank (VerifyOptions::comm) it is called twice: the first reading weighs
-// the slabs by the grades' hints, to deal them to the ranks.
+// once per grade (the grade need not outlive the call).
 using GradeStream = std::function<void(const std::function<void(const Grade&)>& emit)>;
 // verify_scheme for grades read one at a time: keeps O(1) per proved hat
 // grade (never its weights) and the weights of the other grades only. The

@@ -704,6 +704,23 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     ++grades_;
     if (failing_corners.count(z)) a_at.emplace(make_key(m, z), a.to_real());
   };
+  // What this rank's cells commit, in lexicographic order: the corners with a
+  // coefficient of the cells that meet t (of every cell, when commit_all; a
+  // corner of a failing cell only when a passing cell shares it).
+  auto own_commits = [&] {
+    std::vector<const GridPoint*> out;
+    if (commit_all) {
+      for (const auto& [z, a] : coef_of) out.push_back(&z);  // the corners of every hot cell
+      return out;
+    }
+    std::set<GridPoint> corners;
+    for (std::size_t h = 0; h < hot.size(); ++h)
+      if (passes[h])
+        for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.insert(corner_of(hot_q[h], mask));
+    for (const GridPoint& z : corners)
+      if (auto it = coef_of.find(z); it != coef_of.end()) out.push_back(&it->first);
+    return out;
+  };
   // What this rank applies to the cells it holds after the pass: each hot
   // cell's new bound (passing cells now, failing ones after step 5).
   struct Outcome {
@@ -724,19 +741,10 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     }
     if (!hot_q.empty()) first_hot = hot_q.front();
     if (!uniform_split || every_pass) {
-      // 4. Commit the corners of the cells that meet the target (all, when
-      // commit_all); a corner of a failing cell only when a passing cell shares it.
-      std::set<GridPoint> chosen;
-      for (std::size_t h = 0; h < hot.size(); ++h) {
-        if (!commit_all && !passes[h]) continue;
-        for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-          const GridPoint v = corner_of(hot_q[h], mask);
-          if (coef_of.count(v)) chosen.insert(v);
-        }
-      }
-      for (const GridPoint& z : chosen) {  // lexicographic order
+      // 4. Commit them.
+      for (const GridPoint* z : own_commits()) {
         if (grades_ >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
-        commit(z, coef_of.at(z));
+        commit(*z, coef_of.at(*z));
       }
     }
   } else {
@@ -755,17 +763,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       w.u64(passes[h] ? 1 : 0);
       if (passes[h]) w.real(std::min(bound[h], map_.at(hot[h])));
     }
-    std::vector<const GridPoint*> send;  // in lexicographic order
-    if (commit_all) {
-      for (const auto& [z, a] : coef_of) send.push_back(&z);
-    } else {
-      std::set<GridPoint> corners;
-      for (std::size_t h = 0; h < hot.size(); ++h)
-        if (passes[h])
-          for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.insert(corner_of(hot_q[h], mask));
-      for (const GridPoint& z : corners)
-        if (auto it = coef_of.find(z); it != coef_of.end()) send.push_back(&it->first);
-    }
+    const std::vector<const GridPoint*> send = own_commits();
     w.u64(send.size());
     for (const GridPoint* z : send) {
       for (std::int64_t x : *z) w.i64(x);

@@ -259,7 +259,7 @@ class Engine {
   // reads for its hot cells (by (R), F at a corner or centre of a level-m map
   // cell is a sum of hats of levels <= m, whose supports are at most a slab wide
   // when m >= B_, and the points lie within two level-m cells of the rank's slabs).
-  std::int64_t slab_first(int r) const { return S_ * r / ranks_; }
+  std::int64_t slab_first(int r) const { return static_cast<std::int64_t>(run_begin(static_cast<std::uint64_t>(S_), r, ranks_)); }
   std::int64_t slab_of(int j, std::int64_t q1) const { return j >= B_ ? q1 >> (j - B_) : q1 << (B_ - j); }
   int owner(int j, const GridPoint& q) const {
     if (ranks_ == 1) return 0;

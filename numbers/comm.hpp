@@ -26,6 +26,11 @@ class Comm {
 };
 
 inline int comm_rank(const Comm* c) { return c ? c->rank() : 0; }
+// n items dealt to `ranks` ranks in equal contiguous runs: rank r's run is
+// [run_begin(n, r, ranks), run_begin(n, r + 1, ranks)).
+inline std::uint64_t run_begin(std::uint64_t n, int r, int ranks) {
+  return n * static_cast<std::uint64_t>(r) / static_cast<std::uint64_t>(ranks);
+}
 inline int comm_size(const Comm* c) { return c ? c->size() : 1; }
 // allgather for a null Comm: one contribution, this process's.
 inline std::vector<std::string> allgather(const Comm* c, const std::string& mine) {

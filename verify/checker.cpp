@@ -223,8 +223,8 @@ struct Slabs {
   std::int64_t S = 1, first = 0, last = 1;  // owned: [first, last)
   Slabs() = default;
   Slabs(int level, int rank, int ranks) : B(level), S(std::int64_t{1} << level) {
-    first = S * rank / ranks;
-    last = S * (rank + 1) / ranks;
+    first = static_cast<std::int64_t>(run_begin(static_cast<std::uint64_t>(S), rank, ranks));
+    last = static_cast<std::int64_t>(run_begin(static_cast<std::uint64_t>(S), rank + 1, ranks));
   }
   // The slab holding the level-L cell q, L >= B.
   std::int64_t of_cell(const GridPoint& q, int L) const { return q[0] >> (L - B); }
@@ -1031,7 +1031,7 @@ Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions
   const int rank = comm_rank(comm), ranks = comm_size(comm);
   const std::size_t batch_size = ranks > 1 ? 4096 : 512;
   auto flush = [&] {
-    auto first = [&](int r) { return batch.size() * static_cast<std::size_t>(r) / static_cast<std::size_t>(ranks); };
+    auto first = [&](int r) { return static_cast<std::size_t>(run_begin(batch.size(), r, ranks)); };
     const std::size_t i0 = first(rank), i1 = first(rank + 1);
     parallel_for(i1 - i0, opt.threads, [&](std::size_t j) {
       Pending& p = batch[i0 + j];

@@ -273,7 +273,7 @@ int cmd_construct(const ConstructArgs& a) {
   if (c.stop == StopReason::Tolerance && !le(c.bound, o.eps))
     throw InternalError("the construction stopped by tolerance with a bound above eps");
   if (writer) write_construction(out, c, format);
-  const Scheme s = scheme_head(c);
+  const Scheme s = scheme_head(c, false);
   const int W = hat_block_width(f.dim), D = hat_block_depth(f.dim);
   if (a.json) {
     json j = {{"target", {{"name", f.name}, {"expr", f.expr}, {"dim", f.dim}}},

@@ -10,7 +10,6 @@
 #include <map>
 #include <numeric>
 #include <optional>
-#include <set>
 #include <unordered_map>
 
 namespace mgdl {
@@ -167,11 +166,11 @@ class Engine {
 
   // --- values of the current residual e = f - F --------------------------------
   NodeValue node_value(int m, const GridPoint& v) {
-    Key k = make_key(m, v);
+    const std::uint64_t k = node_key(m, v);
     auto it = nodes_.find(k);
     if (it != nodes_.end()) return it->second;
     NodeValue nv = compute_node(m, v);
-    return nodes_.emplace(std::move(k), nv).first->second;
+    return nodes_.emplace(k, nv).first->second;
   }
   NodeValue compute_node(int m, const GridPoint& v) const {
     std::vector<Interval> pt(static_cast<std::size_t>(d_));
@@ -191,7 +190,7 @@ class Engine {
 
   CellData compute_cell(int m, const GridPoint& q, const std::vector<NodeValue>& corners) const;
   const CellData& cell(int m, const GridPoint& q) {
-    Key k = make_key(m, q);
+    const std::uint64_t k = node_key(m, q);
     auto it = cells_.find(k);
     if (it != cells_.end()) return it->second;
     std::vector<NodeValue> corners(std::size_t{1} << d_);
@@ -199,7 +198,7 @@ class Engine {
       const GridPoint v = corner_of(q, mask);
       corners[mask] = node_value(m, v);
     }
-    return cells_.emplace(std::move(k), compute_cell(m, q, corners)).first->second;
+    return cells_.emplace(k, compute_cell(m, q, corners)).first->second;
   }
   // Computes the data of many cells on the worker threads (results identical
   // to computing them one by one).
@@ -280,7 +279,7 @@ class Engine {
   // --- the rule -----------------------------------------------------------------
   // |T e| bound on simplex s of a cell, given the (signed) coefficients at its vertices.
   Real simplex_bound(const CellData& c, std::size_t s, const std::vector<Real>& a) const;
-  Real cell_bound(int m, const GridPoint& q, const CellData& cd, const std::unordered_map<Key, Real, KeyHash>& a_at) const;
+  Real cell_bound(int m, const GridPoint& q, const CellData& cd, const std::unordered_map<std::uint64_t, Real>& a_at) const;
   Dyadic coefficient(int m, const GridPoint& z);
 
   bool stop_requested() {
@@ -311,8 +310,10 @@ class Engine {
   std::size_t grades_ = 0;  // the grades so far (c.grades is held by rank 0 alone)
   bool timed_out_ = false;
   std::map<Key, Real> map_;
-  std::unordered_map<Key, NodeValue, KeyHash> nodes_;  // valid within one pass
-  std::unordered_map<Key, CellData, KeyHash> cells_;   // valid within one pass
+  // Within one pass (grid level m), keyed by node_key(m, .) of the node or
+  // of the cell's lower corner.
+  std::unordered_map<std::uint64_t, NodeValue> nodes_;
+  std::unordered_map<std::uint64_t, CellData> cells_;
   Real target_{0};                                  // the current pass's target t (read by compute_cell)
   Real L_{0};                                       // lower bound of ||e||_inf seen in the current level
   GridPoint stuck_;
@@ -474,21 +475,21 @@ void Engine::prefetch(int m, const std::vector<GridPoint>& qs) {
   // cell up to 2^d times and each corner up to 4^d times.
   std::vector<std::uint64_t> want;
   for (const GridPoint& q : qs) {
-    if (cells_.count(make_key(m, q))) continue;
+    if (cells_.count(node_key(m, q))) continue;
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) {
-      const GridPoint v = corner_of(q, mask);
-      if (!nodes_.count(make_key(m, v))) want.push_back(node_key(m, v));
+      const std::uint64_t v = node_key(m, corner_of(q, mask));
+      if (!nodes_.count(v)) want.push_back(v);
     }
   }
   std::sort(want.begin(), want.end());
   want.erase(std::unique(want.begin(), want.end()), want.end());
   std::vector<NodeValue> values(want.size());
   parallel_for(want.size(), opt_.threads, [&](std::size_t i) { values[i] = compute_node(m, node_from_key(m, d_, want[i])); });
-  for (std::size_t i = 0; i < want.size(); ++i) nodes_.emplace(make_key(m, node_from_key(m, d_, want[i])), std::move(values[i]));
+  for (std::size_t i = 0; i < want.size(); ++i) nodes_.emplace(want[i], std::move(values[i]));
   std::vector<NodeValue>().swap(values);
   std::vector<GridPoint> todo;
   for (const GridPoint& q : qs)
-    if (!cells_.count(make_key(m, q))) todo.push_back(q);
+    if (!cells_.count(node_key(m, q))) todo.push_back(q);
   std::sort(todo.begin(), todo.end());
   todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
   // Each task reads its corners from nodes_ (no insertion meanwhile).
@@ -496,10 +497,10 @@ void Engine::prefetch(int m, const std::vector<GridPoint>& qs) {
   parallel_for(todo.size(), opt_.threads, [&](std::size_t t) {
     std::vector<NodeValue> corners;
     corners.reserve(std::size_t{1} << d_);
-    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.push_back(nodes_.at(make_key(m, corner_of(todo[t], mask))));
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.push_back(nodes_.at(node_key(m, corner_of(todo[t], mask))));
     data[t] = compute_cell(m, todo[t], corners);
   });
-  for (std::size_t t = 0; t < todo.size(); ++t) cells_.emplace(make_key(m, todo[t]), std::move(data[t]));
+  for (std::size_t t = 0; t < todo.size(); ++t) cells_.emplace(node_key(m, todo[t]), std::move(data[t]));
 }
 
 Real Engine::simplex_bound(const CellData& c, std::size_t s, const std::vector<Real>& a) const {
@@ -556,13 +557,13 @@ Dyadic Engine::coefficient(int m, const GridPoint& z) {
   return sign > 0 ? a : -a;
 }
 
-Real Engine::cell_bound(int m, const GridPoint& q, const CellData& cd, const std::unordered_map<Key, Real, KeyHash>& a_at) const {
+Real Engine::cell_bound(int m, const GridPoint& q, const CellData& cd, const std::unordered_map<std::uint64_t, Real>& a_at) const {
   Real worst(0);
   for (std::size_t s = 0; s < cd.sign.size(); ++s) {
     std::vector<Real> a;
     for (std::uint32_t mk : simplices_.masks[s]) {
       const GridPoint v = corner_of(q, mk);
-      auto it = a_at.find(make_key(m, v));
+      auto it = a_at.find(node_key(m, v));
       a.push_back(it == a_at.end() ? Real(0) : it->second);
     }
     Real b = simplex_bound(cd, s, a);
@@ -575,18 +576,27 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   target_ = t;
   nodes_.clear();
   cells_.clear();
+  // Nodes and cells of level m are named by node keys (8 bytes; key order is
+  // lexicographic order), and decoded where their coordinates are needed.
+  std::uint64_t lead = 1;  // (2^m + 1)^(d-1): the key of a node divided by it is z_1
+  for (int i = 1; i < d_; ++i) lead *= (std::uint64_t{1} << m) + 1;
+  const auto x1 = [lead](std::uint64_t key) { return static_cast<std::int64_t>(key / lead); };
+  const auto pt = [&](std::uint64_t key) { return node_from_key(m, d_, key); };
   // This rank's hot cells (all of them on one rank), in key order.
-  std::vector<Key> hot;
+  std::vector<std::uint64_t> hot;
   for (const auto& [k, b] : map_)
-    if (k[0] == m && (commit_all || b > t) && owner(m, key_point(k)) == rank_) hot.push_back(k);
-  std::vector<GridPoint> hot_q;
-  hot_q.reserve(hot.size());
-  for (const Key& k : hot) hot_q.push_back(key_point(k));
-  // 1. Candidates: every corner of a hot cell (node keys sort lexicographically).
+    if (k[0] == m && (commit_all || b > t)) {
+      const GridPoint q = key_point(k);
+      if (owner(m, q) == rank_) hot.push_back(node_key(m, q));
+    }
+  auto map_at = [&](std::uint64_t q) -> Real& { return map_.at(make_key(m, pt(q))); };
+  // 1. Candidates: every corner of a hot cell.
   std::vector<std::uint64_t> cand;
-  cand.reserve(hot_q.size() << d_);
-  for (const GridPoint& q : hot_q)
+  cand.reserve(hot.size() << d_);
+  for (std::uint64_t h : hot) {
+    const GridPoint q = pt(h);
     for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) cand.push_back(node_key(m, corner_of(q, mask)));
+  }
   std::sort(cand.begin(), cand.end());
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
   // 2. A node may get a grade only when every level-m cell around it is a map
@@ -595,10 +605,10 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   // made for other nodes (a split never makes a cell finer than m), so each
   // rank decides for its own candidates, and then applies every rank's splits
   // to the cells it holds.
-  std::vector<GridPoint> nodes;
-  std::vector<GridPoint> splits;  // level-m cells this rank split down to
+  std::vector<std::uint64_t> nodes;
+  std::vector<std::uint64_t> splits;  // level-m cells this rank split down to
   for (std::uint64_t key : cand) {
-    const GridPoint z = node_from_key(m, d_, key);
+    const GridPoint z = pt(key);
     bool ok = true;
     GridPoint q(z.size());
     for (std::uint32_t cm = 0; cm < (1u << d_) && ok; ++cm) {
@@ -608,36 +618,37 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
         ok = false;
       } else if (j < m) {
         split_down(j, m, q);
-        if (ranks_ > 1) splits.push_back(q);
+        if (ranks_ > 1) splits.push_back(node_key(m, q));
       }
     }
-    if (ok) nodes.push_back(z);
+    if (ok) nodes.push_back(key);
   }
   std::vector<std::uint64_t>().swap(cand);
   if (ranks_ > 1) {
     ByteWriter w;
-    for (const GridPoint& q : splits)
-      for (std::int64_t x : q) w.i64(x);
+    for (std::uint64_t q : splits) w.u64(q);
+    std::vector<std::uint64_t>().swap(splits);
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
-    GridPoint q(static_cast<std::size_t>(d_));
     for (int r = 0; r < ranks_; ++r) {
       if (r == rank_) continue;
       ByteReader in(got[static_cast<std::size_t>(r)]);
       while (!in.done()) {
-        for (auto& x : q) x = in.i64();
+        const GridPoint q = pt(in.u64());
         if (const int j = cover_level(m, q); j < m) split_down(j, m, q);
       }
     }
   }
   // 3. Tentative coefficients, and the bound each hot cell would get. One
   // sweep over the first coordinate, a batch of whole slabs at a time, so
-  // that only the cells and corner values of about two batches are held: a
-  // node z needs the cells with q_1 in {z_1 - 1, z_1}, a hot cell q the
-  // coefficients of its corners (z_1 in {q_1, q_1 + 1}). The results are those
-  // of computing every cell at once (each is a function of the residual).
-  // A node at a corner of two ranks' cells is computed by both, alike.
-  std::unordered_map<Key, Real, KeyHash> tentative;
-  std::map<GridPoint, Dyadic> coef_of;
+  // that only the cells, corner values and tentative coefficients of about
+  // two batches are held: a node z needs the cells with q_1 in {z_1 - 1, z_1},
+  // a hot cell q the coefficients of its corners (z_1 in {q_1, q_1 + 1}). The
+  // results are those of computing every cell at once (each is a function of
+  // the residual). A node at a corner of two ranks' cells is computed by
+  // both, alike.
+  std::unordered_map<std::uint64_t, Real> tentative;
+  std::vector<std::uint64_t> coef_key;  // the nonzero tentative coefficients, in key order
+  std::vector<Dyadic> coef_val;
   std::vector<Real> bound(hot.size());
   std::vector<char> passes(hot.size());
   std::unordered_map<std::size_t, CellData> failing;  // what the final bound of a failing hot cell needs
@@ -645,34 +656,40 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   bool stopped = false;
   for (std::size_t ni = 0, hi_ = 0; ni < nodes.size() || hi_ < hot.size();) {
     std::size_t nj = ni;
-    while (nj < nodes.size() && (nj == ni || nj - ni < batch || nodes[nj][0] == nodes[nj - 1][0])) ++nj;
+    while (nj < nodes.size() && (nj == ni || nj - ni < batch || x1(nodes[nj]) == x1(nodes[nj - 1]))) ++nj;
     const bool last = nj == nodes.size();
-    const std::int64_t next = last ? 0 : nodes[nj][0];  // the first slab of the next batch
+    const std::int64_t next = last ? 0 : x1(nodes[nj]);  // the first slab of the next batch
     std::size_t hj = hi_;
-    while (hj < hot.size() && (last || hot_q[hj][0] <= next - 2)) ++hj;
-    std::vector<GridPoint> want(hot_q.begin() + static_cast<std::ptrdiff_t>(hi_), hot_q.begin() + static_cast<std::ptrdiff_t>(hj));
+    while (hj < hot.size() && (last || x1(hot[hj]) <= next - 2)) ++hj;
+    std::vector<GridPoint> want;
+    for (std::size_t h = hi_; h < hj; ++h) want.push_back(pt(hot[h]));
     GridPoint q(static_cast<std::size_t>(d_));
-    for (std::size_t k = ni; k < nj; ++k)
+    for (std::size_t k = ni; k < nj; ++k) {
+      const GridPoint z = pt(nodes[k]);
       for (std::uint32_t cm = 0; cm < (1u << d_); ++cm)
-        if (cell_with_corner(nodes[k], cm, m, q)) want.push_back(q);
+        if (cell_with_corner(z, cm, m, q)) want.push_back(q);
+    }
     prefetch(m, want);
+    std::vector<GridPoint>().swap(want);
     if (stop_requested()) {
       stopped = true;  // every rank learns it below, and all stop at this pass
       break;
     }
     for (std::size_t k = ni; k < nj; ++k) {
-      Dyadic a = coefficient(m, nodes[k]);
+      Dyadic a = coefficient(m, pt(nodes[k]));
       if (a.is_zero()) continue;
-      tentative.emplace(make_key(m, nodes[k]), a.to_real());
-      coef_of.emplace(nodes[k], std::move(a));
+      tentative.emplace(nodes[k], a.to_real());
+      coef_key.push_back(nodes[k]);
+      coef_val.push_back(std::move(a));
     }
     for (std::size_t h = hi_; h < hj; ++h) {
-      const CellData& cd = cell(m, hot_q[h]);
+      const GridPoint qh = pt(hot[h]);
+      const CellData& cd = cell(m, qh);
       for (const auto& v : cd.corner) {
         Real low = lo(v) > 0 ? lo(v) : (hi(v) < 0 ? Real(-hi(v)) : Real(0));
         if (low > L_) L_ = low;  // |e| at a point: a lower bound of ||e^(l-1)||_inf (Lemma 1)
       }
-      bound[h] = cell_bound(m, hot_q[h], cd, tentative);
+      bound[h] = cell_bound(m, qh, cd, tentative);
       passes[h] = bound[h] <= t;
       if (!passes[h]) {
         CellData keep = cd;
@@ -680,71 +697,89 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
         failing.emplace(h, std::move(keep));
       }
     }
-    // Nothing later reads cells with q_1 < next - 1 or corner values with z_1 < next - 1.
+    // Nothing later reads cells with q_1 < next - 1, or corner values and
+    // tentative coefficients with z_1 < next - 1.
     if (!last) {
-      for (auto it = cells_.begin(); it != cells_.end();) it = it->first[1] < next - 1 ? cells_.erase(it) : std::next(it);
-      for (auto it = nodes_.begin(); it != nodes_.end();) it = it->first[1] < next - 1 ? nodes_.erase(it) : std::next(it);
+      std::erase_if(cells_, [&](const auto& kv) { return x1(kv.first) < next - 1; });
+      std::erase_if(nodes_, [&](const auto& kv) { return x1(kv.first) < next - 1; });
+      std::erase_if(tentative, [&](const auto& kv) { return x1(kv.first) < next - 1; });
     }
     ni = nj;
     hi_ = hj;
   }
   nodes_.clear();
   cells_.clear();
-  std::unordered_map<Key, Real, KeyHash>().swap(tentative);
+  std::unordered_map<std::uint64_t, Real>().swap(tentative);
+  std::vector<std::uint64_t>().swap(nodes);
   if (!stopped && stop_requested()) stopped = true;  // also on a rank with no hot cell in this pass
   // Commits z (the grades are added in lexicographic order of their nodes).
   // a_at: the committed coefficients at the corners of this rank's failing cells.
-  std::set<GridPoint> failing_corners;
-  for (const auto& [h, cd] : failing)
-    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) failing_corners.insert(corner_of(hot_q[h], mask));
-  std::unordered_map<Key, Real, KeyHash> a_at;
-  auto commit = [&](const GridPoint& z, const Dyadic& a) {
+  std::vector<std::uint64_t> failing_corners;
+  for (const auto& [h, cd] : failing) {
+    const GridPoint q = pt(hot[h]);
+    for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) failing_corners.push_back(node_key(m, corner_of(q, mask)));
+  }
+  std::sort(failing_corners.begin(), failing_corners.end());
+  failing_corners.erase(std::unique(failing_corners.begin(), failing_corners.end()), failing_corners.end());
+  std::unordered_map<std::uint64_t, Real> a_at;
+  auto commit = [&](std::uint64_t zk, const Dyadic& a) {
+    const GridPoint z = pt(zk);
     if (holds_hat(m, z)) F_.add(m, z, a);
     if (rank_ == 0) c.grades.push_back({level, m, z, a});
     ++grades_;
-    if (failing_corners.count(z)) a_at.emplace(make_key(m, z), a.to_real());
+    if (std::binary_search(failing_corners.begin(), failing_corners.end(), zk)) a_at.emplace(zk, a.to_real());
   };
-  // What this rank's cells commit, in lexicographic order: the corners with a
-  // coefficient of the cells that meet t (of every cell, when commit_all; a
-  // corner of a failing cell only when a passing cell shares it).
+  // What this rank's cells commit, as indices into coef_key in key order: the
+  // corners with a coefficient of the cells that meet t (of every cell, when
+  // commit_all; a corner of a failing cell only when a passing cell shares it).
   auto own_commits = [&] {
-    std::vector<const GridPoint*> out;
-    if (commit_all) {
-      for (const auto& [z, a] : coef_of) out.push_back(&z);  // the corners of every hot cell
+    std::vector<std::size_t> out;
+    if (commit_all) {  // the corners of every hot cell
+      out.resize(coef_key.size());
+      std::iota(out.begin(), out.end(), std::size_t{0});
       return out;
     }
-    std::set<GridPoint> corners;
+    std::vector<std::uint64_t> corners;
     for (std::size_t h = 0; h < hot.size(); ++h)
-      if (passes[h])
-        for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.insert(corner_of(hot_q[h], mask));
-    for (const GridPoint& z : corners)
-      if (auto it = coef_of.find(z); it != coef_of.end()) out.push_back(&it->first);
+      if (passes[h]) {
+        const GridPoint q = pt(hot[h]);
+        for (std::uint32_t mask = 0; mask < (1u << d_); ++mask) corners.push_back(node_key(m, corner_of(q, mask)));
+      }
+    std::sort(corners.begin(), corners.end());
+    corners.erase(std::unique(corners.begin(), corners.end()), corners.end());
+    std::size_t i = 0;
+    for (std::uint64_t z : corners) {
+      while (i < coef_key.size() && coef_key[i] < z) ++i;
+      if (i < coef_key.size() && coef_key[i] == z) out.push_back(i);
+    }
     return out;
   };
   // What this rank applies to the cells it holds after the pass: each hot
   // cell's new bound (passing cells now, failing ones after step 5).
   struct Outcome {
-    GridPoint q;
+    std::uint64_t q;
     bool pass;
     Real bound;
   };
   std::vector<Outcome> held;  // hot cells of any rank that this rank holds, in key order
   std::vector<std::vector<std::size_t>> failing_at(static_cast<std::size_t>(ranks_));  // rank r's failing cells: index into held, or SIZE_MAX
   bool every_pass = true;
-  std::optional<GridPoint> first_hot;
+  std::optional<std::uint64_t> first_hot;
   if (ranks_ == 1) {
     if (stopped) return PassEnd::Stopped;
+    held.reserve(hot.size());
     for (std::size_t h = 0; h < hot.size(); ++h) {
-      held.push_back({hot_q[h], passes[h] != 0, passes[h] ? std::min(bound[h], map_.at(hot[h])) : Real(0)});
+      held.push_back({hot[h], passes[h] != 0, passes[h] ? std::min(bound[h], map_at(hot[h])) : Real(0)});
       if (!passes[h]) failing_at[0].push_back(h);
       every_pass = every_pass && passes[h];
     }
-    if (!hot_q.empty()) first_hot = hot_q.front();
+    if (!hot.empty()) first_hot = hot.front();
+    std::vector<Real>().swap(bound);
     if (!uniform_split || every_pass) {
       // 4. Commit them.
-      for (const GridPoint* z : own_commits()) {
+      for (std::size_t i : own_commits()) {
         if (grades_ >= opt_.max_grades) return PassEnd::MaxGrades;  // bounds stay as they were (Lemma 1)
-        commit(*z, coef_of.at(*z));
+        commit(coef_key[i], coef_val[i]);
       }
     }
   } else {
@@ -759,22 +794,23 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     w.real(L_);
     w.u64(hot.size());
     for (std::size_t h = 0; h < hot.size(); ++h) {
-      for (std::int64_t x : hot_q[h]) w.i64(x);
+      w.u64(hot[h]);
       w.u64(passes[h] ? 1 : 0);
-      if (passes[h]) w.real(std::min(bound[h], map_.at(hot[h])));
+      if (passes[h]) w.real(std::min(bound[h], map_at(hot[h])));
     }
-    const std::vector<const GridPoint*> send = own_commits();
+    std::vector<Real>().swap(bound);
+    const std::vector<std::size_t> send = own_commits();
     w.u64(send.size());
-    for (const GridPoint* z : send) {
-      for (std::int64_t x : *z) w.i64(x);
-      w.dyadic(coef_of.at(*z));
+    for (std::size_t i : send) {
+      w.u64(coef_key[i]);
+      w.dyadic(coef_val[i]);
     }
-    std::map<GridPoint, Dyadic>().swap(coef_of);
+    std::vector<std::uint64_t>().swap(coef_key);
+    std::vector<Dyadic>().swap(coef_val);
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
     std::vector<ByteReader> in;
     std::uint64_t why = 0;
     std::vector<std::uint64_t> left(static_cast<std::size_t>(ranks_));  // coefficients still to read from each rank
-    GridPoint q(static_cast<std::size_t>(d_));
     for (int r = 0; r < ranks_; ++r) {
       ByteReader& rd = in.emplace_back(got[static_cast<std::size_t>(r)]);
       const std::uint64_t w_r = rd.u64();
@@ -784,12 +820,12 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       if (lr > L_) L_ = lr;
       const std::uint64_t nh = rd.u64();
       for (std::uint64_t i = 0; i < nh; ++i) {
-        for (auto& x : q) x = rd.i64();
+        const std::uint64_t q = rd.u64();
         const bool p = rd.u64() != 0;
         Real b = p ? rd.real() : Real(0);
         every_pass = every_pass && p;
         if (!first_hot) first_hot = q;
-        const bool here = map_.count(make_key(m, q)) != 0;
+        const bool here = map_.count(make_key(m, pt(q))) != 0;
         if (!p) failing_at[static_cast<std::size_t>(r)].push_back(here ? held.size() : SIZE_MAX);
         if (here) held.push_back({q, p, std::move(b)});
       }
@@ -800,17 +836,16 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
       return PassEnd::Stopped;
     }
     if (!uniform_split || every_pass) {
-      // 4. The union of the ranks' coefficients (each rank's in lexicographic
-      // order; a node at a corner of two ranks' cells comes from both, alike),
-      // merged in lexicographic order.
-      std::vector<std::optional<std::pair<GridPoint, Dyadic>>> head(static_cast<std::size_t>(ranks_));
+      // 4. The union of the ranks' coefficients (each rank's in key order; a
+      // node at a corner of two ranks' cells comes from both, alike), merged
+      // in key order.
+      std::vector<std::optional<std::pair<std::uint64_t, Dyadic>>> head(static_cast<std::size_t>(ranks_));
       auto advance = [&](std::size_t r) {
         head[r].reset();
         if (left[r] == 0) return;
         --left[r];
-        GridPoint z(static_cast<std::size_t>(d_));
-        for (auto& x : z) x = in[r].i64();
-        head[r].emplace(std::move(z), in[r].dyadic());
+        const std::uint64_t z = in[r].u64();
+        head[r].emplace(z, in[r].dyadic());
       };
       for (std::size_t r = 0; r < head.size(); ++r) advance(r);
       for (;;) {
@@ -818,7 +853,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
         for (std::size_t r = 0; r < head.size(); ++r)
           if (head[r] && (best == head.size() || head[r]->first < head[best]->first)) best = r;
         if (best == head.size()) break;
-        const std::pair<GridPoint, Dyadic> z = std::move(*head[best]);
+        const std::pair<std::uint64_t, Dyadic> z = std::move(*head[best]);
         advance(best);
         for (std::size_t r = 0; r < head.size(); ++r)
           if (head[r] && head[r]->first == z.first) {
@@ -834,11 +869,11 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   }
   if (uniform_split && !every_pass) {  // adaptive: the hot cells go one level finer together, nothing committed
     if (first_hot && m + 1 > c.options.max_level) {
-      stuck_ = *first_hot;
+      stuck_ = pt(*first_hot);
       stuck_m_ = m;
       return PassEnd::Done;
     }
-    for (const Outcome& o : held) split(make_key(m, o.q), map_.at(make_key(m, o.q)));
+    for (const Outcome& o : held) split(make_key(m, pt(o.q)), map_at(o.q));
     return PassEnd::Done;
   }
   // 5. Certified bounds with the committed coefficients (each rank those of
@@ -851,20 +886,21 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   };
   if (ranks_ == 1) {
     for (std::size_t h : failing_at[0]) {
-      held[h].bound = std::min(cell_bound(m, hot_q[h], failing.at(h), a_at), map_.at(hot[h]));
-      stuck_at(held[h].q, held[h].bound);
+      const GridPoint q = pt(hot[h]);
+      held[h].bound = std::min(cell_bound(m, q, failing.at(h), a_at), map_at(hot[h]));
+      stuck_at(q, held[h].bound);
     }
   } else {
     ByteWriter w;
     for (std::size_t h = 0; h < hot.size(); ++h)
       if (!passes[h]) {
-        const Real b = std::min(cell_bound(m, hot_q[h], failing.at(h), a_at), map_.at(hot[h]));
-        stuck_at(hot_q[h], b);
+        const GridPoint q = pt(hot[h]);
+        const Real b = std::min(cell_bound(m, q, failing.at(h), a_at), map_at(hot[h]));
+        stuck_at(q, b);
         w.real(b);
       }
     w.u64(stuck ? 1 : 0);
-    if (stuck)
-      for (std::int64_t x : *stuck) w.i64(x);
+    if (stuck) w.u64(node_key(m, *stuck));
     const std::vector<std::string> got = allgather(opt_.comm, w.take());
     for (int r = 0; r < ranks_; ++r) {
       ByteReader rd(got[static_cast<std::size_t>(r)]);
@@ -872,11 +908,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
         Real b = rd.real();
         if (i != SIZE_MAX) held[i].bound = std::move(b);
       }
-      if (rd.u64() != 0) {
-        GridPoint q(static_cast<std::size_t>(d_));
-        for (auto& x : q) x = rd.i64();
-        stuck = q;  // the last rank's is the last in key order
-      }
+      if (rd.u64() != 0) stuck = pt(rd.u64());  // the last rank's is the last in key order
       if (!rd.done()) throw InternalError("a malformed bound share from rank " + std::to_string(r));
     }
   }
@@ -885,7 +917,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     stuck_m_ = m;
   }
   for (Outcome& o : held) {
-    const Key k = make_key(m, o.q);
+    const Key k = make_key(m, pt(o.q));
     if (!commit_all && o.bound > t && m + 1 <= c.options.max_level) split(k, o.bound);
     else map_.at(k) = o.bound;
   }
@@ -1059,17 +1091,31 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
           w.real(b);
         }
       const std::vector<std::string> got = allgather(opt_.comm, w.take());
-      if (rank_ == 0) {
-        std::map<Key, Real> whole;
-        Key k(static_cast<std::size_t>(d_) + 1);
-        for (const std::string& bytes : got) {
-          ByteReader in(bytes);
-          while (!in.done()) {
-            for (auto& x : k) x = in.i64();
-            whole.emplace(k, in.real());
-          }
+      if (rank_ == 0) {  // each rank's list is in key order: merged, as a stream
+        std::vector<ByteReader> in(got.begin(), got.end());
+        std::vector<std::optional<Construction::CellBound>> head(in.size());
+        auto advance = [&](std::size_t r) {
+          head[r].reset();
+          if (in[r].done()) return;
+          Construction::CellBound cb;
+          cb.level = static_cast<int>(in[r].i64());
+          cb.q.resize(static_cast<std::size_t>(d_));
+          for (auto& x : cb.q) x = in[r].i64();
+          cb.bound = in[r].real();
+          head[r] = std::move(cb);
+        };
+        auto before = [](const Construction::CellBound& a, const Construction::CellBound& b) {
+          return a.level != b.level ? a.level < b.level : a.q < b.q;
+        };
+        for (std::size_t r = 0; r < in.size(); ++r) advance(r);
+        for (;;) {
+          std::size_t best = head.size();
+          for (std::size_t r = 0; r < head.size(); ++r)
+            if (head[r] && (best == head.size() || before(*head[r], *head[best]))) best = r;
+          if (best == head.size()) break;
+          c.cell_bounds.push_back(std::move(*head[best]));
+          advance(best);
         }
-        for (const auto& [key, b] : whole) c.cell_bounds.push_back({static_cast<int>(key[0]), key_point(key), b});
       }
     }
     // A checkpoint is the file of a run stopped here. A level that met a cell

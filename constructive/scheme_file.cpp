@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <span>
 #include <sstream>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -31,7 +32,7 @@ Scheme to_scheme(const Construction& c) {
   return s;
 }
 
-Scheme scheme_head(const Construction& c) {
+Scheme scheme_head(const Construction& c, bool cell_bounds) {
   Scheme s;
   s.net.dim = c.target.dim;
   s.net.width = hat_block_width(c.target.dim);
@@ -56,7 +57,7 @@ Scheme scheme_head(const Construction& c) {
   // of a cell-engine run that ended there changes nothing).
   if (c.stop == StopReason::MaxLevel && c.stuck_m >= 0)
     s.result["stuck"] = {{"m", c.stuck_m}, {"node", c.stuck_node}};
-  if (!c.cell_bounds.empty()) {
+  if (cell_bounds && !c.cell_bounds.empty()) {
     s.cell_bounds = nlohmann::ordered_json::array();
     for (const auto& cb : c.cell_bounds) {
       nlohmann::ordered_json row = nlohmann::ordered_json::array();
@@ -281,6 +282,13 @@ void write_format1(std::ostream& os, const Scheme& s) {
 }
 
 // Format 2: the head line and the bound map (from the head's JSON rows).
+// A row "b level q_1 .. q_d bound" of the bound map (bound as real_exact spells it).
+void write_bound_row(std::ostream& os, std::int64_t level, std::span<const std::int64_t> q, const std::string& b) {
+  os << "b " << level;
+  for (auto v : q) os << " " << v;
+  os << " " << (b == "inf" ? b : dyadic_text(Dyadic::from_rational(parse_rational(b)))) << "\n";
+}
+
 void write_format2_head(std::ostream& os, const Scheme& s) {
   os << kSchemeFormat2 << "\n";
   nlohmann::ordered_json head{{"format", kSchemeFormat2}, {"dim", s.net.dim}, {"width", s.net.width},
@@ -291,10 +299,9 @@ void write_format2_head(std::ostream& os, const Scheme& s) {
   os << head.dump() << "\n";
   if (s.cell_bounds.is_array())
     for (const auto& row : s.cell_bounds) {
-      os << "b";
-      for (std::size_t i = 0; i + 1 < row.size(); ++i) os << " " << row[i].get<std::int64_t>();
-      const std::string b = row.back().get<std::string>();
-      os << " " << (b == "inf" ? b : dyadic_text(Dyadic::from_rational(parse_rational(b)))) << "\n";
+      std::vector<std::int64_t> q;
+      for (std::size_t i = 1; i + 1 < row.size(); ++i) q.push_back(row[i].get<std::int64_t>());
+      write_bound_row(os, row[0].get<std::int64_t>(), q, row.back().get<std::string>());
     }
 }
 
@@ -343,9 +350,10 @@ void write_scheme(const std::string& path, const Scheme& s) {
 void write_construction(const std::string& path, const Construction& c, int format) {
   if (format == 1) return write_scheme(path, to_scheme(c));
   if (format != 2) throw InputError("unknown scheme format " + std::to_string(format));
-  const Scheme head = scheme_head(c);
+  const Scheme head = scheme_head(c, false);
   write_file_atomic(path, [&](std::ostream& os) {
     write_format2_head(os, head);
+    for (const auto& cb : c.cell_bounds) write_bound_row(os, cb.level, cb.q, real_exact(cb.bound));
     for (const auto& g : c.grades) write_hat_record(os, g.level, g.m, g.node, g.a);
     os << "end " << c.grades.size() << "\n";
   });

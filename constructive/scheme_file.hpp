@@ -16,8 +16,10 @@ namespace mgdl {
 
 // The scheme of a construction (network, parameters, level history).
 Scheme to_scheme(const Construction& c);
-// The same without the grades (head().net has dim and width only).
-Scheme scheme_head(const Construction& c);
+// The same without the grades (head().net has dim and width only), and
+// without the bound map unless `cell_bounds` (write_construction writes it
+// straight from c, as the map can hold millions of cells).
+Scheme scheme_head(const Construction& c, bool cell_bounds = true);
 
 // Writes atomically in format s.format; on failure nothing is left at `path`.
 // Format 2 writes a grade equal to hat_block(d, m, node, a) of its hint as a

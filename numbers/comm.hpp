@@ -42,7 +42,7 @@ inline std::vector<std::string> allgather(const Comm* c, const std::string& mine
 class ByteWriter {
  public:
   void u64(std::uint64_t v);
-  void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
+  void i64(std::int64_t v);
   void str(std::string_view s);
   void real(const Real& x);
   void rational(const Rational& q);
@@ -51,6 +51,7 @@ class ByteWriter {
   std::string take() { return std::move(out_); }
 
  private:
+  void mpz(mpz_srcptr z);
   std::string out_;
 };
 
@@ -58,7 +59,7 @@ class ByteReader {
  public:
   explicit ByteReader(std::string_view in) : in_(in) {}
   std::uint64_t u64();
-  std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
+  std::int64_t i64();
   std::string str();
   Real real();
   Rational rational();
@@ -66,6 +67,7 @@ class ByteReader {
   bool done() const { return pos_ == in_.size(); }
 
  private:
+  void mpz(mpz_ptr z);
   std::string_view in_;
   std::size_t pos_ = 0;
 };

@@ -238,24 +238,34 @@ std::string dyadic_text(const Dyadic& x) {
 
 // ---- numbers/comm.hpp: exact byte encoding and the collectives built on allgather.
 
+// Unsigned integers as LEB128 varints (7 bits a byte, low first), signed
+// ones zigzag-encoded, integers of GMP as sign and magnitude bytes: the
+// messages of a pass are mostly small coordinates and 128-bit mantissas.
 void ByteWriter::u64(std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  while (v >= 0x80) {
+    out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out_.push_back(static_cast<char>(v));
+}
+void ByteWriter::i64(std::int64_t v) {
+  const auto u = static_cast<std::uint64_t>(v);
+  u64((u << 1) ^ (v < 0 ? ~std::uint64_t{0} : 0));
 }
 void ByteWriter::str(std::string_view s) {
   u64(s.size());
   out_.append(s);
 }
-namespace {
-std::string mpz_hex(mpz_srcptr z) {
-  std::string s(mpz_sizeinbase(z, 16) + 2, '\0');
-  mpz_get_str(s.data(), 16, z);
-  s.resize(std::char_traits<char>::length(s.c_str()));
-  return s;
+void ByteWriter::mpz(mpz_srcptr z) {
+  const std::size_t n = (mpz_sizeinbase(z, 2) + 7) / 8;
+  u64((static_cast<std::uint64_t>(mpz_sgn(z) == 0 ? 0 : n) << 1) | (mpz_sgn(z) < 0 ? 1 : 0));
+  if (mpz_sgn(z) == 0) return;
+  const std::size_t at = out_.size();
+  out_.resize(at + n);
+  std::size_t written = 0;
+  mpz_export(out_.data() + at, &written, -1, 1, 0, 0, z);
+  if (written != n) throw std::logic_error("mpz_export wrote an unexpected size");
 }
-void mpz_from_hex(mpz_ptr z, const std::string& s) {
-  if (mpz_set_str(z, s.c_str(), 16) != 0) throw std::runtime_error("a malformed message between ranks");
-}
-}  // namespace
 void ByteWriter::real(const Real& x) {
   mpfr_srcptr p = x.backend().data();
   u64(static_cast<std::uint64_t>(mpfr_get_prec(p)));
@@ -267,24 +277,32 @@ void ByteWriter::real(const Real& x) {
   mpz_init(m);
   const mpfr_exp_t e = mpfr_get_z_2exp(m, p);
   i64(static_cast<std::int64_t>(e));
-  str(mpz_hex(m));
+  mpz(m);
   mpz_clear(m);
 }
 void ByteWriter::rational(const Rational& q) {
-  str(mpz_hex(mpq_numref(q.backend().data())));
-  str(mpz_hex(mpq_denref(q.backend().data())));
+  mpz(mpq_numref(q.backend().data()));
+  mpz(mpq_denref(q.backend().data()));
 }
 void ByteWriter::dyadic(const Dyadic& x) {
-  str(mpz_hex(x.mantissa().backend().data()));
+  mpz(x.mantissa().backend().data());
   i64(x.exponent());
 }
 
 std::uint64_t ByteReader::u64() {
-  if (in_.size() - pos_ < 8) throw std::runtime_error("a truncated message between ranks");
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
-  pos_ += 8;
-  return v;
+  for (int shift = 0;; shift += 7) {
+    if (pos_ == in_.size()) throw std::runtime_error("a truncated message between ranks");
+    const auto b = static_cast<unsigned char>(in_[pos_++]);
+    // The tenth byte holds bit 63 alone; a longer or wider encoding is malformed.
+    if (shift == 63 && b > 1) throw std::runtime_error("a malformed message between ranks");
+    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+}
+std::int64_t ByteReader::i64() {
+  const std::uint64_t u = u64();
+  return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
 }
 std::string ByteReader::str() {
   const std::uint64_t n = u64();
@@ -292,6 +310,14 @@ std::string ByteReader::str() {
   std::string s(in_.substr(pos_, n));
   pos_ += n;
   return s;
+}
+void ByteReader::mpz(mpz_ptr z) {
+  const std::uint64_t h = u64();
+  const std::uint64_t n = h >> 1;
+  if (in_.size() - pos_ < n) throw std::runtime_error("a truncated message between ranks");
+  mpz_import(z, n, -1, 1, 0, 0, in_.data() + pos_);
+  pos_ += n;
+  if (h & 1) mpz_neg(z, z);
 }
 Real ByteReader::real() {
   const auto prec = static_cast<mpfr_prec_t>(u64());
@@ -311,7 +337,7 @@ Real ByteReader::real() {
   const auto e = static_cast<mpfr_exp_t>(i64());
   mpz_t m;
   mpz_init(m);
-  mpz_from_hex(m, str());
+  mpz(m);
   const int inexact = mpfr_set_z_2exp(p, m, e, MPFR_RNDN);  // exact: the mantissa has prec bits
   mpz_clear(m);
   if (inexact != 0) throw std::runtime_error("a malformed message between ranks");
@@ -319,14 +345,14 @@ Real ByteReader::real() {
 }
 Rational ByteReader::rational() {
   Integer n, d;
-  mpz_from_hex(n.backend().data(), str());
-  mpz_from_hex(d.backend().data(), str());
+  mpz(n.backend().data());
+  mpz(d.backend().data());
   if (d <= 0) throw std::runtime_error("a malformed message between ranks");
   return Rational(n, d);
 }
 Dyadic ByteReader::dyadic() {
   Integer m;
-  mpz_from_hex(m.backend().data(), str());
+  mpz(m.backend().data());
   const long e = static_cast<long>(i64());
   return Dyadic(std::move(m), e);
 }

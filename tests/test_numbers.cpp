@@ -133,5 +133,25 @@ TEST_CASE("messages between ranks carry reals, rationals and dyadics exactly, an
   CHECK(max_at(nullptr, Real(3)).value == 3);
   CHECK(any_rank(nullptr, true));
   CHECK_FALSE(any_rank(nullptr, false));
+  // Integers travel as varints (zigzag when signed): every width, both signs, exactly.
+  ByteWriter iw;
+  const std::vector<std::uint64_t> us{0, 1, 127, 128, 300, (std::uint64_t{1} << 35) - 1, std::uint64_t{1} << 63, ~std::uint64_t{0}};
+  const std::vector<std::int64_t> is{0, -1, 1, -64, 64, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+  for (auto u : us) iw.u64(u);
+  for (auto i : is) iw.i64(i);
+  iw.dyadic(Dyadic(Integer(0), 0));
+  iw.rational(Rational(-1, 255));
+  CHECK(iw.bytes().size() < 8 * (us.size() + is.size()));  // small values take few bytes
+  ByteReader ir(iw.bytes());
+  for (auto u : us) CHECK(ir.u64() == u);
+  for (auto i : is) CHECK(ir.i64() == i);
+  CHECK(ir.dyadic() == Dyadic(Integer(0), 0));
+  CHECK(ir.rational() == Rational(-1, 255));
+  CHECK(ir.done());
+  // Eleven bytes, or a tenth byte above 1, name no 64-bit integer.
+  CHECK_THROWS(ByteReader(std::string(10, '\xff') + std::string(1, '\x01')).u64());
+  CHECK_THROWS(ByteReader(std::string(9, '\xff') + std::string(1, '\x02')).u64());
+  CHECK(ByteReader(std::string(9, '\xff') + std::string(1, '\x01')).u64() == ~std::uint64_t{0});
+  CHECK_THROWS(ByteReader(std::string(3, '\x80')).u64());  // the continuation never ends
   set_precision_bits(128);
 }

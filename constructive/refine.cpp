@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -578,9 +579,6 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   cells_.clear();
   // Nodes and cells of level m are named by node keys (8 bytes; key order is
   // lexicographic order), and decoded where their coordinates are needed.
-  std::uint64_t lead = 1;  // (2^m + 1)^(d-1): the key of a node divided by it is z_1
-  for (int i = 1; i < d_; ++i) lead *= (std::uint64_t{1} << m) + 1;
-  const auto x1 = [lead](std::uint64_t key) { return static_cast<std::int64_t>(key / lead); };
   const auto pt = [&](std::uint64_t key) { return node_from_key(m, d_, key); };
   // This rank's hot cells (all of them on one rank), in key order.
   std::vector<std::uint64_t> hot;
@@ -639,13 +637,17 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     }
   }
   // 3. Tentative coefficients, and the bound each hot cell would get. One
-  // sweep over the first coordinate, a batch of whole slabs at a time, so
-  // that only the cells, corner values and tentative coefficients of about
-  // two batches are held: a node z needs the cells with q_1 in {z_1 - 1, z_1},
-  // a hot cell q the coefficients of its corners (z_1 in {q_1, q_1 + 1}). The
-  // results are those of computing every cell at once (each is a function of
-  // the residual). A node at a corner of two ranks' cells is computed by
-  // both, alike.
+  // sweep over the nodes in key order, sweep_batch nodes at a time. A node
+  // z reads the cells it is a corner of, a hot cell q the coefficients of its
+  // corners; every such cell or corner w has z <= w + 1 (coordinate-wise), so
+  // with `ones` = key(w + 1) - key(w), once the nodes up to key K are done a
+  // hot cell q with key(q) + ones <= K has its bound, and a cell, corner
+  // value or tentative coefficient w with key(w) + ones <= K is read no more.
+  // About one layer of cells across x1 (2^(m(d-1))) is held at a time. The results
+  // are those of computing every cell at once (each is a function of the
+  // residual). A node at a corner of two ranks' cells is computed by both, alike.
+  std::uint64_t ones = 0;
+  for (int i = 0; i < d_; ++i) ones = ones * ((std::uint64_t{1} << m) + 1) + 1;
   std::unordered_map<std::uint64_t, Real> tentative;
   std::vector<std::uint64_t> coef_key;  // the nonzero tentative coefficients, in key order
   std::vector<Dyadic> coef_val;
@@ -655,12 +657,11 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   const std::size_t batch = std::max<std::size_t>(1, opt_.sweep_batch);
   bool stopped = false;
   for (std::size_t ni = 0, hi_ = 0; ni < nodes.size() || hi_ < hot.size();) {
-    std::size_t nj = ni;
-    while (nj < nodes.size() && (nj == ni || nj - ni < batch || x1(nodes[nj]) == x1(nodes[nj - 1]))) ++nj;
+    const std::size_t nj = std::min(nodes.size(), ni + batch);
     const bool last = nj == nodes.size();
-    const std::int64_t next = last ? 0 : x1(nodes[nj]);  // the first slab of the next batch
+    const std::uint64_t done = last ? std::numeric_limits<std::uint64_t>::max() : nodes[nj] - 1;  // every node up to here is done after this batch
     std::size_t hj = hi_;
-    while (hj < hot.size() && (last || x1(hot[hj]) <= next - 2)) ++hj;
+    while (hj < hot.size() && hot[hj] + ones <= done) ++hj;
     std::vector<GridPoint> want;
     for (std::size_t h = hi_; h < hj; ++h) want.push_back(pt(hot[h]));
     GridPoint q(static_cast<std::size_t>(d_));
@@ -671,6 +672,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
     }
     prefetch(m, want);
     std::vector<GridPoint>().swap(want);
+    c.held_cells = std::max(c.held_cells, cells_.size());
     if (stop_requested()) {
       stopped = true;  // every rank learns it below, and all stop at this pass
       break;
@@ -697,12 +699,11 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
         failing.emplace(h, std::move(keep));
       }
     }
-    // Nothing later reads cells with q_1 < next - 1, or corner values and
-    // tentative coefficients with z_1 < next - 1.
     if (!last) {
-      std::erase_if(cells_, [&](const auto& kv) { return x1(kv.first) < next - 1; });
-      std::erase_if(nodes_, [&](const auto& kv) { return x1(kv.first) < next - 1; });
-      std::erase_if(tentative, [&](const auto& kv) { return x1(kv.first) < next - 1; });
+      const auto behind = [&](const auto& kv) { return kv.first + ones <= done; };
+      std::erase_if(cells_, behind);
+      std::erase_if(nodes_, behind);
+      std::erase_if(tentative, behind);
     }
     ni = nj;
     hi_ = hj;
@@ -711,6 +712,7 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   cells_.clear();
   std::unordered_map<std::uint64_t, Real>().swap(tentative);
   std::vector<std::uint64_t>().swap(nodes);
+  release_free_memory();  // the sweep's working set, before the exchange
   if (!stopped && stop_requested()) stopped = true;  // also on a rank with no hot cell in this pass
   // Commits z (the grades are added in lexicographic order of their nodes).
   // a_at: the committed coefficients at the corners of this rank's failing cells.
@@ -1012,6 +1014,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
         for (const auto& [k, b] : coarse) split(k, b);
       }
       end = pass(m, t, false, true, c, level);
+      release_free_memory();
       finest = m;
     } else {
       bool uniform_split = opt_.schedule == Schedule::Adaptive;
@@ -1055,6 +1058,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
           continue;
         }
         end = pass(m, t, uniform_split, false, c, level);
+        release_free_memory();
         finest = std::max(finest, m);
         if (end != PassEnd::Done) break;
         if (opt_.progress) opt_.progress(level, m, grades_, U);
@@ -1127,6 +1131,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.stuck_m = stuck_m_;
     }
     if (checkpoint) checkpoint(c);
+    release_free_memory();
     if (opt_.progress) opt_.progress(level, finest, grades_, U);
     if (rec.truncated) {
       c.stop = StopReason::MaxGrades;

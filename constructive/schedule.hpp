@@ -115,6 +115,7 @@ struct Construction {
   GridPoint stuck_node;     // MaxLevel: the node whose patch did not contract
   int stuck_m = -1;
   std::size_t cells = 0;    // interval cells examined
+  std::size_t held_cells = 0;  // cell engine: the most cells this rank's sweep held at once (its working set)
   std::size_t patches = 0;  // patches examined over all sweeps, rejected trials included
   std::size_t sweeps = 0;   // sweeps (level trials), rejected ones included
   // Cell engine (constructive/refine): the bound map at the end of the last

@@ -1030,10 +1030,11 @@ TEST_CASE("the zero-face type: nodes next to a zero face get coefficients, Lemma
   }
 }
 
-TEST_CASE("the cell engine's sweep holds a few slabs of cells, and gives the same construction for any batch", "[refine]") {
-  // Batch 1: every slab of the first coordinate on its own, so cells and
-  // corner values are evicted as early as the sweep allows; the grades, the
-  // bounds and the bound map must equal those of one batch per pass.
+TEST_CASE("the cell engine's sweep holds about one layer of cells across x1, and gives the same construction for any batch", "[refine]") {
+  // Batch 1: one node at a time, so cells and corner values are evicted as
+  // early as the sweep allows; the grades, the bounds and the bound map must
+  // equal those of one batch per pass. The cells held at once stay within
+  // ones(M) + 2^d + 1, ones(m) = sum_{i<d} (2^m + 1)^i, at the finest grid level M.
   struct Row {
     const char* target;
     const char* eps;
@@ -1056,8 +1057,30 @@ TEST_CASE("the cell engine's sweep holds a few slabs of cells, and gives the sam
           CHECK(swept.cell_bounds[i].bound == one.cell_bounds[i].bound);
         }
         CHECK(swept.bound == one.bound);
+        if (batch == 1) {
+          int M = 0;
+          for (const auto& g : one.grades) M = std::max(M, g.m);
+          std::size_t ones = 0;
+          for (int i = 0; i < one.target.dim; ++i) ones = ones * ((std::size_t{1} << M) + 1) + 1;
+          INFO("finest level " << M << ", cells held " << swept.held_cells);
+          CHECK(swept.held_cells > 0);
+          CHECK(swept.held_cells <= ones + (std::size_t{1} << one.target.dim) + 1);
+        }
       }
     }
+  }
+  // The uniform schedule makes every cell of a level hot: the window is full,
+  // and still about one layer (a sweep holding two layers fails here).
+  for (const char* target : {"sinsin", "sum3"}) {
+    INFO(target);
+    const Construction u = build_with(target, "1e-1", Rule::SecondOrder, Schedule::Uniform, -1, 2, 1);
+    int M = 0;
+    for (const auto& g : u.grades) M = std::max(M, g.m);
+    std::size_t ones = 0;
+    for (int i = 0; i < u.target.dim; ++i) ones = ones * ((std::size_t{1} << M) + 1) + 1;
+    INFO("finest level " << M << ", cells held " << u.held_cells);
+    CHECK(u.held_cells >= ones / 2);
+    CHECK(u.held_cells <= ones + (std::size_t{1} << u.target.dim) + 1);
   }
 }
 

@@ -311,6 +311,11 @@ class Engine {
   std::size_t grades_ = 0;  // the grades so far (c.grades is held by rank 0 alone)
   bool timed_out_ = false;
   std::map<Key, Real> map_;
+  // Rank 0: the bound map at the end of the last completed level, each rank's
+  // own cells in key order, encoded (a quarter of the decoded size); decoded
+  // into Construction::cell_bounds only for a checkpoint and at the end.
+  std::vector<std::string> bounds_;
+  void decode_bounds(Construction& c) const;
   // Within one pass (grid level m), keyed by node_key(m, .) of the node or
   // of the cell's lower corner.
   std::unordered_map<std::uint64_t, NodeValue> nodes_;
@@ -946,11 +951,18 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.grades = resume->grades;
       // The bound map is part of the state: a resumed run that adds no level
       // (finished, truncated, or interrupted again) writes it back unchanged.
-      c.cell_bounds = resume->cell_bounds;
+      ByteWriter w;
+      for (const auto& cb : resume->cell_bounds) {
+        w.i64(cb.level);
+        for (std::int64_t x : cb.q) w.i64(x);
+        w.real(cb.bound);
+      }
+      bounds_.assign(1, w.take());
     }
     if (c.levels.back().truncated) {
       c.stop = StopReason::MaxGrades;
       c.bound = c.levels.back().bound;
+      decode_bounds(c);
       return c;
     }
     // A run that ended at max-level committed its last level and stopped;
@@ -960,6 +972,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.stuck_node = resume->stuck_node;
       c.stuck_m = resume->stuck_m;
       c.bound = c.levels.back().bound;
+      decode_bounds(c);
       return c;
     }
   } else {
@@ -1084,43 +1097,21 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     U = rec.bound;
     c.bound = U;
     c.levels.push_back(rec);
-    c.cell_bounds.clear();
-    if (ranks_ == 1) {
-      for (const auto& [k, b] : map_) c.cell_bounds.push_back({static_cast<int>(k[0]), key_point(k), b});
-    } else {  // each rank's own cells, to rank 0, in key order
+    {  // each rank's own cells, to rank 0, in key order
       ByteWriter w;
       for (const auto& [k, b] : map_)
         if (owner(static_cast<int>(k[0]), key_point(k)) == rank_) {
           for (std::int64_t x : k) w.i64(x);
           w.real(b);
         }
-      const std::vector<std::string> got = allgather(opt_.comm, w.take());
-      if (rank_ == 0) {  // each rank's list is in key order: merged, as a stream
-        std::vector<ByteReader> in(got.begin(), got.end());
-        std::vector<std::optional<Construction::CellBound>> head(in.size());
-        auto advance = [&](std::size_t r) {
-          head[r].reset();
-          if (in[r].done()) return;
-          Construction::CellBound cb;
-          cb.level = static_cast<int>(in[r].i64());
-          cb.q.resize(static_cast<std::size_t>(d_));
-          for (auto& x : cb.q) x = in[r].i64();
-          cb.bound = in[r].real();
-          head[r] = std::move(cb);
-        };
-        auto before = [](const Construction::CellBound& a, const Construction::CellBound& b) {
-          return a.level != b.level ? a.level < b.level : a.q < b.q;
-        };
-        for (std::size_t r = 0; r < in.size(); ++r) advance(r);
-        for (;;) {
-          std::size_t best = head.size();
-          for (std::size_t r = 0; r < head.size(); ++r)
-            if (head[r] && (best == head.size() || before(*head[r], *head[best]))) best = r;
-          if (best == head.size()) break;
-          c.cell_bounds.push_back(std::move(*head[best]));
-          advance(best);
-        }
+      bounds_.clear();
+      if (ranks_ == 1) {
+        bounds_.push_back(w.take());
+      } else {
+        std::vector<std::string> got = allgather(opt_.comm, w.take());
+        if (rank_ == 0) bounds_ = std::move(got);
       }
+      release_free_memory();
     }
     // A checkpoint is the file of a run stopped here. A level that met a cell
     // it could not refine is committed and ends the run (max-level); the
@@ -1130,7 +1121,11 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       c.stuck_node = stuck_;
       c.stuck_m = stuck_m_;
     }
-    if (checkpoint) checkpoint(c);
+    if (checkpoint) {
+      decode_bounds(c);
+      checkpoint(c);
+      std::vector<Construction::CellBound>().swap(c.cell_bounds);
+    }
     release_free_memory();
     if (opt_.progress) opt_.progress(level, finest, grades_, U);
     if (rec.truncated) {
@@ -1144,7 +1139,36 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       break;
     }
   }
+  decode_bounds(c);
   return c;
+}
+
+void Engine::decode_bounds(Construction& c) const {
+  c.cell_bounds.clear();
+  std::vector<ByteReader> in(bounds_.begin(), bounds_.end());
+  std::vector<std::optional<Construction::CellBound>> head(in.size());
+  auto advance = [&](std::size_t r) {
+    head[r].reset();
+    if (in[r].done()) return;
+    Construction::CellBound cb;
+    cb.level = static_cast<int>(in[r].i64());
+    cb.q.resize(static_cast<std::size_t>(d_));
+    for (auto& x : cb.q) x = in[r].i64();
+    cb.bound = in[r].real();
+    head[r] = std::move(cb);
+  };
+  auto before = [](const Construction::CellBound& a, const Construction::CellBound& b) {
+    return a.level != b.level ? a.level < b.level : a.q < b.q;
+  };
+  for (std::size_t r = 0; r < in.size(); ++r) advance(r);
+  for (;;) {  // the ranks' lists merged, as streams
+    std::size_t best = head.size();
+    for (std::size_t r = 0; r < head.size(); ++r)
+      if (head[r] && (best == head.size() || before(*head[r], *head[best]))) best = r;
+    if (best == head.size()) break;
+    c.cell_bounds.push_back(std::move(*head[best]));
+    advance(best);
+  }
 }
 
 }  // namespace

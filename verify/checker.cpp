@@ -419,6 +419,11 @@ class CornerTable {
       values_[i] = value(std::span<const std::int64_t>(keys_[i]).subspan(1), static_cast<int>(keys_[i][0]));
     });
   }
+  // Frees both tables (a partition's corner tables are as large as it is).
+  void release() {
+    std::vector<Key>().swap(keys_);
+    std::vector<V>().swap(values_);
+  }
   const V& at(std::span<const std::int64_t> p, int L) const {
     const Key key = level_key(p, L);
     const auto it = std::lower_bound(keys_.begin(), keys_.end(), key);
@@ -438,15 +443,17 @@ class CornerTable {
 // every residual asks the same of f on a cell).
 class FCellCache {
  public:
-  // At most this many cells are held: past it, the cache starts again from
-  // the cells asked for (a cell not held is computed again, to the same value).
-  static constexpr std::size_t kMaxCells = std::size_t{1} << 15;
+  // At most 2^15 / N cells are held on each of N ranks (the ranks' caches
+  // together hold what one process's would, and each rank's searches start
+  // only from its own slabs' cells): past it, the cache starts again from the
+  // cells asked for (a cell not held is computed again, to the same value).
+  explicit FCellCache(int ranks) : max_cells_(std::max<std::size_t>(std::size_t{1} << 12, (std::size_t{1} << 15) / static_cast<std::size_t>(ranks))) {}
   void clear() { map_.clear(); }
   // Adds f's data on the cells of `keys` not held yet.
   void extend(const Residual& R, std::vector<std::vector<std::int64_t>> keys, unsigned threads) {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    if (map_.size() + keys.size() > kMaxCells) map_.clear();
+    if (map_.size() + keys.size() > max_cells_) map_.clear();
     keys.erase(std::remove_if(keys.begin(), keys.end(), [&](const auto& k) { return map_.count(k) != 0; }), keys.end());
     std::vector<std::pair<GridPoint, int>> cells(keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) cells[i] = {GridPoint(keys[i].begin() + 1, keys[i].end()), static_cast<int>(keys[i][0])};
@@ -476,6 +483,7 @@ class FCellCache {
   }
 
  private:
+  std::size_t max_cells_;
   std::unordered_map<std::vector<std::int64_t>, TargetCell, KeyHash> map_;
 };
 
@@ -710,7 +718,7 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   CornerTable<Dyadic> corner_F;
   CornerTable<Interval> corner_f;
   const bool f_corners = R.reads_corners();
-  auto prepare_corners = [&](const std::vector<std::pair<GridPoint, int>>& todo) {
+  auto prepare_corners = [&](std::span<const std::pair<GridPoint, int>> todo) {
     corner_F.build(todo, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.hat_part(GridPoint(p.begin(), p.end()), L); });
     if (f_corners) corner_f.build(todo, opt.threads, [&](std::span<const std::int64_t> p, int L) { return R.f_corner(p, L); });
   };
@@ -735,25 +743,51 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     if (is_finite(rp)) c.pv = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
     return c;
   };
-  // Evaluates cells (q, L) in parallel, in order.
+  // Evaluates cells (q, L) in parallel, in order, 2^15 at a time: the
+  // corner tables of a chunk are about as large as its cells' results (a
+  // corner shared by two chunks is computed in both, to the same value).
   auto eval_all = [&](const std::vector<std::pair<GridPoint, int>>& todo, bool points) {
-    prepare_corners(todo);
     std::vector<NC> res(todo.size());
-    parallel_for(todo.size(), opt.threads, [&](std::size_t i) { res[i] = eval(todo[i].first, todo[i].second, points); });
+    const std::size_t chunk = std::size_t{1} << 15;
+    for (std::size_t a = 0; a < todo.size(); a += chunk) {
+      const std::size_t b = std::min(todo.size(), a + chunk);
+      prepare_corners(std::span<const std::pair<GridPoint, int>>(todo.data() + a, b - a));
+      parallel_for(b - a, opt.threads, [&](std::size_t i) { res[a + i] = eval(todo[a + i].first, todo[a + i].second, points); });
+      corner_F.release();
+      corner_f.release();
+    }
     out.cells += count_scan(comm, todo.size()).total;  // over all ranks
     return res;
   };
+  // While the integrals refine (their splits are undone at the end), origin
+  // names for each cell the cell of the partition to keep that it lies in
+  // ((index << 1) | 1 when it is that cell itself), and `saved` holds the
+  // kept cells that were split, by index.
+  std::vector<std::uint64_t> origin;
+  std::vector<std::pair<std::uint64_t, NC>> saved;
   // Replaces each cell i of the partition with fresh[first[i] .. first[i+1])
   // when that range is not empty (cells split or evaluated again), in order.
   auto replace = [&](const std::vector<std::size_t>& first, std::vector<NC>& fresh) {
     std::vector<NC> next;
-    next.reserve(cells_.size() + fresh.size());
+    std::vector<std::uint64_t> next_origin;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < cells_.size(); ++i) n += first[i] == first[i + 1] ? 1 : first[i + 1] - first[i];
+    next.reserve(n);
+    if (!origin.empty()) next_origin.reserve(n);
     for (std::size_t i = 0; i < cells_.size(); ++i) {
-      if (first[i] == first[i + 1]) next.push_back(std::move(cells_[i]));
-      else
-        for (std::size_t j = first[i]; j < first[i + 1]; ++j) next.push_back(std::move(fresh[j]));
+      if (first[i] == first[i + 1]) {
+        next.push_back(std::move(cells_[i]));
+        if (!origin.empty()) next_origin.push_back(origin[i]);
+        continue;
+      }
+      if (!origin.empty() && (origin[i] & 1)) saved.emplace_back(origin[i] >> 1, std::move(cells_[i]));
+      for (std::size_t j = first[i]; j < first[i + 1]; ++j) {
+        next.push_back(std::move(fresh[j]));
+        if (!origin.empty()) next_origin.push_back(origin[i] & ~std::uint64_t{1});
+      }
     }
     cells_ = std::move(next);
+    origin = std::move(next_origin);
   };
   // The coarsest resolved cells under the level-L cell q (Fact N needs them);
   // at most 8 budget of them per slab (the slab's leaves start at slab_start).
@@ -849,6 +883,7 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     }
     first[cells_.size()] = todo.size();
     std::vector<NC> fresh = eval_all(todo, points);
+    release_free_memory();  // the corner tables
     // A child lies in its parent, where the parent's bounds of this same r_k
     // hold too: splitting never widens them.
     for (std::size_t i = 0; i < cells_.size(); ++i)
@@ -963,7 +998,9 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   // Fact N and the sup norm need.
   const Real rel_p = rel * 10;
   const std::size_t integral_end = std::min({base + opt.budget, out.cells + opt.budget / 10, std::max(out.cells, tighten_end)});
-  std::vector<NC> kept = cells_;
+  const std::size_t kept = cells_.size();
+  origin.resize(kept);
+  for (std::size_t i = 0; i < kept; ++i) origin[i] = (std::uint64_t{i} << 1) | 1;
   for (int round = 0; round < 40; ++round) {
     const NormBounds s = sums();
     if (s.l1_hi - s.l1_lo <= rel_p * s.l1_lo || out.cells >= integral_end) break;
@@ -976,7 +1013,23 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
   out.l2_lo = s.l2_lo;
   out.l2_hi = s.l2_hi;
   require_consistent_norms(out.inf_lo, out.inf_hi, out.l1_lo, out.l1_hi, out.l2_lo, out.l2_hi, "r_" + std::to_string(k));
-  cells_ = std::move(kept);
+  // The partition before the integrals' splits: each split cell comes back
+  // in place of its descendants (which are contiguous, in its place).
+  std::sort(saved.begin(), saved.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<NC> back;
+  back.reserve(kept);
+  std::size_t r = 0;
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    const std::uint64_t o = origin[i] >> 1;
+    if (origin[i] & 1) {
+      back.push_back(std::move(cells_[i]));
+    } else if (back.size() == o) {  // the first descendant of kept cell o
+      if (r >= saved.size() || saved[r].first != o) throw InternalError("the norm partition lost a cell it split for the integrals");
+      back.push_back(std::move(saved[r++].second));
+    }
+  }
+  if (back.size() != kept || r != saved.size()) throw InternalError("the norm partition lost a cell it split for the integrals");
+  cells_ = std::move(back);
   valid_ = true;
   return out;
 }
@@ -1561,7 +1614,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   // batch and folds them, grade by grade, into the same judges.
   Judges judges(M, opt);
   const bool cached = store.general.empty();
-  FCellCache cache;
+  FCellCache cache(comm_size(comm));
   auto check_range = [&](std::size_t from, std::size_t to, std::size_t range) {
     // The parts of up to `window` grades are exchanged at once: consecutive
     // grades lie close together (a pass adds its nodes in lexicographic
@@ -1627,6 +1680,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         group.push_back(std::move(*p));
       }
       if (!group.empty()) fold();
+      release_free_memory();
     }
   };
 
@@ -1655,6 +1709,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
       }
     }
     rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr, cached ? &cache : nullptr, sl);
+    release_free_memory();
   }
   cache.clear();
   check_range(next_check, M.supported, norm_grades.size());

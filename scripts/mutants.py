@@ -132,6 +132,9 @@ MUTANTS = [
     ("Q01", Q, "  if (rest != 1) throw InputError(\"not a dyadic rational: \" + to_string(q));", "", None),
     ("Q02", Q, "mpfi_mul_2si(r.backend().data(), r.backend().data(), exp_);", "mpfi_mul_2si(r.backend().data(), r.backend().data(), exp_ + 1);", None),
     ("Q03", Q, "  mpfi_set_si(ib.backend().data(), b);", "  mpfi_set_si(ib.backend().data(), a);", None),
+    # Messages between ranks: varints and zigzag integers.
+    ("Q04", Q, "    if (shift == 63 && b > 1) throw std::runtime_error(\"a malformed message between ranks\");", "", None),
+    ("Q05", Q, "  return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));", "  return static_cast<std::int64_t>((u >> 1) ^ (u & 1));", None),
 
     # The scheme reader.
     ("S01", S, "declared.get<std::uint64_t>() != grades.size())", "declared.get<std::uint64_t>() < grades.size())", None),
@@ -208,6 +211,12 @@ MUTANTS = [
     ("L14", C, "        if (!group.empty() && group.front().k != p->k) fold();", "        if (!group.empty()) fold();", None),
     ("L15", C, "if (cur_[i] && (best == in_.size() || std::pair(cur_[i]->k, cur_[i]->slab) < std::pair(cur_[best]->k, cur_[best]->slab))) best = i;",
      "if (cur_[i] && (best == in_.size() || std::pair(cur_[i]->k, cur_[i]->slab) > std::pair(cur_[best]->k, cur_[best]->slab))) best = i;", None),
+    # The norm partition: the integrals' splits undone, cells evaluated in chunks.
+    ("L17", C, "      back.push_back(std::move(saved[r++].second));", "      ++r;", None),
+    ("L18", C, "        if (!origin.empty()) next_origin.push_back(origin[i] & ~std::uint64_t{1});",
+     "        if (!origin.empty()) next_origin.push_back(origin[i]);", None),
+    ("L19", C, "      parallel_for(b - a, opt.threads, [&](std::size_t i) { res[a + i] = eval(todo[a + i].first, todo[a + i].second, points); });",
+     "      parallel_for(b - a, opt.threads, [&](std::size_t i) { res[i] = eval(todo[a + i].first, todo[a + i].second, points); });", None),
     ("L16", C, "      if (last < to && (last - from + 1) % window != 0) continue;", "      if (last < to) continue;",
      "equivalent: when the window is exchanged only changes how many grades wait in one all-gather; every window is merged in (grade, "
      "slab) order and folded grade by grade, so the report is the same for any window (the in-process [ranks] tests compare every field)"),

@@ -743,12 +743,12 @@ NormEnclosure NormPartition::enclose(const Residual& R, std::size_t k, int level
     if (is_finite(rp)) c.pv = lo(rp) > 0 ? lo(rp) : (hi(rp) < 0 ? Real(-hi(rp)) : Real(0));
     return c;
   };
-  // Evaluates cells (q, L) in parallel, in order, 2^15 at a time: the
+  // Evaluates cells (q, L) in parallel, in order, eval_chunk at a time: the
   // corner tables of a chunk are about as large as its cells' results (a
   // corner shared by two chunks is computed in both, to the same value).
   auto eval_all = [&](const std::vector<std::pair<GridPoint, int>>& todo, bool points) {
     std::vector<NC> res(todo.size());
-    const std::size_t chunk = std::size_t{1} << 15;
+    const std::size_t chunk = std::max<std::size_t>(1, opt.eval_chunk);
     for (std::size_t a = 0; a < todo.size(); a += chunk) {
       const std::size_t b = std::min(todo.size(), a + chunk);
       prepare_corners(std::span<const std::pair<GridPoint, int>>(todo.data() + a, b - a));

@@ -46,6 +46,9 @@ struct VerifyOptions {
   // checker with the same scheme, target and options; each keeps only the
   // hats meeting its slabs, and every rank gets the whole report.
   const Comm* comm = nullptr;
+  // The norm partition evaluates its cells this many at a time (memory: each
+  // chunk's corner tables); results do not depend on it.
+  std::size_t eval_chunk = std::size_t{1} << 15;
 };
 
 // 6 in 1-D, 4 in 2-D, 3 in 3-D, 2 in 4-D and 5-D, 1 beyond: 2^(level d) first

@@ -281,7 +281,6 @@ void write_format1(std::ostream& os, const Scheme& s) {
   os << "\n]\n}\n";
 }
 
-// Format 2: the head line and the bound map (from the head's JSON rows).
 // A row "b level q_1 .. q_d bound" of the bound map (bound as real_exact spells it).
 void write_bound_row(std::ostream& os, std::int64_t level, std::span<const std::int64_t> q, const std::string& b) {
   os << "b " << level;
@@ -289,6 +288,8 @@ void write_bound_row(std::ostream& os, std::int64_t level, std::span<const std::
   os << " " << (b == "inf" ? b : dyadic_text(Dyadic::from_rational(parse_rational(b)))) << "\n";
 }
 
+// Format 2: the head line and the bound map (from the head's JSON rows, when
+// it has them).
 void write_format2_head(std::ostream& os, const Scheme& s) {
   os << kSchemeFormat2 << "\n";
   nlohmann::ordered_json head{{"format", kSchemeFormat2}, {"dim", s.net.dim}, {"width", s.net.width},

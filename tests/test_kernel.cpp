@@ -727,6 +727,12 @@ TEST_CASE("kernel norms: |r| bounds are attained, and directed L1/L2 sums bracke
       CHECK(exact(add_down(a.s2_lo, b.s2_lo)) <= e2l);
       CHECK(exact(add_up(a.s2_hi, b.s2_hi)) >= e2h);
     }
+  // Sums that are exact, with square roots that are not: ||r||_2^2 = 1/2 for
+  // |r| = 1 on [0, 1/2] and 0 on [1/2, 1]; the square roots must round outward.
+  const std::vector<C> half{{1, AbsBound{Real(1), Real(1)}}, {1, AbsBound{Real(0), Real(0)}}};
+  const NormBounds h = norm_bounds(half, 1, [](const C& c) { return c.L; }, [](const C& c) -> const AbsBound& { return c.a; });
+  CHECK(exact(h.l2_lo) * exact(h.l2_lo) < Rational(1, 2));
+  CHECK(exact(h.l2_hi) * exact(h.l2_hi) > Rational(1, 2));
 }
 
 TEST_CASE("kernel self-checks: each fires exactly on a contradiction", "[kernel]") {

@@ -772,9 +772,13 @@ TEST_CASE("norm enclosures carried from level to level see every hat added since
     int finest = 0;  // F_k is affine on the Kuhn simplices of the finest hat level
     for (const auto& h : *hats) finest = std::max(finest, h.m);
     Target f = target_from_expression(d == 1 ? "0*x" : "0*x1", d);
-    for (unsigned threads : {1u, 2u}) {
+    // Slab level 0 too: the partition then starts from the whole cube, so the
+    // planted hats meet cells coarser than their own level.
+    for (const auto& [threads, slab] : {std::pair{1u, -1}, std::pair{2u, -1}, std::pair{1u, 0}}) {
+      INFO("threads " << threads << ", slab level " << slab);
       VerifyOptions o;
       o.threads = threads;
+      if (slab >= 0) o.slab_level = slab;
       VerifyReport r = verify_scheme(net, f, o);
       REQUIRE(r.norms.size() == net.grades.size() + 1);  // every grade ends a level
       for (const auto& n : r.norms) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 namespace mgdl {
@@ -27,6 +28,12 @@ Key make_key(int level, const GridPoint& q) {
   return k;
 }
 GridPoint key_point(const Key& k) { return GridPoint(k.begin() + 1, k.end()); }
+// One row of the bound map as Engine::decode_bounds reads it.
+void put_bound(ByteWriter& w, std::int64_t level, std::span<const std::int64_t> q, const Real& b) {
+  w.i64(level);
+  for (std::int64_t x : q) w.i64(x);
+  w.real(b);
+}
 
 // Corner `mask` of the cell with lower corner q (bit i: +1 in coordinate i).
 GridPoint corner_of(const GridPoint& q, std::uint32_t mask) {
@@ -952,11 +959,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
       // The bound map is part of the state: a resumed run that adds no level
       // (finished, truncated, or interrupted again) writes it back unchanged.
       ByteWriter w;
-      for (const auto& cb : resume->cell_bounds) {
-        w.i64(cb.level);
-        for (std::int64_t x : cb.q) w.i64(x);
-        w.real(cb.bound);
-      }
+      for (const auto& cb : resume->cell_bounds) put_bound(w, cb.level, cb.q, cb.bound);
       bounds_.assign(1, w.take());
     }
     if (c.levels.back().truncated) {
@@ -1100,10 +1103,7 @@ Construction Engine::run(const std::function<void(const Construction&)>& checkpo
     {  // each rank's own cells, to rank 0, in key order
       ByteWriter w;
       for (const auto& [k, b] : map_)
-        if (owner(static_cast<int>(k[0]), key_point(k)) == rank_) {
-          for (std::int64_t x : k) w.i64(x);
-          w.real(b);
-        }
+        if (owner(static_cast<int>(k[0]), key_point(k)) == rank_) put_bound(w, k[0], std::span<const std::int64_t>(k).subspan(1), b);
       bounds_.clear();
       if (ranks_ == 1) {
         bounds_.push_back(w.take());

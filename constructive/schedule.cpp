@@ -11,6 +11,71 @@
 
 namespace mgdl {
 
+void GradeList::push_back(const HatGrade& g) {
+  ByteWriter w;
+  w.i64(g.level);
+  w.i64(g.m);
+  w.u64(g.node.size());
+  for (auto v : g.node) w.i64(v);
+  w.dyadic(g.a);
+  offsets_.push_back(bytes_.size());
+  bytes_ += w.bytes();
+}
+
+HatGrade GradeList::operator[](std::size_t k) const {
+  if (k >= offsets_.size()) throw InternalError("GradeList: grade " + std::to_string(k) + " of " + std::to_string(offsets_.size()));
+  ByteReader in(std::string_view(bytes_).substr(offsets_[k]));
+  HatGrade g{static_cast<int>(in.i64()), static_cast<int>(in.i64()), {}, Dyadic()};
+  g.node.resize(static_cast<std::size_t>(in.u64()));
+  for (auto& v : g.node) v = in.i64();
+  g.a = in.dyadic();
+  return g;
+}
+
+void GradeList::resize(std::size_t n) {
+  if (n > offsets_.size()) throw InternalError("GradeList::resize can only shorten the list");
+  bytes_.resize(n == offsets_.size() ? bytes_.size() : offsets_[n]);
+  offsets_.resize(n);
+}
+
+void GradeList::clear() {
+  std::string().swap(bytes_);
+  std::vector<std::uint64_t>().swap(offsets_);
+}
+
+void BoundMap::push_back(const CellBound& row) {
+  ByteWriter w;
+  w.i64(row.level);
+  w.u64(row.q.size());
+  for (auto v : row.q) w.i64(v);
+  w.real(row.bound);
+  bytes_ += w.bytes();
+  ++rows_;
+}
+
+void BoundMap::clear() {
+  std::string().swap(bytes_);
+  rows_ = 0;
+}
+
+BoundMap::const_iterator::const_iterator(const BoundMap* m, std::size_t pos) : m_(m), pos_(pos) { read(); }
+
+void BoundMap::const_iterator::read() {
+  if (pos_ >= m_->bytes_.size()) return;
+  ByteReader in(std::string_view(m_->bytes_).substr(pos_));
+  row_.level = static_cast<int>(in.i64());
+  row_.q.resize(static_cast<std::size_t>(in.u64()));
+  for (auto& v : row_.q) v = in.i64();
+  row_.bound = in.real();
+  next_ = m_->bytes_.size() - in.left();
+}
+
+BoundMap::const_iterator& BoundMap::const_iterator::operator++() {
+  pos_ = next_;
+  read();
+  return *this;
+}
+
 const char* to_string(Rule r) { return r == Rule::FirstOrder ? "first-order" : "second-order"; }
 const char* to_string(Schedule s) {
   switch (s) {

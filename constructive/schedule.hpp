@@ -36,9 +36,10 @@ struct ScheduleOptions {
   int max_depth = 8;
   unsigned threads = 0;    // sweep threads (0: all cores); the construction does not depend on it
   double time_limit = 0;  // seconds from the start of construct(); 0: none. Stops like an interruption (StopReason::TimeLimit)
-  // Cell engine: nodes per batch of its sweep over a pass (whole slabs of the
-  // first coordinate; memory is about two batches of cells). The construction
-  // does not depend on it; tests set 1 to exercise the sweep.
+  // Cell engine: the most nodes per batch of its sweep over a pass (a batch is
+  // also at most an eighth of a layer across x1, or 1024 nodes; the sweep holds
+  // about one layer of cells plus a batch). The construction does not depend
+  // on it; tests set 1 to exercise the sweep.
   std::size_t sweep_batch = 4096;
   // Cell engine, second-order rule, d >= 2: Fact I is also applied on the
   // level-(m + k) sub-simplices of a cell, k = defect_depth (docs/theory.md
@@ -93,6 +94,91 @@ struct HatGrade {
   int m;
   GridPoint node;
   Dyadic a;
+  friend bool operator==(const HatGrade&, const HatGrade&) = default;
+};
+
+// The grades of a construction, held encoded: about 35 bytes a grade (varints
+// and the coefficient's exact bytes, plus an offset), where a HatGrade with
+// its two heap blocks takes about 120. A construction of 10^6 grades keeps its
+// list on the rank that writes it; a grade is decoded when it is read.
+class GradeList {
+ public:
+  class const_iterator {
+   public:
+    using value_type = HatGrade;
+    using difference_type = std::ptrdiff_t;
+    const_iterator() = default;
+    const_iterator(const GradeList* l, std::size_t k) : l_(l), k_(k) {}
+    HatGrade operator*() const { return (*l_)[k_]; }
+    const_iterator& operator++() { return ++k_, *this; }
+    const_iterator operator++(int) { const_iterator t = *this; ++k_; return t; }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.k_ == b.k_; }
+
+   private:
+    const GradeList* l_ = nullptr;
+    std::size_t k_ = 0;
+  };
+  void push_back(const HatGrade& g);
+  std::size_t size() const { return offsets_.size(); }
+  bool empty() const { return offsets_.empty(); }
+  HatGrade operator[](std::size_t k) const;  // k < size()
+  HatGrade back() const { return (*this)[size() - 1]; }
+  void resize(std::size_t n);  // n <= size(): keeps the first n grades
+  void clear();
+  void reserve(std::size_t n) { offsets_.reserve(n); }
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size()}; }
+  // The same grades (each has one encoding).
+  friend bool operator==(const GradeList& a, const GradeList& b) { return a.bytes_ == b.bytes_ && a.offsets_ == b.offsets_; }
+
+ private:
+  std::string bytes_;
+  std::vector<std::uint64_t> offsets_;  // where grade k's bytes start
+};
+
+// A row of the cell engine's bound map: the certified bound of |r| on the
+// level-`level` cell q.
+struct CellBound {
+  int level;
+  GridPoint q;
+  Real bound;
+  friend bool operator==(const CellBound&, const CellBound&) = default;
+};
+
+// The bound map, held encoded (about 40 bytes a row against about 130) and
+// read in order.
+class BoundMap {
+ public:
+  class const_iterator {
+   public:
+    using value_type = CellBound;
+    using difference_type = std::ptrdiff_t;
+    const_iterator() = default;
+    const_iterator(const BoundMap* m, std::size_t pos);
+    const CellBound& operator*() const { return row_; }
+    const CellBound* operator->() const { return &row_; }
+    const_iterator& operator++();
+    const_iterator operator++(int) { const_iterator t = *this; ++*this; return t; }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.pos_ == b.pos_; }
+
+   private:
+    void read();
+    const BoundMap* m_ = nullptr;
+    std::size_t pos_ = 0, next_ = 0;  // this row's bytes, and the next row's
+    CellBound row_{0, {}, Real(0)};
+  };
+  void push_back(const CellBound& row);
+  std::size_t size() const { return rows_; }
+  bool empty() const { return rows_ == 0; }
+  void clear();
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, bytes_.size()}; }
+  std::vector<CellBound> rows() const { return {begin(), end()}; }  // decoded (tests)
+  friend bool operator==(const BoundMap& a, const BoundMap& b) { return a.bytes_ == b.bytes_; }
+
+ private:
+  std::string bytes_;
+  std::size_t rows_ = 0;
 };
 
 struct LevelRecord {
@@ -108,7 +194,7 @@ struct Construction {
   Target target;
   ScheduleOptions options;
   unsigned bits = 128;
-  std::vector<HatGrade> grades;
+  GradeList grades;
   std::vector<LevelRecord> levels;
   StopReason stop = StopReason::Tolerance;
   Real bound;               // certified upper bound of ||r_K||_inf for the last grade K
@@ -120,12 +206,8 @@ struct Construction {
   std::size_t sweeps = 0;   // sweeps (level trials), rejected ones included
   // Cell engine (constructive/refine): the bound map at the end of the last
   // completed level, so that --resume can continue exactly.
-  struct CellBound {
-    int level;
-    GridPoint q;
-    Real bound;
-  };
-  std::vector<CellBound> cell_bounds;
+  using CellBound = mgdl::CellBound;
+  BoundMap cell_bounds;
 };
 
 // Throws InputError for bad options or a target that is not finite somewhere.

@@ -65,6 +65,7 @@ class ByteReader {
   Rational rational();
   Dyadic dyadic();
   bool done() const { return pos_ == in_.size(); }
+  std::size_t left() const { return in_.size() - pos_; }  // bytes not read yet
 
  private:
   void mpz(mpz_ptr z);

@@ -220,6 +220,11 @@ MUTANTS = [
     ("L16", C, "      if (last < to && (last - from + 1) % window != 0) continue;", "      if (last < to) continue;",
      "equivalent: when the window is exchanged only changes how many grades wait in one all-gather; every window is merged in (grade, "
      "slab) order and folded grade by grade, so the report is the same for any window (the in-process [ranks] tests compare every field)"),
+    # The exchange rounds of a window (issue 17): a round missed, or a round
+    # sending the bytes of earlier rounds again.
+    ("L20", C, "      for (std::size_t b = 0, at = 0; b < ends.size(); b += per_round) {",
+     "      for (std::size_t b = 0, at = 0; b + per_round < ends.size(); b += per_round) {", None),
+    ("L21", C, "        at = end;", "        (void)at;", None),
     # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
     # exact zeros of sin(pi u) it rests on (targets/expr.cpp).
     ("F01", E, "      if (lo(v) == 0 && hi(v) == 0) out |= 1u", "      if (lo(v) >= -1e-3 && hi(v) <= 1e-3) out |= 1u", None),

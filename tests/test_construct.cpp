@@ -76,6 +76,66 @@ void check_lemma1_and_bound(const Construction& c, int npts) {
 }
 }  // namespace
 
+TEST_CASE("a construction's grade list and bound map hold their rows exactly, encoded, and give them back in order", "[schedule]") {
+  // Coefficients of 128 and more bits, negative and zero; nodes of 1 to 4
+  // coordinates; bounds finite, zero and infinite.
+  std::mt19937_64 rng(11);
+  std::vector<HatGrade> want;
+  GradeList list;
+  for (int k = 0; k < 300; ++k) {
+    const int d = 1 + k % 4, m = static_cast<int>(rng() % 40);
+    GridPoint z(static_cast<std::size_t>(d));
+    for (auto& v : z) v = static_cast<std::int64_t>(rng() % ((std::uint64_t{1} << m) + 1));
+    Integer mant = (Integer(rng()) << 64) + rng();
+    if (k % 3 == 0) mant = -mant;
+    if (k % 17 == 0) mant = 0;
+    HatGrade g{k % 7, m, z, Dyadic(mant, -static_cast<long>(rng() % 300))};
+    want.push_back(g);
+    list.push_back(g);
+  }
+  REQUIRE(list.size() == want.size());
+  for (std::size_t k = 0; k < want.size(); ++k) CHECK(list[k] == want[k]);
+  std::size_t i = 0;
+  for (const auto& g : list) CHECK(g == want[i++]);
+  CHECK(i == want.size());
+  CHECK(list.back() == want.back());
+  GradeList copy = list;
+  CHECK(copy == list);
+  copy.resize(120);  // what a stopped level does: keeps the grades before it
+  REQUIRE(copy.size() == 120);
+  CHECK(copy.back() == want[119]);
+  CHECK(!(copy == list));
+  copy.push_back(want[120]);
+  CHECK(copy[120] == want[120]);
+  CHECK_THROWS_AS(copy.resize(500), InternalError);
+  CHECK_THROWS_AS(copy[121], InternalError);
+  copy.clear();
+  CHECK(copy.empty());
+  CHECK(copy.begin() == copy.end());
+
+  BoundMap map;
+  std::vector<CellBound> rows;
+  for (int k = 0; k < 200; ++k) {
+    const int d = 1 + k % 3, level = static_cast<int>(rng() % 20);
+    GridPoint q(static_cast<std::size_t>(d));
+    for (auto& v : q) v = static_cast<std::int64_t>(rng() % (std::uint64_t{1} << level));
+    Real b = k % 11 == 0 ? infinity() : k % 13 == 0 ? Real(0) : ldexp(Real(static_cast<long>(rng() % 1000000) + 1), -static_cast<int>(rng() % 80)) / 3;
+    rows.push_back({level, q, b});
+    map.push_back(rows.back());
+  }
+  REQUIRE(map.size() == rows.size());
+  CHECK(map.rows() == rows);
+  i = 0;
+  for (const auto& r : map) CHECK(r == rows[i++]);
+  CHECK(i == rows.size());
+  BoundMap other = map;
+  CHECK(other == map);
+  other.clear();
+  CHECK(other.empty());
+  CHECK(other.begin() == other.end());
+  CHECK(!(other == map));
+}
+
 TEST_CASE("coefficients never exceed theta times the true patch minimum (planted residual)", "[contraction]") {
   set_precision_bits(128);
   // f = 1/2 + (x - 3/10)^2 + 1/4 phi_{2,1}; with F = 1/4 phi_{2,1} the residual is
@@ -303,7 +363,9 @@ TEST_CASE("mgdl-scheme/2 holds exactly the network of format 1, and resumes the 
       CHECK(s1.grades[k].node == s2.grades[k].node);
     }
     REQUIRE(s1.cell_bounds.size() == s2.cell_bounds.size());
-    for (std::size_t i = 0; i < s1.cell_bounds.size(); ++i) CHECK(s1.cell_bounds[i].bound == s2.cell_bounds[i].bound);
+    const auto b1 = s1.cell_bounds.rows(), b2 = s2.cell_bounds.rows();
+    REQUIRE(b1.size() == s1.cell_bounds.size());
+    for (std::size_t i = 0; i < b1.size(); ++i) CHECK(b1[i].bound == b2[i].bound);
     // Format 2 takes at most 150 bytes per grade here (bound map included).
     CHECK(std::filesystem::file_size(p2) <= 150 * c.grades.size() + 4096);
   }
@@ -1052,9 +1114,11 @@ TEST_CASE("the cell engine's sweep holds about one layer of cells across x1, and
           CHECK(swept.grades[k].a == one.grades[k].a);
         }
         REQUIRE(swept.cell_bounds.size() == one.cell_bounds.size());
-        for (std::size_t i = 0; i < one.cell_bounds.size(); ++i) {
-          CHECK(swept.cell_bounds[i].q == one.cell_bounds[i].q);
-          CHECK(swept.cell_bounds[i].bound == one.cell_bounds[i].bound);
+        const auto sb = swept.cell_bounds.rows(), ob = one.cell_bounds.rows();
+        REQUIRE(ob.size() == one.cell_bounds.size());
+        for (std::size_t i = 0; i < ob.size(); ++i) {
+          CHECK(sb[i].q == ob[i].q);
+          CHECK(sb[i].bound == ob[i].bound);
         }
         CHECK(swept.bound == one.bound);
         if (batch == 1) {

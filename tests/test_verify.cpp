@@ -443,6 +443,16 @@ TEST_CASE("ranks: 1, 2 and 3 ranks give the report of one process, proved, refut
       INFO(n << " ranks");
       for (const VerifyReport& r : on_ranks(n, net, f, o)) same_report(one, r);
     }
+    // Batches of 3 grades exchanged 2 batches a round: many rounds per window,
+    // each folded on its own (a part folded in the wrong round, or a round
+    // missed, changes the report or fails a self-check).
+    VerifyOptions small = o;
+    small.check_batch = 3;
+    small.exchange_batches = 2;
+    for (int n = 1; n <= 3; n += 2) {
+      INFO(n << " ranks, batches of 3 grades, 2 a round");
+      for (const VerifyReport& r : on_ranks(n, net, f, small)) same_report(one, r);
+    }
   }
 }
 

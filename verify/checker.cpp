@@ -1045,18 +1045,27 @@ Real c4_bound(const Dyadic& a, int d, int m, const GridPoint& z, const Rational&
 // (m, z, a) by the ranks whose slabs their supports meet: O(1) per grade,
 // never the weights), and the weights of the other grades that read only x
 // (few in a constructed scheme).
+// Every rank holds one of these per grade (12 bytes); the node and amplitude
+// of a proved hat only when it keeps the hat (Model::kept), so that what a rank
+// holds per hat falls as 1/N.
 struct GradeRec {
-  int level = -1;             // the level hint (norms are enclosed at level ends)
-  int m = -1;                 // a proved hat: a phi_{m,node}
+  std::int32_t level = -1;        // the level hint (norms are enclosed at level ends)
+  std::int16_t m = -1;            // a proved hat: a phi_{m,node}
   bool hat = false, zero = false;  // a proved hat; with amplitude 0
-  GridPoint node;             // kept hats only (empty on ranks whose slabs miss the support)
-  std::optional<Dyadic> a;    // kept hats only
+  std::uint32_t kept = UINT32_MAX;  // index into Model::kept, for a hat this rank keeps
+};
+struct KeptHat {
+  GridPoint node;
+  Dyadic a;
 };
 struct Model {
   std::size_t K = 0;
   std::size_t supported = 0;         // grades 1..supported read only x-carriers
   std::size_t unsupported_from = 0;  // first grade reading more than x (0: none)
   std::vector<GradeRec> rec;         // rec[k], k = 1..K (rec[0] unused)
+  std::vector<KeptHat> kept;         // the proved hats this rank keeps (its slabs meet their supports), in grade order
+  // Grade k's node and amplitude, when it is a proved hat that this rank keeps; null otherwise.
+  const KeptHat* kept_hat(std::size_t k) const { return rec[k].kept == UINT32_MAX ? nullptr : &kept[rec[k].kept]; }
   std::vector<Store::General> general;  // the supported grades that are not proved hats
   std::optional<StructureError> structure;  // C1
   std::size_t depth_min = SIZE_MAX, depth_max = 0;
@@ -1118,13 +1127,14 @@ Model analyse(int dim, int width, const GradeStream& grades, const VerifyOptions
     for (Pending& p : batch) {
       GradeRec& r = M.rec[p.k];
       if (p.a) {
-        r.m = p.g.hint.m;
+        r.m = static_cast<std::int16_t>(p.g.hint.m);
         r.hat = true;
         r.zero = p.a->is_zero();
         if (sl.keeps(r.m, p.g.hint.node)) {
           hats.add(p.k, r.m, p.g.hint.node, *p.a);
-          r.node = p.g.hint.node;
-          r.a = std::move(p.a);
+          if (M.kept.size() >= UINT32_MAX) throw InputError("more than 2^32 - 1 hats on one rank");
+          r.kept = static_cast<std::uint32_t>(M.kept.size());
+          M.kept.push_back({p.g.hint.node, std::move(*p.a)});
         } else {
           hats.add_elsewhere(p.k, r.m, p.g.hint.node, sl.B);
         }
@@ -1616,27 +1626,33 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   const bool cached = store.general.empty();
   FCellCache cache(comm_size(comm));
   auto check_range = [&](std::size_t from, std::size_t to, std::size_t range) {
-    // The parts of up to `window` grades are exchanged at once: consecutive
-    // grades lie close together (a pass adds its nodes in lexicographic
-    // order), so a short window would keep one rank busy and the others waiting.
-    const std::size_t batch = 4096, window = std::size_t{1} << 18;
+    // The parts of up to `window` grades are computed before any is
+    // exchanged: consecutive grades lie close together (a pass adds its nodes
+    // in lexicographic order), so a short window would keep one rank busy and
+    // the others waiting. The window's parts are then exchanged in rounds of `per_round` batches,
+    // folded round by round: a rank holds its own parts of the window and one
+    // round of every rank's, not the window of every rank's.
+    const std::size_t batch = std::max<std::size_t>(1, opt.check_batch), window = std::size_t{1} << 18,
+                      per_round = std::max<std::size_t>(1, opt.exchange_batches);
     ByteWriter pending;
+    std::vector<std::size_t> ends;  // where each batch's parts end in pending
     for (std::size_t first = from; first <= to; first += batch) {
       const std::size_t last = std::min(to, first + batch - 1);
       // This rank's parts: (grade, slab) for its slabs meeting the grade's support.
       std::vector<Part> parts;
       for (std::size_t k = first; k <= last; ++k) {
         const GradeRec& G = M.rec[k];
-        if (G.hat && (G.zero || !G.a)) continue;  // g = 0, or a hat whose support misses this rank's slabs
+        const KeptHat* h = M.kept_hat(k);
+        if (G.hat && (G.zero || !h)) continue;  // g = 0, or a hat whose support misses this rank's slabs
         std::int64_t a = 0, b = sl.S;
-        if (G.hat) std::tie(a, b) = sl.meeting(G.node[0] - 1, G.node[0] + 1, G.m);
+        if (G.hat) std::tie(a, b) = sl.meeting(h->node[0] - 1, h->node[0] + 1, G.m);
         for (std::int64_t s = std::max(a, sl.first); s < std::min(b, sl.last); ++s)
           parts.push_back(Part{k, s, Slabs::share(opt.budget, s - a, b - a), {}, {}});
       }
       if (cached) {
         std::vector<std::vector<std::int64_t>> keys;
         for (std::size_t k = first; k <= last; ++k)
-          if (M.rec[k].a && !M.rec[k].zero) FCellCache::support_cells(M.rec[k].m, M.rec[k].node, keys);
+          if (const KeptHat* h = M.kept_hat(k); h && !M.rec[k].zero) FCellCache::support_cells(M.rec[k].m, h->node, keys);
         // Only cells this rank's searches start from (a cell wider than a slab may be any rank's).
         std::erase_if(keys, [&](const std::vector<std::int64_t>& key) {
           const int L = static_cast<int>(key[0]);
@@ -1653,33 +1669,43 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         Residual R(f, dim, store, k - 1);
         const SlabPart sp{p.slab, p.budget};
         if (G.hat) {
-          p.check = check_hat(R, k, G.m, G.node, *G.a, opt, cached ? &cache : nullptr, sl, sp);
-          if (p.slab == sl.of_point(G.node[0], G.m))
-            for (const auto& e : opt.p) p.c4.push_back(c4_bound(*G.a, dim, G.m, G.node, e));
+          const KeptHat& h = *M.kept_hat(k);  // a part is made only for a kept hat
+          p.check = check_hat(R, k, G.m, h.node, h.a, opt, cached ? &cache : nullptr, sl, sp);
+          if (p.slab == sl.of_point(h.node[0], G.m))
+            for (const auto& e : opt.p) p.c4.push_back(c4_bound(h.a, dim, G.m, h.node, e));
         } else {
           const Store::General& g = store.general[general_at[k]];
           p.check = check_general(R, k, g.g, g.in, opt, sl, sp);
         }
       });
       for (const Part& p : parts) put_part(pending, p);
+      ends.push_back(pending.bytes().size());
       if (last < to && (last - from + 1) % window != 0) continue;
-      // Every rank's parts of the window, folded grade by grade.
-      const std::vector<std::string> all = allgather(comm, pending.take());
+      // Every rank's parts of the window, folded grade by grade. Every rank
+      // has the same batches, so the same rounds; a grade's parts lie in one
+      // batch on every rank.
+      const std::string mine = pending.take();
       pending = ByteWriter();
-      PartMerge merged(all);
-      std::vector<Part> group;  // the parts of one grade
-      auto fold = [&] {
-        std::vector<Real> bounds;
-        for (const Part& p : group)
-          if (!p.c4.empty()) bounds = p.c4;
-        judges.fold(group.front().k, merge_parts(group.data(), group.data() + group.size()), bounds, range);
-        group.clear();
-      };
-      while (std::optional<Part> p = merged.next()) {
-        if (!group.empty() && group.front().k != p->k) fold();
-        group.push_back(std::move(*p));
+      for (std::size_t b = 0, at = 0; b < ends.size(); b += per_round) {
+        const std::size_t end = ends[std::min(ends.size(), b + per_round) - 1];
+        const std::vector<std::string> all = allgather(comm, mine.substr(at, end - at));
+        at = end;
+        PartMerge merged(all);
+        std::vector<Part> group;  // the parts of one grade
+        auto fold = [&] {
+          std::vector<Real> bounds;
+          for (const Part& p : group)
+            if (!p.c4.empty()) bounds = p.c4;
+          judges.fold(group.front().k, merge_parts(group.data(), group.data() + group.size()), bounds, range);
+          group.clear();
+        };
+        while (std::optional<Part> p = merged.next()) {
+          if (!group.empty() && group.front().k != p->k) fold();
+          group.push_back(std::move(*p));
+        }
+        if (!group.empty()) fold();
       }
-      if (!group.empty()) fold();
+      ends.clear();
       release_free_memory();
     }
   };
@@ -1705,7 +1731,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
       changed.emplace(dim);
       for (std::size_t j = norm_grades[i - 1] + 1; j <= k && changed; ++j) {
         if (general_at[j] != SIZE_MAX) changed.reset();  // a general grade in between
-        else if (M.rec[j].a && !M.rec[j].zero) changed->add(M.rec[j].m, M.rec[j].node);  // the hats meeting this rank's slabs
+        else if (const KeptHat* h = M.kept_hat(j); h && !M.rec[j].zero) changed->add(M.rec[j].m, h->node);  // the hats meeting this rank's slabs
       }
     }
     rep.norms[i] = part.enclose(R, k, k == 0 ? 0 : M.rec[k].level, opt, changed ? &*changed : nullptr, cached ? &cache : nullptr, sl);

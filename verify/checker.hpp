@@ -49,6 +49,13 @@ struct VerifyOptions {
   // The norm partition evaluates its cells this many at a time (memory: each
   // chunk's corner tables); results do not depend on it.
   std::size_t eval_chunk = std::size_t{1} << 15;
+  // C2's checks run in batches of this many consecutive grades; on several
+  // ranks the parts of up to 2^18 grades are computed before they are
+  // exchanged, in rounds of `exchange_batches` batches (memory: a rank's own
+  // parts of the 2^18 grades, and one round of every rank's). Results do not
+  // depend on either (tests set small values).
+  std::size_t check_batch = 4096;
+  std::size_t exchange_batches = 4;
 };
 
 // 6 in 1-D, 4 in 2-D, 3 in 3-D, 2 in 4-D and 5-D, 1 beyond: 2^(level d) first

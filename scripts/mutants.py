@@ -225,6 +225,10 @@ MUTANTS = [
     ("L20", C, "      for (std::size_t b = 0, at = 0; b < ends.size(); b += per_round) {",
      "      for (std::size_t b = 0, at = 0; b + per_round < ends.size(); b += per_round) {", None),
     ("L21", C, "        at = end;", "        (void)at;", None),
+    # A nonzero grade checked on no slab (the last of each batch): the judges'
+    # self-check (passed_over) must stop it, whatever the grade's verdict.
+    ("L22", C, "        if (G.hat && (G.zero || !h)) continue;  // g = 0, or a hat whose support misses this rank's slabs",
+     "        if (G.hat && (G.zero || !h || k == last)) continue;  // g = 0, or a hat whose support misses this rank's slabs", None),
     # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
     # exact zeros of sin(pi u) it rests on (targets/expr.cpp).
     ("F01", E, "      if (lo(v) == 0 && hi(v) == 0) out |= 1u", "      if (lo(v) >= -1e-3 && hi(v) <= 1e-3) out |= 1u", None),

@@ -1333,8 +1333,19 @@ struct Judges {
     Real sum1{0}, sum2{0};
     bool certified = true;
   };
+  // Self-check: every grade up to `upto` - 1 not folded yet is a zero hat
+  // (the one kind of grade that no rank checks). A grade whose parts were
+  // lost on the way (a round not exchanged, a hat no rank kept) would
+  // otherwise count as checked.
+  void passed_over(std::size_t upto) {
+    for (; next_ < upto; ++next_)
+      if (!(M_.rec[next_].hat && M_.rec[next_].zero)) throw InternalError("grade " + std::to_string(next_) + " was checked on no slab");
+  }
   // Grade k's check (from its parts); `range`: the norm grade index it precedes.
   void fold(std::size_t k, const GradeCheck& gc, const std::vector<Real>& bounds, std::size_t range) {
+    if (k < next_) throw InternalError("grade " + std::to_string(k) + " was folded twice, or out of order");
+    passed_over(k);
+    next_ = k + 1;
     const GradeRec& G = M_.rec[k];
     cells += gc.cells;
     if (!G.hat && !gc.nonzero) ++trivial;
@@ -1390,6 +1401,7 @@ struct Judges {
  private:
   const Model& M_;
   const VerifyOptions& opt_;
+  std::size_t next_ = 1;  // the first grade not folded or passed over yet
 };
 
 // C3: the certified sup norm at the last grade against the tolerance, compared exactly.
@@ -1739,6 +1751,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
   }
   cache.clear();
   check_range(next_check, M.supported, norm_grades.size());
+  judges.passed_over(M.supported + 1);
   for (const auto& n : rep.norms) rep.cells += n.cells;
   rep.cells += judges.cells;
   rep.trivial_grades += judges.trivial;

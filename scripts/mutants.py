@@ -229,6 +229,10 @@ MUTANTS = [
     # self-check (passed_over) must stop it, whatever the grade's verdict.
     ("L22", C, "        if (G.hat && (G.zero || !h)) continue;  // g = 0, or a hat whose support misses this rank's slabs",
      "        if (G.hat && (G.zero || !h || k == last)) continue;  // g = 0, or a hat whose support misses this rank's slabs", None),
+    # A grade checked on one slab fewer than its support meets: the judges'
+    # coverage check (one part per slab of the search) must stop it.
+    ("L23", C, "        for (std::int64_t s = std::max(a, sl.first); s < std::min(b, sl.last); ++s)",
+     "        for (std::int64_t s = std::max(a, sl.first); s + 1 < std::min(b, sl.last); ++s)", None),
     # Fact Z: zero faces and the anchored form (kernel/enclose.cpp), and the
     # exact zeros of sin(pi u) it rests on (targets/expr.cpp).
     ("F01", E, "      if (lo(v) == 0 && hi(v) == 0) out |= 1u", "      if (lo(v) >= -1e-3 && hi(v) <= 1e-3) out |= 1u", None),

@@ -1203,6 +1203,7 @@ struct Part {
   std::size_t budget = 0;  // this part's share of the grade's budget (not exchanged)
   GradeCheck check;
   std::vector<Real> c4;
+  std::int64_t from = 0, to = 0;  // the slabs [from, to) of the grade's search, one part each
 };
 
 void put_witness(ByteWriter& w, const std::optional<Witness>& x) {
@@ -1227,6 +1228,8 @@ void put_part(ByteWriter& w, const Part& p) {
   const GradeCheck& g = p.check;
   w.u64(p.k);
   w.i64(p.slab);
+  w.i64(p.from);
+  w.i64(p.to);
   w.u64(static_cast<std::uint64_t>(g.weak));
   w.u64(static_cast<std::uint64_t>(g.sign));
   put_witness(w, g.weak_w);
@@ -1247,6 +1250,8 @@ Part get_part(ByteReader& r) {
   GradeCheck& g = p.check;
   p.k = r.u64();
   p.slab = r.i64();
+  p.from = r.i64();
+  p.to = r.i64();
   g.weak = verdict_from(r.u64());
   g.sign = verdict_from(r.u64());
   g.weak_w = get_witness(r);
@@ -1659,7 +1664,7 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         std::int64_t a = 0, b = sl.S;
         if (G.hat) std::tie(a, b) = sl.meeting(h->node[0] - 1, h->node[0] + 1, G.m);
         for (std::int64_t s = std::max(a, sl.first); s < std::min(b, sl.last); ++s)
-          parts.push_back(Part{k, s, Slabs::share(opt.budget, s - a, b - a), {}, {}});
+          parts.push_back(Part{k, s, Slabs::share(opt.budget, s - a, b - a), {}, {}, a, b});
       }
       if (cached) {
         std::vector<std::vector<std::int64_t>> keys;
@@ -1705,6 +1710,12 @@ std::optional<VerifyReport> verify_stream(int dim, int width, const GradeStream&
         PartMerge merged(all);
         std::vector<Part> group;  // the parts of one grade
         auto fold = [&] {
+          // Self-check: one part for each slab of the grade's search, in slab order.
+          const Part& g0 = group.front();
+          bool whole = g0.from >= 0 && g0.from < g0.to && g0.to <= sl.S && group.size() == static_cast<std::size_t>(g0.to - g0.from);
+          for (std::size_t i = 0; i < group.size() && whole; ++i)
+            whole = group[i].from == g0.from && group[i].to == g0.to && group[i].slab == g0.from + static_cast<std::int64_t>(i);
+          if (!whole) throw InternalError("grade " + std::to_string(g0.k) + " was checked on " + std::to_string(group.size()) + " parts, not one per slab of its search");
           std::vector<Real> bounds;
           for (const Part& p : group)
             if (!p.c4.empty()) bounds = p.c4;

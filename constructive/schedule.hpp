@@ -37,9 +37,9 @@ struct ScheduleOptions {
   unsigned threads = 0;    // sweep threads (0: all cores); the construction does not depend on it
   double time_limit = 0;  // seconds from the start of construct(); 0: none. Stops like an interruption (StopReason::TimeLimit)
   // Cell engine: the most nodes per batch of its sweep over a pass (a batch is
-  // also at most an eighth of a layer across x1, or 1024 nodes; the sweep holds
-  // about one layer of cells plus a batch). The construction does not depend
-  // on it; tests set 1 to exercise the sweep.
+  // also at most max(1024, ones / 8) nodes, about an eighth of a layer across
+  // x1; the sweep holds about one layer of cells plus a batch). The
+  // construction does not depend on it; tests set 1 to exercise the sweep.
   std::size_t sweep_batch = 4096;
   // Cell engine, second-order rule, d >= 2: Fact I is also applied on the
   // level-(m + k) sub-simplices of a cell, k = defect_depth (docs/theory.md

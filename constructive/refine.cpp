@@ -666,9 +666,10 @@ Engine::PassEnd Engine::pass(int m, const Real& t, bool uniform_split, bool comm
   std::vector<Real> bound(hot.size());
   std::vector<char> passes(hot.size());
   std::unordered_map<std::size_t, CellData> failing;  // what the final bound of a failing hot cell needs
-  // A batch is at most an eighth of a layer (and at least 1024 nodes, so that
-  // threads have work): the window is then about 1.125 layers, not one layer
-  // plus sweep_batch nodes (at m = 6 in 3-D a layer is 4,225 nodes).
+  // A batch is at most an eighth of a layer, or 1024 nodes where that is more
+  // (so that threads have work): the window is then one layer plus that, not
+  // one layer plus sweep_batch nodes (at m = 6 in 3-D a layer is 4,225 nodes
+  // and a batch 1,024: about 1.25 layers, where it was about 2).
   const std::size_t batch = std::min<std::size_t>(std::max<std::size_t>(1, opt_.sweep_batch), std::max<std::uint64_t>(1024, ones / 8));
   bool stopped = false;
   for (std::size_t ni = 0, hi_ = 0; ni < nodes.size() || hi_ < hot.size();) {
